@@ -1,0 +1,292 @@
+"""The `monitor` command line. Every command's help shows an example."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .clock import since_to_iso
+from .config import Config, load_config
+from .errors import ConfigError, MonitorError
+from .store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "-c", "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="Config file (default: $MONITOR_CONFIG, else ./config.yaml).")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    show_default=True, help="Output format: a table for people, json/csv for scripts.")
+
+
+def reports_errors(func: F) -> F:
+    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}" if len(exc.problems) == 1 else
+                       f"Error: {len(exc.problems)} problems in the configuration:\n{exc}",
+                       err=True)
+            sys.exit(2)
+        except MonitorError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs full request URLs at INFO: a Slack webhook URL is a secret.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "mail.log"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def open_existing_store(config: Config) -> Store:
+    if not config.database.exists():
+        raise MonitorError(f"no database at {config.database} yet: run `monitor once` first")
+    return Store(config.database)
+
+
+def render(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str = "") -> None:
+    """Print rows as a rich table, a JSON array or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title or None, show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        Console().print(table)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="news-monitor")
+def cli() -> None:
+    """Watch news outlets and alert when watched people and groups appear.
+
+    \b
+    Quick start:
+      monitor check            # validate ./config.yaml
+      monitor once             # run every source once
+      monitor hits --since 24h # what was found
+    """
+
+
+@cli.command()
+@config_option
+@reports_errors
+def check(config_path: str | None) -> None:
+    """Validate the config and print a summary; exit non-zero on errors.
+
+    \b
+    Example:
+      monitor check -c config.yaml
+    """
+    from .match import Matcher
+
+    config = load_config(config_path)
+    kinds = [s.kind for s in config.sources]
+    click.echo(f"config: {config.path}")
+    click.echo(f"database: {config.database}")
+    click.echo(f"sources: {len(config.sources)} ({kinds.count('rss')} rss, "
+               f"{kinds.count('html')} html; {sum(not s.enabled for s in config.sources)} "
+               "disabled)")
+    for kind in ("actor", "place", "keyword"):
+        entities = config.entities(kind)
+        click.echo(f"watchlist {kind}s: {len(entities)} "
+                   f"({sum(len(e.aliases) for e in entities)} names/terms)")
+    for channel in config.channels:
+        from .alerts import describe
+
+        click.echo(f"alerts: {channel.name}: {describe(channel)}")
+    for line in config.disabled_channels:
+        click.echo(f"alerts: {line}")
+    if not config.channels:
+        click.echo("alerts: no channel enabled; hits are stored but not sent")
+    for problem in Matcher(config.watchlist).problems:
+        click.echo(f"warning: {problem}")
+    click.echo("OK")
+
+
+@cli.command()
+@config_option
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+@reports_errors
+def once(config_path: str | None, log_level: str) -> None:
+    """Run every source once: fetch, extract, match, store, alert.
+
+    Exits 0 when the cycle completes, even if some sources failed (each failure is
+    recorded in the database and printed); 2 on a configuration error.
+
+    \b
+    Example:
+      monitor once -c config.yaml
+    """
+    from .pipeline import run_once
+
+    setup_logging(log_level)
+    config = load_config(config_path)
+    for line in config.disabled_channels:
+        logging.getLogger("monitor").info("%s", line)
+    with Store(config.database) as store:
+        report = asyncio.run(run_once(config, store))
+    for source in report.sources:
+        click.echo(source.summary())
+        for url, reason in source.failed_articles:
+            click.echo(f"  article failed: {url}: {reason}")
+    new = sum(s.new_articles for s in report.sources)
+    hits = sum(s.hits for s in report.sources)
+    click.echo(f"cycle done: {len(report.sources)} sources "
+               f"({len(report.failed_sources)} failed), {new} new articles, {hits} hits, "
+               f"{report.alerts.sent} alerts sent, {report.alerts.retrying} to retry, "
+               f"{report.alerts.failed} failed")
+    for error in report.alerts.errors:
+        click.echo(f"  alert error: {error}")
+
+
+@cli.command()
+@config_option
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+@reports_errors
+def run(config_path: str | None, log_level: str) -> None:
+    """Run as a daemon: poll each source at its interval and send alerts.
+
+    Stops cleanly on SIGTERM or Ctrl-C. Only one daemon may use a database at a time.
+
+    \b
+    Example:
+      monitor run -c /etc/news-monitor/config.yaml
+    """
+    from .daemon import run_daemon
+
+    setup_logging(log_level)
+    run_daemon(load_config(config_path))
+
+
+def _read_inputs(paths: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+    for path in paths or ("-",):
+        if path == "-":
+            yield "-", sys.stdin.read()
+            continue
+        try:
+            yield path, Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise MonitorError(f"{path}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise MonitorError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise MonitorError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+@cli.command()
+@config_option
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@reports_errors
+def match(config_path: str | None, paths: tuple[str, ...]) -> None:
+    """Match the watchlists against text files (or stdin); one JSON line per input.
+
+    Offsets index the input text as given (Python string indices, i.e. code points).
+
+    \b
+    Example:
+      echo "Qais al-Khazali spoke in Maysan" | monitor match -c config.yaml
+      monitor match -c config.yaml article1.txt article2.txt
+    """
+    from .match import Matcher
+
+    matcher = Matcher(load_config(config_path).watchlist)
+    for path, text in _read_inputs(paths):
+        matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
+                    "end": m.end, "how": m.how} for m in matcher.find(text)]
+        click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
+
+
+@cli.command()
+@config_option
+@click.option("--since", default="24h", show_default=True,
+              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
+@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
+@click.option("--source", help="Only hits from this source name.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@format_option
+@reports_errors
+def hits(config_path: str | None, since: str, entity: str | None, source: str | None,
+         limit: int, fmt: str) -> None:
+    """List recent hits, newest first.
+
+    \b
+    Examples:
+      monitor hits --since 24h
+      monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
+    """
+    try:
+        since_iso = since_to_iso(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        rows = store.recent_hits(since=since_iso, entity=entity, source=source, limit=limit)
+    columns = ["fetched", "source", "entity", "kind", "how", "matched_text", "title", "url"]
+    if fmt != "table":
+        columns += ["published", "snippet", "article_id", "id"]
+    render(rows, fmt, columns, title=f"Hits since {since_iso}")
+
+
+@cli.command()
+@config_option
+@format_option
+@reports_errors
+def sources(config_path: str | None, fmt: str) -> None:
+    """Show each source's health: last check, last success, failures, last error.
+
+    \b
+    Example:
+      monitor sources --format json
+    """
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        health = {row["name"]: row for row in store.sources_health()}
+    rows = []
+    for source in config.sources:
+        row = health.get(source.name, {"name": source.name, "kind": source.kind,
+                                       "url": source.url})
+        row["status"] = ("disabled" if not source.enabled else
+                         "never checked" if not row.get("last_checked") else
+                         "failing" if row.get("consecutive_failures") else "ok")
+        rows.append(row)
+    render(rows, fmt, ["name", "kind", "status", "last_checked", "last_success",
+                       "consecutive_failures", "last_item_count", "articles", "last_error"])
+
+
+def main() -> None:
+    cli(prog_name="monitor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""HTTP fetching: one shared httpx.AsyncClient, bounded in time, size and redirects."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ..config import FetchSettings
+from ..errors import BlockedError, FetchError
+from .safety import check_address
+
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # after redirects
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def describe_status(status: int, body: bytes = b"") -> str:
+    """A short, human-readable reason for a failed HTTP status."""
+    if status in (403, 429, 503) and _looks_like_challenge(body):
+        return f"HTTP {status} (blocked? Cloudflare/anti-bot challenge page)"
+    if status == 403:
+        return "HTTP 403 (blocked? access forbidden)"
+    if status == 429:
+        return "HTTP 429 (rate-limited: too many requests)"
+    return f"HTTP {status}"
+
+
+def _looks_like_challenge(body: bytes) -> bool:
+    head = body[:20000].lower()
+    return any(marker in head for marker in (
+        b"cf-browser-verification", b"challenge-platform", b"just a moment...",
+        b"attention required! | cloudflare", b"cf_chl_", b"ddos-guard"))
+
+
+class Fetcher:
+    """Fetches URLs with the configured limits. Use as an async context manager."""
+
+    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent,
+                     "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=False,  # each hop is checked by us
+            transport=transport,
+        )
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host))
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, *, etag: str | None = None,
+                  last_modified: str | None = None) -> Response:
+        """GET `url`, following at most `max_redirects` checked redirects.
+
+        Returns 2xx and 304 responses; raises FetchError for anything else.
+        """
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return await self._follow(url, headers)
+
+    async def _follow(self, url: str, headers: dict[str, str]) -> Response:
+        for _hop in range(self.settings.max_redirects + 1):
+            await check_address(url, self.settings.allow_private_addresses)
+            response = await self._get_once(url, headers)
+            if response.status not in REDIRECT_CODES:
+                if response.status == 304 or 200 <= response.status < 300:
+                    return response
+                raise FetchError(describe_status(response.status, response.body), url=url,
+                                 status=response.status,
+                                 retry_after=_retry_after(response.headers))
+            location = response.headers.get("location")
+            if not location:
+                raise FetchError(f"HTTP {response.status} redirect without Location", url=url,
+                                 status=response.status)
+            url = urljoin(url, location)
+        raise BlockedError(f"too many redirects (more than {self.settings.max_redirects})",
+                           url=url)
+
+    async def _get_once(self, url: str, headers: dict[str, str]) -> Response:
+        host = urlsplit(url).hostname or ""
+        limit = self.settings.max_bytes
+        async with self._global, self._hosts[host]:
+            try:
+                # The total deadline stops servers that trickle bytes under the read timeout.
+                async with asyncio.timeout(self.settings.timeout), \
+                        self._client.stream("GET", url, headers=headers) as resp:
+                    body = bytearray()
+                    # aiter_bytes yields decompressed data: the cap holds after gzip too.
+                    async for chunk in resp.aiter_bytes():
+                        body.extend(chunk)
+                        if len(body) > limit:
+                            raise FetchError(
+                                f"response larger than {limit / 1048576:g} MB (cut off)", url=url)
+                    return Response(url=str(resp.url), status=resp.status_code, body=bytes(body),
+                                    headers={k.lower(): v for k, v in resp.headers.items()})
+            except (httpx.TimeoutException, TimeoutError):
+                raise FetchError(f"timeout after {self.settings.timeout:g} s", url=url) from None
+            except httpx.DecodingError:
+                raise FetchError("broken compressed body", url=url) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise FetchError(f"connection broken: {_first_line(exc)}", url=url) from None
+            except httpx.ConnectError as exc:
+                raise FetchError(f"cannot connect to {host}: {_first_line(exc)}",
+                                 url=url) from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__}: {_first_line(exc)}", url=url) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    value = headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None

@@ -1,0 +1,77 @@
+"""Plain data passed between pipeline stages. No stage imports another stage's internals;
+they exchange these records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HIT_KINDS = ("actor", "place", "keyword", "rule")
+# Kinds that make an article worth an alert on their own; a place alone is context.
+ALERTING_KINDS = frozenset({"actor", "keyword", "rule"})
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of an RSS/Atom feed or one link found on an HTML listing page."""
+
+    url: str
+    title: str | None = None
+    published: str | None = None  # UTC ISO 8601
+    author: str | None = None
+    summary: str | None = None  # plain text
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What the extractor found in an article page. Missing fields are None."""
+
+    title: str | None
+    body: str
+    method: str  # which layer produced the body: "jsonld", "article", "paragraphs", ...
+    author: str | None = None
+    published: str | None = None  # UTC ISO 8601
+    language: str | None = None
+    canonical_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One watchlist mention. `start`/`end` index the text that was matched, as given."""
+
+    entity: str  # canonical name
+    kind: str  # actor | place | keyword | rule
+    text: str  # the text as it appears
+    start: int
+    end: int
+    how: str = "exact"  # exact | normalised | variant
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A match as stored: with the sentence around it."""
+
+    entity: str
+    kind: str
+    matched_text: str
+    start: int
+    end: int
+    snippet: str
+    how: str = "exact"
+    field: str = "body"  # which text the offsets index: "title" or "body"
+
+
+@dataclass
+class Article:
+    """An article ready to be stored."""
+
+    url: str
+    source: str
+    title: str | None
+    body: str
+    fetched: str
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    method: str | None = None
+    canonical_url: str | None = None
+    hits: list[Hit] = field(default_factory=list)

@@ -1,0 +1,267 @@
+"""The SQLite file: the user's record. Every write that belongs together is one transaction.
+
+The most important one is `add_article`: the article, its hits and its pending deliveries
+(the alert outbox) are committed together, so after a crash at any point either all of them
+exist or none do, and a restart re-fetches the article and queues its alerts exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..clock import iso, now, now_iso
+from ..errors import StoreError
+from ..models import ALERTING_KINDS, Article
+from .migrations import migrations
+
+STORY_WINDOW = timedelta(hours=72)
+DELIVERY_MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class SourceState:
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    id: int
+    channel: str
+    article_id: int
+    attempts: int
+
+
+def _title_key(title: str | None) -> str:
+    """A title folded for 'same story' checks: case, accents and punctuation ignored."""
+    if not title:
+        return ""
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", " ", folded).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class Store:
+    """Open (creating and migrating as needed) the database at `path`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create database: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    # ------------------------------------------------------------ sources
+
+    def source_state(self, name: str) -> SourceState:
+        row = self.db.execute(
+            "SELECT etag, last_modified, consecutive_failures FROM sources WHERE name = ?",
+            [name]).fetchone()
+        if row is None:
+            return SourceState(None, None, 0)
+        return SourceState(row[0], row[1], row[2] or 0)
+
+    def record_source(self, name: str, url: str, kind: str, *, error: str | None,
+                      item_count: int | None = None, etag: str | None = None,
+                      last_modified: str | None = None) -> None:
+        """Record one poll of a source: a success (error None) or a failure."""
+        stamp = now_iso()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO sources (name, url, kind, consecutive_failures) VALUES (?, ?, ?, 0) "
+                "ON CONFLICT(name) DO UPDATE SET url = excluded.url, kind = excluded.kind",
+                [name, url, kind])
+            if error is None:
+                self.db.execute(
+                    "UPDATE sources SET last_checked = ?, last_success = ?, "
+                    "consecutive_failures = 0, last_error = NULL, "
+                    "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+                    "last_item_count = coalesce(?, last_item_count) WHERE name = ?",
+                    [stamp, stamp, etag, last_modified, item_count, name])
+            else:
+                self.db.execute(
+                    "UPDATE sources SET last_checked = ?, last_error = ?, "
+                    "consecutive_failures = consecutive_failures + 1 WHERE name = ?",
+                    [stamp, error, name])
+
+    def sources_health(self) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT s.name, s.kind, s.url, s.last_checked, s.last_success, "
+            "s.consecutive_failures, s.last_error, s.last_item_count, "
+            "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles "
+            "FROM sources s ORDER BY s.name")
+
+    # ------------------------------------------------------------ articles
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` are stored already, as an article url or canonical url."""
+        wanted = list(dict.fromkeys(urls))
+        known: set[str] = set()
+        for i in range(0, len(wanted), 400):  # stay under SQLite's parameter limit
+            chunk = wanted[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            for (url,) in self.db.execute(
+                    f"SELECT url FROM articles WHERE url IN ({marks}) "
+                    f"UNION SELECT canonical_url FROM articles WHERE canonical_url IN ({marks})",
+                    chunk + chunk):
+                known.add(url)
+        return known
+
+    def add_article(self, article: Article, channels: Iterable[str]) -> int | None:
+        """Store an article with its hits and queue one delivery per channel if any hit alerts.
+
+        Returns the new article id, or None when its url (or canonical url) is stored already.
+        """
+        urls = [article.url] + ([article.canonical_url] if article.canonical_url else [])
+        with self.db.atomic():
+            if self.known_urls(urls):
+                return None
+            story_id = self._assign_story(article)
+            article_id = self.db["articles"].insert({
+                "url": article.url, "canonical_url": article.canonical_url,
+                "source": article.source, "title": article.title, "author": article.author,
+                "published": article.published, "fetched": article.fetched,
+                "language": article.language, "body": article.body,
+                "content_hash": content_hash(article.body), "method": article.method,
+                "story_id": story_id,
+            }).last_pk
+            self.db["hits"].insert_all(({
+                "article_id": article_id, "entity": h.entity, "kind": h.kind, "field": h.field,
+                "matched_text": h.matched_text, "snippet": h.snippet, "start": h.start,
+                "end": h.end, "how": h.how,
+            } for h in article.hits), ignore=True)
+            if any(h.kind in ALERTING_KINDS for h in article.hits):
+                created = now_iso()
+                self.db["deliveries"].insert_all(({
+                    "channel": channel, "article_id": article_id, "story_id": story_id,
+                    "status": "pending", "attempts": 0, "created": created,
+                } for channel in channels), ignore=True)
+            return int(article_id)
+
+    def _assign_story(self, article: Article) -> int:
+        """Same title within the story window -> same story; otherwise a new story."""
+        key = _title_key(article.title)
+        stamp = article.fetched
+        window_start = iso(datetime.fromisoformat(stamp) - STORY_WINDOW)
+        row = self.db.execute(
+            "SELECT id FROM stories WHERE title_key = ? AND title_key != '' AND last_seen >= ? "
+            "ORDER BY last_seen DESC LIMIT 1", [key, window_start]).fetchone()
+        if row:
+            self.db.execute(
+                "UPDATE stories SET last_seen = max(last_seen, ?), "
+                "article_count = article_count + 1 WHERE id = ?", [stamp, row[0]])
+            return int(row[0])
+        return int(self.db["stories"].insert({
+            "title": article.title, "title_key": key, "first_seen": stamp,
+            "last_seen": stamp, "article_count": 1}).last_pk)
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM articles WHERE id = ?", [article_id])
+        return rows[0] if rows else None
+
+    def hits_for(self, article_id: int) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM hits WHERE article_id = ? ORDER BY field DESC, start",
+                          [article_id])
+
+    def recent_hits(self, *, since: str | None = None, entity: str | None = None,
+                    source: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, params = ["1 = 1"], []
+        if since:
+            where.append("a.fetched >= ?")
+            params.append(since)
+        if entity:
+            where.append("h.entity = ? COLLATE NOCASE")
+            params.append(entity)
+        if source:
+            where.append("a.source = ? COLLATE NOCASE")
+            params.append(source)
+        params.append(limit)
+        return self.query(
+            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, "
+            "h.matched_text, h.snippet, a.title, a.url, h.article_id "
+            "FROM hits h JOIN articles a ON a.id = h.article_id "
+            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
+            "LIMIT ?", params)
+
+    # ------------------------------------------------------------ deliveries (the outbox)
+
+    def pending_deliveries(self, channels: Iterable[str]) -> list[PendingDelivery]:
+        names = list(channels)
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        rows = self.db.execute(
+            f"SELECT id, channel, article_id, attempts FROM deliveries "
+            f"WHERE status = 'pending' AND channel IN ({marks}) "
+            f"AND (next_attempt IS NULL OR next_attempt <= ?) ORDER BY id",
+            [*names, now_iso()]).fetchall()
+        return [PendingDelivery(*row) for row in rows]
+
+    def mark_sent(self, delivery_id: int) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = 'sent', sent = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ?", [now_iso(), delivery_id])
+
+    def mark_failed_attempt(self, delivery_id: int, error: str, *, permanent: bool,
+                            retry_after: float | None = None) -> str:
+        """Record a failed send. Returns the new status: 'pending' (will retry) or 'failed'."""
+        with self.db.atomic():
+            (attempts,) = self.db.execute(
+                "SELECT attempts FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
+            attempts += 1
+            give_up = permanent or attempts >= DELIVERY_MAX_ATTEMPTS
+            delay = max(retry_after or 0.0, min(60.0 * 2 ** (attempts - 1), 6 * 3600.0))
+            self.db.execute(
+                "UPDATE deliveries SET attempts = ?, last_error = ?, status = ?, "
+                "next_attempt = ? WHERE id = ?",
+                [attempts, error, "failed" if give_up else "pending",
+                 None if give_up else iso(now() + timedelta(seconds=delay)), delivery_id])
+            return "failed" if give_up else "pending"
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where = "WHERE d.status = ?" if status else ""
+        params: list[Any] = [status] if status else []
+        return self.query(
+            "SELECT d.id, d.channel, d.status, d.attempts, d.last_error, d.created, d.sent, "
+            "a.title, a.url FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            f"{where} ORDER BY d.id DESC LIMIT ?", [*params, limit])
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        yield from self.db.query("SELECT * FROM articles ORDER BY id")
