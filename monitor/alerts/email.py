@@ -1,0 +1,291 @@
+"""Email channel: a multipart/alternative (plain text + HTML) message sent with smtplib.
+
+smtplib is blocking, so each delivery runs in a worker thread (`asyncio.to_thread`).
+Untrusted text is made safe per context: header values go through `one_line` (no CR, LF
+or other control character can start a new header), HTML through `html.escape`.
+The password is a secret: no error message quotes it or the server's reply to AUTH.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import smtplib
+import socket
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from monitor import __version__
+from monitor.config import EmailChannel
+from monitor.errors import AlertError, PermanentAlertError
+
+from .message import (
+    ELLIPSIS,
+    AlertMessage,
+    entity_summary,
+    format_published,
+    is_rtl,
+    is_web_url,
+    mostly_arabic,
+    one_line,
+    split_marks,
+    truncate,
+    window,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SUBJECT_CHARS = 200
+MAX_HITS = 100  # more than this is unreadable in a mail; the rest is summarised
+MAX_SNIPPET_CHARS = 2000
+MAX_REPLY_IN_ERROR = 200
+TEST_NOTE = "This is a test message sent by `monitor test-alert`; it is not a real match."
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def build_subject(message: AlertMessage) -> str:
+    """'[news-monitor] Qais al-Khazali, Maysan — <title> (<source>)', ≤ 200 characters."""
+    prefix = "[news-monitor] " + ("[TEST] " if message.test else "")
+    entities = entity_summary(message.entities())
+    head = f"{prefix}{entities} — " if entities else prefix
+    source = one_line(message.source)
+    tail = f" ({truncate(source, 60)})" if source else ""
+    title = one_line(message.title) or "(untitled)"
+    room = max(MAX_SUBJECT_CHARS - len(head) - len(tail), 20)
+    return truncate(head + truncate(title, room) + tail, MAX_SUBJECT_CHARS)
+
+
+def _snippet_segments(snippet: str) -> list[tuple[str, bool]]:
+    return window(split_marks(one_line(snippet)), MAX_SNIPPET_CHARS)
+
+
+def build_text(message: AlertMessage) -> str:
+    """The text/plain part. Matches keep their **markers**, which read as emphasis."""
+    lines: list[str] = []
+    if message.test:
+        lines += ["*** TEST ALERT ***", TEST_NOTE, ""]
+    lines.append(one_line(message.title) or "(untitled)")
+    byline = one_line(message.source) or "unknown source"
+    published = format_published(message.published)
+    lines.append(f"{byline} · {published}" if published else byline)
+    lines.append(one_line(message.url))
+    lines += ["", "Matched: " + (", ".join(one_line(n) for n in message.entities()) or "none"),
+              ""]
+    hits = message.ordered_hits()
+    for hit in hits[:MAX_HITS]:
+        snippet = "".join(f"**{t}**" if bold else t for t, bold in _snippet_segments(hit.snippet))
+        lines.append(f"- {one_line(hit.entity)} ({one_line(hit.kind)}): {snippet}")
+    if len(hits) > MAX_HITS:
+        lines.append(f"{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown")
+    lines += ["", "-- ", f"news-monitor {__version__}"]
+    return "\n".join(lines) + "\n"
+
+
+def _dir(text: str, language: str | None) -> str:
+    return "rtl" if is_rtl(text, language) else "ltr"
+
+
+def _html_snippet(snippet: str) -> str:
+    return "".join(f"<strong>{html.escape(t)}</strong>" if bold else html.escape(t)
+                   for t, bold in _snippet_segments(snippet))
+
+
+def build_html(message: AlertMessage) -> str:
+    """The text/html part. Every untrusted string passes through html.escape."""
+    esc = html.escape
+    title = one_line(message.title) or "(untitled)"
+    lang = "ar" if mostly_arabic(title) else message.language
+    lang_attr = f' lang="{esc(lang)}"' if lang else ""
+    headline = esc(title)
+    if is_web_url(message.url):
+        headline = f'<a href="{esc(one_line(message.url))}">{headline}</a>'
+    byline = esc(one_line(message.source) or "unknown source")
+    published = format_published(message.published)
+    if published:
+        byline += f" · {esc(published)}"
+    parts = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
+             f"<title>{esc(title)}</title></head>",
+             '<body style="font-family: Arial, sans-serif; line-height: 1.5">']
+    if message.test:
+        parts.append('<p style="background:#fff3cd; border:1px solid #e0c36c; padding:8px">'
+                     f"<strong>TEST ALERT</strong> — {esc(TEST_NOTE)}</p>")
+    parts.append(f'<h2 dir="{_dir(title, message.language)}"{lang_attr}>{headline}</h2>')
+    parts.append(f'<p style="color:#555">{byline}</p>')
+    names = ", ".join(esc(one_line(n)) for n in message.entities()) or "none"
+    parts.append(f"<p><strong>Matched:</strong> {names}</p>")
+    parts.append("<ul>")
+    hits = message.ordered_hits()
+    for hit in hits[:MAX_HITS]:
+        direction = _dir(hit.snippet, message.language)
+        parts.append(f"<li><strong>{esc(one_line(hit.entity))}</strong> "
+                     f"({esc(one_line(hit.kind))})<br>"
+                     f'<span dir="{direction}">{_html_snippet(hit.snippet)}</span></li>')
+    parts.append("</ul>")
+    if len(hits) > MAX_HITS:
+        parts.append(f"<p>{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown</p>")
+    parts.append(f'<p style="color:#888; font-size:small">news-monitor {__version__}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _domain(address: str) -> str:
+    domain = parseaddr(address)[1].rpartition("@")[2]
+    return one_line(domain).replace(" ", "") or "news-monitor.invalid"
+
+
+def build_email(channel: EmailChannel, message: AlertMessage) -> EmailMessage:
+    """The complete MIME message. Every header value is passed through `one_line`."""
+    msg = EmailMessage()  # policy=default: UTF-8, RFC 2047 for non-ASCII headers
+    msg["Subject"] = build_subject(message)
+    msg["From"] = one_line(channel.sender)
+    msg["To"] = ", ".join(one_line(rcpt) for rcpt in channel.to)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    # An explicit domain: make_msgid() would otherwise do a (possibly slow) DNS lookup.
+    msg["Message-ID"] = make_msgid("news-monitor", domain=_domain(channel.sender))
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    msg["X-Mailer"] = f"news-monitor {__version__}"
+    msg.set_content(build_text(message))
+    msg.add_alternative(build_html(message), subtype="html")
+    return msg
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def _where(channel: EmailChannel) -> str:
+    return f"{channel.host}:{channel.port}"
+
+
+def _reply(exc: smtplib.SMTPResponseException, password: str | None) -> str:
+    """'550 5.1.1 no such user' from a server reply, short and scrubbed."""
+    raw = exc.smtp_error
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    if password:
+        text = text.replace(password, "…")
+    return truncate(one_line(f"{exc.smtp_code} {text}"), MAX_REPLY_IN_ERROR)
+
+
+def _by_code(code: int, text: str) -> AlertError:
+    """SMTP 4xx is temporary, anything else permanent."""
+    return AlertError(text) if 400 <= code < 500 else PermanentAlertError(text)
+
+
+_STEPS: dict[type[Exception], str] = {
+    smtplib.SMTPConnectError: "connect",
+    smtplib.SMTPHeloError: "EHLO",
+    smtplib.SMTPSenderRefused: "MAIL FROM",
+    smtplib.SMTPDataError: "DATA",
+}
+
+
+def _smtp_error(exc: Exception, channel: EmailChannel, stage: str) -> AlertError:
+    """Map an smtplib/socket/ssl exception to a short message without secrets."""
+    where = _where(channel)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # The reply to AUTH may echo the (base64) credentials: never quote it.
+        return _by_code(exc.smtp_code, f"email: authentication failed at {where} "
+                                       f"(SMTP {exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        code = replies[0][0] if replies else 550
+        first = smtplib.SMTPResponseException(code, replies[0][1] if replies else b"")
+        temporary = all(400 <= c < 500 for c, _ in replies)
+        text = f"email: {where} refused all recipients: {_reply(first, channel.password)}"
+        return AlertError(text) if temporary else PermanentAlertError(text)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        step = _STEPS.get(type(exc), stage)
+        return _by_code(exc.smtp_code, f"email: {where} refused the message at {step}: "
+                                       f"{_reply(exc, channel.password)}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        what = {"starttls": "STARTTLS", "login": "AUTH",
+                "send": "SMTPUTF8 (needed for non-ASCII addresses)"}.get(stage, stage)
+        return PermanentAlertError(f"email: {where} does not support {what}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
+        # smtplib reports a read timeout as "Connection unexpectedly closed: timed out".
+        return AlertError(f"email: timed out after {channel.timeout:g}s talking to {where}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return AlertError(f"email: {where} closed the connection during {stage}")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or "verification failed"
+        return PermanentAlertError(f"email: TLS certificate of {where} not trusted: {reason}")
+    if isinstance(exc, ssl.SSLError):
+        return AlertError(f"email: TLS error with {where}: {exc.reason or type(exc).__name__}")
+    if isinstance(exc, ConnectionRefusedError):
+        return AlertError(f"email: connection refused by {where}")
+    if isinstance(exc, TimeoutError):  # socket.timeout is an alias since 3.10
+        return AlertError(f"email: timed out after {channel.timeout:g}s talking to {where}")
+    if isinstance(exc, socket.gaierror):
+        return AlertError(f"email: cannot resolve {channel.host}")
+    if isinstance(exc, OSError):
+        return AlertError(f"email: network error with {where}: "
+                          f"{exc.strerror or type(exc).__name__}")
+    if stage == "login":  # e.g. "No suitable authentication method found"
+        return PermanentAlertError(f"email: cannot authenticate at {where}: no common "
+                                   "AUTH mechanism")
+    return AlertError(f"email: {type(exc).__name__} during {stage} with {where}")
+
+
+def _connect(channel: EmailChannel, context: ssl.SSLContext) -> smtplib.SMTP:
+    if channel.security == "tls":
+        return smtplib.SMTP_SSL(channel.host, channel.port, timeout=channel.timeout,
+                                context=context)
+    return smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye, ignoring errors: once DATA was accepted the mail is delivered, and a
+    failed QUIT must not turn that into a failure (a retry would send it twice)."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _deliver(channel: EmailChannel, msg: EmailMessage, ssl_context: ssl.SSLContext | None
+             ) -> dict[str, tuple[int, bytes]]:
+    """Blocking SMTP conversation; returns the recipients refused (when not all were)."""
+    # Production always verifies certificates; tests pass a context trusting their own CA.
+    context = ssl_context or ssl.create_default_context()
+    stage = "connect"
+    try:
+        smtp = _connect(channel, context)
+        try:
+            stage = "EHLO"
+            smtp.ehlo()
+            if channel.security == "starttls":
+                stage = "starttls"
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if channel.username and channel.password:
+                stage = "login"
+                smtp.login(channel.username, channel.password)
+            stage = "send"
+            envelope_from = parseaddr(channel.sender)[1] or channel.sender
+            to = [parseaddr(rcpt)[1] or rcpt for rcpt in channel.to]
+            return smtp.send_message(msg, from_addr=envelope_from, to_addrs=to)
+        finally:
+            _quit(smtp)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _smtp_error(exc, channel, stage) from None  # no chained reply/credentials
+
+
+async def send_email(channel: EmailChannel, message: AlertMessage, *,
+                     ssl_context: ssl.SSLContext | None = None) -> None:
+    """Send `message` to the channel's recipients. Raises AlertError / PermanentAlertError.
+
+    `ssl_context` exists for tests (a self-signed test server); leave it None in production.
+    """
+    msg = build_email(channel, message)
+    refused = await asyncio.to_thread(_deliver, channel, msg, ssl_context)
+    if refused:
+        # Some recipients got it, so retrying would duplicate the mail for them: report
+        # and treat as delivered.
+        log.warning("email: %s refused %d of %d recipients (%s)", _where(channel),
+                    len(refused), len(channel.to), ", ".join(sorted(refused)))
+    else:
+        log.debug("email: delivered via %s to %d recipients", _where(channel), len(channel.to))

@@ -1,0 +1,307 @@
+"""Slack incoming-webhook channel: Block Kit payload, POSTed with httpx.
+
+Untrusted text (title, source, snippets) is made inert before our own markup is added:
+
+* ``&``, ``<``, ``>`` become ``&amp;``, ``&lt;``, ``&gt;`` — the three escapes Slack defines.
+  Without them ``<https://evil|click>`` or ``<!channel>`` in a headline would become a
+  fake link or a mention.
+* mrkdwn has no escape for ``*``, ``_``, ``~`` and backticks, so they are replaced by
+  look-alike characters (∗ ˍ ∼ ˋ): article text can then never bold, italicise, strike or
+  code-format anything, and our own ``*bold*`` around the match cannot be unbalanced.
+* line breaks become spaces, so a snippet cannot start a ``>`` quote or break the layout.
+
+The webhook URL is a secret: errors name its host only, and the response body quoted in
+errors is scrubbed of the URL and its token.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.utils import parsedate_to_datetime
+from time import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from monitor import __version__
+from monitor.config import SlackChannel
+from monitor.errors import AlertError, PermanentAlertError
+
+from .message import (
+    ELLIPSIS,
+    AlertMessage,
+    Segment,
+    entity_summary,
+    format_published,
+    is_web_url,
+    one_line,
+    split_marks,
+    truncate,
+    window,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BLOCKS = 50  # Slack rejects messages with more blocks
+MAX_SECTION_CHARS = 3000  # Slack's limit for a section's text
+MAX_HEADER_CHARS = 150  # Slack's limit for a header block's plain text
+MAX_TITLE_CHARS = 300  # a headline longer than this is noise in a channel
+MAX_LINK_CHARS = 2000  # a longer URL could push the closing '>' past the section limit
+MAX_FALLBACK_CHARS = 1000  # the notification text; Slack truncates long ones anyway
+MAX_BODY_IN_ERROR = 200
+USER_AGENT = f"news-monitor/{__version__}"
+
+_NEUTRALISE = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Make untrusted text inert in Slack mrkdwn (see the module docstring)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.translate(_NEUTRALISE)
+
+
+def _link_target(url: str) -> str:
+    """A URL safe inside <url|label>: entities escaped, '|' and spaces percent-encoded."""
+    url = one_line(url).replace("|", "%7C").replace(" ", "%20")
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E")
+
+
+def _cut_escaped(text: str, limit: int) -> str:
+    """`text[:limit]` without splitting an &amp;-style entity in two."""
+    cut = text[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and ";" in text[amp:amp + 6]:
+        cut = cut[:amp]
+    return cut
+
+
+def _bold(text: str) -> str:
+    """*text*, with surrounding spaces moved outside: Slack ignores '* x *'."""
+    core = text.strip()
+    if not core:
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    return f"{lead}*{core}*{trail}"
+
+
+def render_snippet(segments: list[Segment], limit: int) -> str:
+    """Escaped mrkdwn for a snippet with the match in bold, at most `limit` characters."""
+    out: list[str] = []
+    used = 0
+    for text, is_match in segments:
+        piece = escape_mrkdwn(text)
+        markup = 2 if is_match else 0
+        if used + len(piece) + markup > limit:
+            room = limit - used - markup - len(ELLIPSIS)
+            if room > 0:
+                part = _cut_escaped(piece, room)
+                out.append(_bold(part) if is_match else part)
+            out.append(ELLIPSIS)
+            return "".join(out)
+        out.append(_bold(piece) if is_match else piece)
+        used += len(piece) + markup
+    return "".join(out)
+
+
+def _fit(text: str, limit: int = MAX_SECTION_CHARS) -> str:
+    """A last guard on a text field built from escaped parts."""
+    return text if len(text) <= limit else _cut_escaped(text, limit - 1) + ELLIPSIS
+
+
+# ---------------------------------------------------------------- payload
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text)}]}
+
+
+def _headline(message: AlertMessage) -> str:
+    title = escape_mrkdwn(truncate(one_line(message.title) or "(untitled)", MAX_TITLE_CHARS))
+    target = _link_target(message.url)
+    if is_web_url(message.url) and len(target) <= MAX_LINK_CHARS:
+        return f"*<{target}|{title}>*"
+    # Not an http(s) URL (or an absurdly long one): no link, show it as inert text.
+    return f"*{title}*\n{escape_mrkdwn(truncate(one_line(message.url), MAX_LINK_CHARS))}"
+
+
+def _byline(message: AlertMessage) -> str:
+    parts = [escape_mrkdwn(one_line(message.source) or "unknown source")]
+    published = format_published(message.published)
+    if published:
+        parts.append(escape_mrkdwn(published))
+    return " · ".join(parts)
+
+
+def _hit_block(entity: str, kind: str, snippet: str) -> dict[str, Any]:
+    prefix = f"*{escape_mrkdwn(one_line(entity))}* ({escape_mrkdwn(one_line(kind))})\n>"
+    room = MAX_SECTION_CHARS - len(prefix)
+    segments = window(split_marks(one_line(snippet)), room)
+    return _section(prefix + render_snippet(segments, room))
+
+
+def fallback_text(message: AlertMessage) -> str:
+    """The plain notification text (also shown by clients that cannot render blocks)."""
+    test = "[TEST] " if message.test else ""
+    entities = entity_summary(message.entities()) or "no entities"
+    title = one_line(message.title) or "(untitled)"
+    source = one_line(message.source)
+    text = truncate(f"{test}{entities} — {title}" + (f" ({source})" if source else ""),
+                    MAX_FALLBACK_CHARS)
+    return _fit(escape_mrkdwn(text))
+
+
+def build_payload(message: AlertMessage) -> dict[str, Any]:
+    """The webhook JSON: headline, byline, entities, one section per hit, ≤ 50 blocks."""
+    blocks: list[dict[str, Any]] = []
+    if message.test:
+        blocks.append({"type": "header", "text": {
+            "type": "plain_text", "text": "🧪 TEST ALERT — news-monitor"[:MAX_HEADER_CHARS],
+            "emoji": True}})
+        blocks.append(_context("This is a test message sent by `monitor test-alert`; "
+                               "it is not a real match."))
+    blocks.append(_section(_headline(message)))
+    blocks.append(_context(_byline(message)))
+    names = ", ".join(escape_mrkdwn(one_line(n)) for n in message.entities())
+    blocks.append(_section(f"*Matched:* {names or 'none'}"))
+    blocks.append({"type": "divider"})
+
+    hits = message.ordered_hits()
+    room = MAX_BLOCKS - len(blocks)
+    shown = hits if len(hits) <= room else hits[: room - 1]  # keep one block for "… more"
+    blocks.extend(_hit_block(h.entity, h.kind, h.snippet) for h in shown)
+    if len(shown) < len(hits):
+        blocks.append(_context(f"{ELLIPSIS} and {len(hits) - len(shown)} more matches "
+                               "not shown"))
+    return {"text": fallback_text(message), "blocks": blocks,
+            "unfurl_links": False, "unfurl_media": False}
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def webhook_host(webhook: str) -> str:
+    """'hooks.slack.com' (plus ':port' when one is given) — safe to show, unlike the URL."""
+    try:
+        parts = urlsplit(webhook)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "invalid webhook URL"
+    if not host:
+        return "invalid webhook URL"
+    return f"{host}:{port}" if port else host
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _scrub(text: str, webhook: str) -> str:
+    """Remove the webhook URL, its path and its token from text a server sent back."""
+    path = urlsplit(webhook).path
+    secrets = [webhook, path, path.rstrip("/").rsplit("/", 1)[-1]]
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # a tiny "secret" would shred ordinary words
+            text = text.replace(secret, "…")
+    return text
+
+
+def _body_excerpt(body: bytes, webhook: str) -> str:
+    text = one_line(_scrub(body.decode("utf-8", "replace"), webhook))
+    return truncate(text, MAX_BODY_IN_ERROR)
+
+
+def _temporary(text: str, retry_after: float | None = None) -> AlertError:
+    err = AlertError(text)
+    err.retry_after = retry_after  # type: ignore[attr-defined]  # read by the dispatcher
+    return err
+
+
+def _status_error(status: int, headers: httpx.Headers, body: bytes, host: str,
+                  webhook: str) -> AlertError:
+    excerpt = _body_excerpt(body, webhook)
+    text = f"slack: HTTP {status} from {host}" + (f": {excerpt}" if excerpt else "")
+    if status == 429:
+        return _temporary(text, parse_retry_after(headers.get("retry-after")))
+    if status >= 500:
+        return _temporary(text)
+    return PermanentAlertError(text)  # bad payload, revoked token, channel gone: retry won't fix
+
+
+def _refused(exc: BaseException) -> bool:
+    """Is a ConnectionRefusedError somewhere in the chain httpx/httpcore wrapped?"""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "refused" in str(exc).lower()
+
+
+async def _read_prefix(response: httpx.Response, limit: int = 4096) -> bytes:
+    """Up to `limit` bytes of the body: enough for an error message, bounded for safety."""
+    data = b""
+    async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return data[:limit]
+
+
+async def _post(client: httpx.AsyncClient, channel: SlackChannel, payload: dict[str, Any]
+                ) -> None:
+    host = webhook_host(channel.webhook)
+    # `from None` everywhere: httpx exceptions carry the request, i.e. the secret URL, and a
+    # chained traceback in a log would print it.
+    try:
+        async with client.stream("POST", channel.webhook, json=payload,
+                                 timeout=channel.timeout, follow_redirects=False) as response:
+            body = await _read_prefix(response)
+            status, headers = response.status_code, response.headers
+    except httpx.TimeoutException:
+        raise _temporary(f"slack: timed out after {channel.timeout:g}s waiting for {host}"
+                         ) from None
+    except httpx.ConnectError as exc:
+        why = "connection refused by" if _refused(exc) else "cannot connect to"
+        raise _temporary(f"slack: {why} {host}") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        raise PermanentAlertError("slack: the webhook is not a valid http(s) URL") from None
+    except httpx.HTTPError as exc:
+        raise _temporary(f"slack: {type(exc).__name__} talking to {host}") from None
+    if not 200 <= status < 300:
+        raise _status_error(status, headers, body, host, channel.webhook)
+    log.debug("slack: delivered to %s (%s)", host, channel.name)
+
+
+async def send_slack(channel: SlackChannel, message: AlertMessage,
+                     client: httpx.AsyncClient | None = None) -> None:
+    """POST `message` to the channel's webhook. Raises AlertError / PermanentAlertError."""
+    payload = build_payload(message)
+    if client is not None:
+        await _post(client, channel, payload)
+        return
+    async with httpx.AsyncClient(timeout=channel.timeout,
+                                 headers={"User-Agent": USER_AGENT}) as own:
+        await _post(own, channel, payload)

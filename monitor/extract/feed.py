@@ -1,0 +1,167 @@
+"""RSS / Atom / JSON Feed bytes -> FeedEntry records, through feedparser."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+from selectolax.lexbor import LexborHTMLParser
+
+from monitor.errors import ExtractError
+from monitor.extract.dates import parse_date
+from monitor.extract.listing import clean_url
+from monitor.models import FeedEntry
+
+__all__ = ["entry_url", "parse_feed"]
+
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_PROBLEM_MAX = 200
+
+
+def parse_feed(
+    data: bytes, url: str, content_type: str | None = None
+) -> tuple[list[FeedEntry], str | None]:
+    """Entries of a feed and a short description of what was wrong with it (or None).
+
+    Raises ExtractError when the bytes are an HTML page rather than a feed, which is
+    what a site serves when a feed URL has moved or sits behind a bot wall.
+    """
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    # A BytesIO, not bytes: feedparser tries to open() bytes as a local file name first.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    if not parsed.entries and not parsed.get("version") and _looks_like_html(data, content_type):
+        raise ExtractError(f"not a feed: got text/html page{_page_title(data)} from {url}")
+    entries = [e for e in (_to_entry(raw, url) for raw in parsed.entries) if e is not None]
+    return entries, _problem(parsed, content_type)
+
+
+def entry_url(raw: Any, base_url: str) -> str | None:
+    """The article URL of a raw feedparser entry: its link, else an http(s) guid."""
+    link = (raw.get("link") or "").strip()
+    # A fragment-only link points back at the feed itself, not at an article.
+    if link and not link.startswith("#"):
+        absolute = clean_url(link, base_url)
+        if absolute:
+            return absolute
+    guid = (raw.get("id") or "").strip()
+    return clean_url(guid, base_url) if _is_http(guid) else None
+
+
+def _to_entry(raw: Any, base_url: str) -> FeedEntry | None:
+    url = entry_url(raw, base_url)
+    if url is None:
+        return None
+    return FeedEntry(
+        url=url,
+        title=" ".join(_detail_text(raw, "title").split()) or None,
+        published=_published(raw),
+        author=_author(raw),
+        summary=_summary(raw),
+    )
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _published(raw: Any) -> str | None:
+    """feedparser's *_parsed fields are already UTC; fall back to our own parser."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed: time.struct_time | None = raw.get(key)
+        if parsed:
+            try:
+                return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+            except ValueError:
+                continue
+    for key in ("published", "updated", "created"):
+        found = parse_date(raw.get(key))
+        if found:
+            return found
+    return None
+
+
+def _author(raw: Any) -> str | None:
+    detail = raw.get("author_detail") or {}
+    name = detail.get("name") or raw.get("author") or ""
+    return _plain(name) or None
+
+
+def _summary(raw: Any) -> str | None:
+    """Full content when the feed carries it (more text to match), else the summary."""
+    for content in raw.get("content") or []:
+        text = _html_to_text(content.get("value") or "")
+        if text:
+            return text
+    return _detail_text(raw, "summary") or None
+
+
+def _detail_text(raw: Any, key: str) -> str:
+    """Plain text of title/summary; feedparser tells whether the value is HTML or text."""
+    value = raw.get(key) or ""
+    kind = (raw.get(f"{key}_detail") or {}).get("type", "")
+    if "html" in kind:
+        return _html_to_text(value)
+    return _plain(value)
+
+
+def _plain(value: str) -> str:
+    """Text that should be plain but often carries stray tags or entities anyway."""
+    if _TAG.search(value):
+        return " ".join(_html_to_text(value).split())
+    return " ".join(html.unescape(value).split())
+
+
+def _html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, one line per block element."""
+    if not fragment.strip():
+        return ""
+    tree = LexborHTMLParser(f"<div>{fragment}</div>")
+    for node in tree.css("script, style"):
+        node.decompose()
+    # Block elements and <br> separate words; inline ones must not split them.
+    for node in tree.css("br, p, div, li, h1, h2, h3, h4, h5, h6, tr, blockquote"):
+        node.insert_after("\n")
+    root = tree.body or tree.root
+    text = root.text(separator="") if root is not None else ""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _problem(parsed: Any, content_type: str | None) -> str | None:
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    # Without a header feedparser always complains about it; that says nothing of the feed.
+    if content_type is None and isinstance(exc, feedparser.NonXMLContentType):
+        return None
+    summary = f"{type(exc).__name__}: {exc}" if exc is not None else "malformed feed"
+    summary = " ".join(summary.split())
+    return summary if len(summary) <= _PROBLEM_MAX else summary[: _PROBLEM_MAX - 1] + "…"
+
+
+def _looks_like_html(data: bytes, content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media in _HTML_TYPES or bool(_HTML_START.match(data[:2048]))
+
+
+def _page_title(data: bytes) -> str:
+    found = re.search(rb"<title[^>]*>(.*?)</title>", data[:65536], re.IGNORECASE | re.DOTALL)
+    if not found:
+        return ""
+    title = " ".join(html.unescape(found.group(1).decode("utf-8", "replace")).split())
+    return f" ({title[:80]!r})" if title else ""

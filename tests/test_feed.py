@@ -1,0 +1,159 @@
+"""parse_feed on outlet-like RSS/Atom fixtures and over feedparser's own test corpus."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import pytest
+
+from monitor.errors import ExtractError
+from monitor.extract import parse_feed
+from monitor.models import FeedEntry
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+CORPUS = Path(__file__).parents[2] / "shared" / "corpora" / "feedparser-tests" / "tests"
+SHAFAQ_RSS = "https://shafaq.com/en/rss"
+
+
+def _entries(name: str, url: str, content_type: str | None = None) -> list[FeedEntry]:
+    entries, _ = parse_feed((FIXTURES / name).read_bytes(), url, content_type)
+    return entries
+
+
+# --- RSS 2.0 --------------------------------------------------------------------------------
+
+def test_rss_urls_resolved_cleaned_and_unusable_items_dropped() -> None:
+    urls = [e.url for e in _entries("shafaq_rss.xml", SHAFAQ_RSS, "application/rss+xml")]
+    assert urls == [
+        # relative link resolved against the feed URL, "#comments" stripped
+        "https://shafaq.com/en/Security/Kataib-Hezbollah-denies-attack",
+        # utm_source removed so the same article found elsewhere is the same URL
+        "https://shafaq.com/en/Kurdistan/Al-Sudani-meets-Barzani",
+        # no <link>: the permalink guid is the address
+        "https://shafaq.com/en/Iraq/guid-only-item",
+    ]  # the tag: guid item and the javascript: item have no usable URL
+
+
+def test_rss_fields() -> None:
+    first, second, third = _entries("shafaq_rss.xml", SHAFAQ_RSS, "application/rss+xml")
+    # escaped HTML in the title is removed, whitespace collapsed
+    assert first.title == "Breaking: Kata'ib Hezbollah denies attack on Ain al-Asad"
+    assert first.published == "2026-01-03T14:05:00+00:00"  # +0300 -> UTC
+    assert first.author == "Shafaq News"
+    assert first.summary == ("Shafaq News – Baghdad\n"
+                             "The armed faction Kata'ib Hezbollah denied any role.")
+    assert second.published is None  # no pubDate at all
+    # content:encoded beats the teaser description
+    assert second.summary == ("Iraqi Prime Minister Mohammed Shia al-Sudani met Masoud Barzani.\n"
+                              "They discussed oil.")
+    assert third.published == "2026-01-02T08:00:00+00:00"
+    assert third.summary is None
+
+
+def test_rss_without_content_type_reports_no_problem() -> None:
+    entries, problem = parse_feed((FIXTURES / "shafaq_rss.xml").read_bytes(), SHAFAQ_RSS)
+    assert len(entries) == 3
+    assert problem is None
+
+
+def test_rss_charset_from_http_header() -> None:
+    """A windows-1256 feed with no XML declaration is readable only through the header."""
+    xml = ("<rss version='2.0'><channel><title>شفق نيوز</title>"
+           "<item><title>كتائب حزب الله تنفي الهجوم</title>"
+           "<link>https://shafaq.com/ar/أمن/1</link></item></channel></rss>")
+    entries, _ = parse_feed(xml.encode("cp1256"), "https://shafaq.com/ar/rss",
+                            "application/rss+xml; charset=windows-1256")
+    assert [e.title for e in entries] == ["كتائب حزب الله تنفي الهجوم"]
+
+
+def test_malformed_rss_still_yields_entries_and_a_problem() -> None:
+    xml = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>Shafaq</title>"
+           b"<item><title>Oil & gas talks</title><link>https://shafaq.com/en/a?x=1&y=2</link>"
+           b"</item></channel></rss>")
+    entries, problem = parse_feed(xml, SHAFAQ_RSS, "application/rss+xml")
+    assert [e.url for e in entries] == ["https://shafaq.com/en/a?x=1&y=2"]
+    assert entries[0].title == "Oil & gas talks"
+    assert problem is not None and "SAXParseException" in problem
+
+
+# --- Atom -----------------------------------------------------------------------------------
+
+def test_atom_entries() -> None:
+    first, second = _entries("newregion_atom.xml", "https://thenewregion.com/feed.atom",
+                             "application/atom+xml")
+    # xml:base resolves "posts/..." and "/posts/..."; the enclosure link is not the article
+    assert first.url == "https://thenewregion.com/posts/1482/pmf-commanders-meet"
+    assert second.url == "https://thenewregion.com/posts/1479/salaries"
+    assert first.title == "Analysis: PMF commanders meet in Baghdad"  # type="html" title
+    assert first.published == "2026-01-03T09:00:00+00:00"  # only <updated>, +03:00
+    assert second.published == "2026-01-02T20:30:00+00:00"  # <published> beats <updated>
+    assert first.author == "Dilan Sirwan"
+    assert first.summary == "Senior commanders of the PMF met on Saturday."
+    assert second.summary == "Plain text summary & more."
+
+
+# --- not a feed -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", None])
+def test_html_page_is_not_a_feed(content_type: str | None) -> None:
+    data = (FIXTURES / "newregion_article.html").read_bytes()
+    with pytest.raises(ExtractError, match=r"^not a feed: got text/html"):
+        parse_feed(data, "https://thenewregion.com/feed", content_type)
+
+
+def test_empty_but_valid_feed_is_not_an_error() -> None:
+    entries, _ = parse_feed(b"<rss version='2.0'><channel><title>x</title></channel></rss>",
+                            SHAFAQ_RSS, "text/html")  # wrong server header, still a feed
+    assert entries == []
+
+
+# --- feedparser's own corpus ----------------------------------------------------------------
+
+def _declared_content_type(data: bytes) -> str | None:
+    """Corpus files state the HTTP header they were served with in a leading comment."""
+    found = re.search(rb"^\s*Header:\s*Content-type:\s*(.+?)\s*$", data[:2048], re.M | re.I)
+    return found.group(1).decode("latin-1") if found else None
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _usable(entry: dict, base: str) -> bool:
+    link = (entry.get("link") or "").strip()
+    if link and not link.startswith("#") and _is_http(urljoin(base, link)):
+        return True
+    return _is_http((entry.get("id") or "").strip())
+
+
+def test_feedparser_corpus() -> None:
+    files = sorted(p for p in CORPUS.rglob("*") if p.is_file())
+    assert len(files) > 2000
+    totals = {"files": 0, "with_entries": 0, "fp_entries": 0, "fp_usable": 0, "ours": 0}
+    for path in files:
+        data = path.read_bytes()
+        content_type = _declared_content_type(data)
+        url = f"http://example.org/feeds/{path.name}"
+        try:
+            entries, _ = parse_feed(data, url, content_type)
+        except ExtractError:
+            continue  # the one failure parse_feed may report
+        totals["files"] += 1
+        headers = {"content-location": url, **({"content-type": content_type}
+                                                if content_type else {})}
+        reference = feedparser.parse(io.BytesIO(data), response_headers=headers)
+        if not reference.entries:
+            continue
+        usable = sum(_usable(e, url) for e in reference.entries)
+        assert len(entries) == usable, path
+        totals["with_entries"] += 1
+        totals["fp_entries"] += len(reference.entries)
+        totals["fp_usable"] += usable
+        totals["ours"] += len(entries)
+    print("feedparser corpus:", totals)
+    assert totals["with_entries"] > 1000 and totals["ours"] > 100

@@ -1,0 +1,108 @@
+"""monitor.match.normalize: folding rules and the offset map."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.match import normalize
+from monitor.match.normalize import _expand, normalize_text
+
+# Text biased towards what normalisation treats specially, plus anything at all.
+_SPECIAL = (
+    "aAßẞﬁﬂİıŁøṣāé\u0301'’‘ʿʾʼ`´-–—‐ \t\n\u00a0"
+    "أإآٱىةؤئیکەۆگچڤـَُِّْٰ٠٩۰۹ﻻﷺ"
+    "\u200c\u200d\u200e\u200f\u202a\u2067\ufeff😀"
+)
+_text = st.one_of(
+    st.text(),
+    st.text(alphabet=st.sampled_from(_SPECIAL)),
+    st.text(alphabet=st.characters(min_codepoint=0x600, max_codepoint=0x6FF)),
+)
+
+
+@given(_text)
+@settings(max_examples=300)
+def test_idempotent(text: str) -> None:
+    once = normalize(text)[0]
+    assert normalize(once)[0] == once
+
+
+@given(_text)
+@settings(max_examples=300)
+def test_offset_map_is_in_range_and_non_decreasing(text: str) -> None:
+    norm, offsets = normalize(text)
+    assert len(offsets) == len(norm)
+    assert all(0 <= i < len(text) for i in offsets)
+    assert all(a <= b for a, b in itertools.pairwise(offsets))
+
+
+@given(_text)
+def test_each_normalised_char_comes_from_its_original_char(text: str) -> None:
+    # Normalising the original character alone yields the normalised character (spaces
+    # aside: a collapsed run keeps only its first space).
+    norm, offsets = normalize(text)
+    for ch, i in zip(norm, offsets, strict=True):
+        assert ch == " " or ch in normalize(text[i])[0]
+
+
+@given(_text)
+def test_compact_map_agrees_with_the_list(text: str) -> None:
+    # The matcher looks offsets up in the compact map; normalize() returns the full list.
+    result = normalize_text(text)
+    norm, offsets = normalize(text)
+    assert result.text == norm
+    assert [result.original(i) for i in range(len(norm))] == offsets
+
+
+def test_every_code_point_expands_to_fixed_points() -> None:
+    # Per-character expansion is what normalize() is built from: if each character of each
+    # expansion is its own expansion, normalize is idempotent for all text, not just sampled.
+    # (Planes 0 and 1 hold every script a news source uses.)
+    for cp in range(0x20000):
+        for ch in _expand(chr(cp)):
+            assert _expand(ch) == ch, hex(cp)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Asa’ib Ahl al-Haq", "asaib ahl al haq"),
+    ("ASA'IB AHL AL-HAQ", "asaib ahl al haq"),
+    ("Asaʿib  Ahl\tal—Haq", "asaib ahl al haq"),
+    ("ṣāliḥ Qaïs", "salih qais"),
+    ("Straße", "strasse"),
+    ("Łódź", "lodz"),
+    ("مُقْتَدَى الصَّدْر", "مقتدي الصدر"),
+    ("أحمد إبراهيم آمرلي ٱلحشد", "احمد ابراهيم امرلي الحشد"),
+    ("مؤتمر رئيس الكتلة", "موتمر رييس الكتله"),
+    ("کەرکووک", "كهركووك"),
+    ("گوڤار چیا", "كوفار جيا"),
+    ("الحشـــد", "الحشد"),
+    ("٢٠٢٤ ۱۴۰۳", "2024 1403"),
+    ("ﻻ", "لا"),
+    ("a\u200cb\u200fc\u202ad\ufeffe", "abcde"),
+])
+def test_folding(raw: str, expected: str) -> None:
+    assert normalize(raw)[0] == expected
+
+
+def test_offsets_through_length_changes() -> None:
+    text = "ß ﬁ\u00a0\u00a0 ﻻX"
+    norm, offsets = normalize(text)
+    assert norm == "ss fi لاx"
+    assert offsets == [0, 0, 1, 2, 2, 3, 6, 6, 7]
+
+
+def test_removed_characters_are_skipped_in_the_map() -> None:
+    norm, offsets = normalize("Asa’ib")
+    assert norm == "asaib"
+    assert offsets == [0, 1, 2, 4, 5]
+
+
+def test_lone_surrogate_and_empty() -> None:
+    assert normalize("") == ("", [])
+    norm, offsets = normalize("a\ud800b")
+    assert norm == "a\ud800b"
+    assert offsets == [0, 1, 2]
