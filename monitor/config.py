@@ -26,6 +26,7 @@ DEFAULT_USER_AGENT = f"news-monitor/{__version__} (+https://github.com/news-moni
 SOURCE_KINDS = ("rss", "html")
 EMAIL_SECURITY = ("none", "starttls", "tls")
 WATCHLIST_KINDS = {"actors": "actor", "places": "place", "keywords": "keyword"}
+WATCHLIST_SECTIONS = (*WATCHLIST_KINDS, "rules")
 
 T = TypeVar("T")
 
@@ -45,6 +46,17 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ArticleSelectors:
+    """Per-source CSS selectors for outlets whose markup the user knows (first layer)."""
+
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+    author: str | None = None
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     kind: str  # rss | html
@@ -56,6 +68,17 @@ class Source:
     fetch_articles: bool = True
     max_new_articles: int = 50
     enabled: bool = True
+    article: ArticleSelectors | None = None
+    timezone: str | None = None  # IANA name for pages that print local times without offset
+    dateline: str | None = None  # regex for this outlet's dateline prefix
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A boolean query over entities and terms, e.g. '"Maysan" AND (assassination OR clashes)'."""
+
+    name: str
+    query: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,9 @@ class Entity:
     kind: str  # actor | place | keyword
     aliases: tuple[str, ...]
     exclude: tuple[str, ...] = ()
+    # Surname- or kunya-only forms ("Al-Sadr", "Khazali"): reported only when a full alias
+    # of the same entity appears in the same article.
+    short: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,7 @@ class Config:
     sources: tuple[Source, ...]
     watchlist: tuple[Entity, ...]
     channels: tuple[Channel, ...]
+    rules: tuple[Rule, ...] = ()
     # One line per channel that is configured but switched off (its variables are unset).
     disabled_channels: tuple[str, ...] = ()
 
@@ -334,7 +361,9 @@ _TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts")
 _FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
                "concurrency", "per_host")
 _SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_pattern",
-                "fetch_articles", "max_new_articles", "enabled")
+                "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
+                "dateline")
+_SELECTOR_KEYS = ("title", "body", "date", "author", "drop")
 _SLACK_KEYS = ("kind", "name", "webhook", "timeout")
 _EMAIL_KEYS = ("kind", "name", "host", "port", "security", "username", "password", "from", "to",
                "timeout")
@@ -388,12 +417,41 @@ def _sources(c: _Checker, raw: dict[str, Any], default_every: float) -> tuple[So
             fetch_articles=c.get(d, "fetch_articles", path, _bool, True),
             max_new_articles=c.get(d, "max_new_articles", path, _positive_int, 50),
             enabled=c.get(d, "enabled", path, _bool, True),
+            article=_selectors(c, d.get("article"), f"{path}.article"),
+            timezone=c.get(d, "timezone", path, _timezone, None),
+            dateline=c.get(d, "dateline", path, _regex, None),
         ))
     return tuple(sources)
 
 
+def _selectors(c: _Checker, raw: Any, path: str) -> ArticleSelectors | None:
+    if raw is None:
+        return None
+    d = c.mapping(raw, path, _SELECTOR_KEYS)
+    single = {key: c.get(d, key, path, _css_selector, None) for key in _SELECTOR_KEYS[:4]}
+    drop = c.get(d, "drop", path, _text_list, ())
+    for i, selector in enumerate(drop):
+        try:
+            _css_selector(selector)
+        except ValueError as exc:
+            c.error(f"{path}.drop[{i}]", str(exc))
+    return ArticleSelectors(drop=drop, **single)
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _nonempty_text(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone (use an IANA name such as "
+                         "Asia/Baghdad)") from None
+    return name
+
+
 def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
-    d = c.mapping(raw, "watchlists", tuple(WATCHLIST_KINDS))
+    d = c.mapping(raw, "watchlists", WATCHLIST_SECTIONS)
     entities: list[Entity] = []
     for section, kind in WATCHLIST_KINDS.items():
         terms_key = "terms" if kind == "keyword" else "aliases"
@@ -401,7 +459,8 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
         for path, item in c.items(d, section, "watchlists"):
             if isinstance(item, str):  # shorthand: "- Maysan"
                 item = {"name": item}
-            e = c.mapping(item, path, ("name", terms_key, "exclude"))
+            allowed = ("name", terms_key, "exclude") + (() if kind == "keyword" else ("short",))
+            e = c.mapping(item, path, allowed)
             name = c.get(e, "name", path, _nonempty_text, "", required=True)
             if not name:
                 continue
@@ -415,8 +474,33 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
             if kind == "keyword" and extra:
                 aliases = tuple(dict.fromkeys(extra))
             entities.append(Entity(name=name, kind=kind, aliases=aliases,
-                                   exclude=c.get(e, "exclude", path, _text_list, ())))
+                                   exclude=c.get(e, "exclude", path, _text_list, ()),
+                                   short=c.get(e, "short", path, _text_list, ())))
     return tuple(entities)
+
+
+def _rules(c: _Checker, raw: Any) -> tuple[Rule, ...]:
+    from .match.rules import parse_rule
+
+    d = raw if isinstance(raw, dict) else {}
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for path, item in c.items(d, "rules", "watchlists"):
+        r = c.mapping(item, path, ("name", "query"))
+        name = c.get(r, "name", path, _nonempty_text, "", required=True)
+        query = c.get(r, "query", path, _nonempty_text, "", required=True)
+        if name.casefold() in seen:
+            c.error(f"{path}.name", f"{name!r} is already used by another rule")
+        seen.add(name.casefold())
+        if query:
+            try:
+                parse_rule(query)
+            except ValueError as exc:
+                c.error(f"{path}.query", str(exc))
+                continue
+        if name and query:
+            rules.append(Rule(name=name, query=query))
+    return tuple(rules)
 
 
 def _channels(c: _Checker, raw: dict[str, Any]) -> tuple[tuple[Channel, ...], tuple[str, ...]]:
@@ -532,6 +616,7 @@ def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Co
     fetch = _fetch_settings(c, top.get("fetch"))
     sources = _sources(c, top, default_every)
     watchlist = _watchlist(c, top.get("watchlists"))
+    rules = _rules(c, top.get("watchlists"))
     channels, disabled = _channels(c, top)
     if c.problems:
         raise ConfigError(c.problems)
@@ -539,4 +624,5 @@ def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Co
     if not db_path.is_absolute():
         db_path = file.resolve().parent / db_path
     return Config(path=file, database=db_path, fetch=fetch, sources=sources,
-                  watchlist=watchlist, channels=channels, disabled_channels=disabled)
+                  watchlist=watchlist, channels=channels, rules=rules,
+                  disabled_channels=disabled)

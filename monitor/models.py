@@ -32,6 +32,8 @@ class ExtractedArticle:
     published: str | None = None  # UTC ISO 8601
     language: str | None = None
     canonical_url: str | None = None
+    modified: str | None = None  # UTC ISO 8601
+    dateline: str | None = None  # e.g. "Shafaq News – Erbil": kept in the body, named here
 
 
 @dataclass(frozen=True)
@@ -74,4 +76,6 @@ class Article:
     language: str | None = None
     method: str | None = None
     canonical_url: str | None = None
+    modified: str | None = None
+    dateline: str | None = None
     hits: list[Hit] = field(default_factory=list)

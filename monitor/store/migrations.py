@@ -67,3 +67,9 @@ def m001_initial(db: Database) -> None:
                 BEGIN SELECT RAISE(ABORT, '{table}.{column} must be one of {"|".join(allowed)}');
                 END
             """)
+
+
+@migrations()
+def m002_article_dateline_modified(db: Database) -> None:
+    db["articles"].add_column("modified", str)
+    db["articles"].add_column("dateline", str)

@@ -159,7 +159,7 @@ class Store:
                 "published": article.published, "fetched": article.fetched,
                 "language": article.language, "body": article.body,
                 "content_hash": content_hash(article.body), "method": article.method,
-                "story_id": story_id,
+                "story_id": story_id, "modified": article.modified, "dateline": article.dateline,
             }).last_pk
             self.db["hits"].insert_all(({
                 "article_id": article_id, "entity": h.entity, "kind": h.kind, "field": h.field,
