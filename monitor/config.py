@@ -23,7 +23,7 @@ from .errors import ConfigError
 
 DEFAULT_CONFIG = "config.yaml"
 DEFAULT_USER_AGENT = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
-SOURCE_KINDS = ("rss", "html")
+SOURCE_KINDS = ("rss", "html", "sitemap")
 EMAIL_SECURITY = ("none", "starttls", "tls")
 WATCHLIST_KINDS = {"actors": "actor", "places": "place", "keywords": "keyword"}
 WATCHLIST_SECTIONS = (*WATCHLIST_KINDS, "rules")
@@ -43,6 +43,11 @@ class FetchSettings:
     max_redirects: int = 5
     concurrency: int = 8
     per_host: int = 2
+    delay: float = 1.0  # minimum seconds between two requests to one host (plus jitter)
+    retries: int = 2  # extra attempts within one poll for retryable failures
+    backoff_cap: float = 6 * 3600.0  # failing sources are polled less often, up to this
+    down_after: float = 6 * 3600.0  # failing this long raises one "source down" alert
+    robots_ttl: float = 6 * 3600.0  # how long a robots.txt is trusted
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class Source:
     article: ArticleSelectors | None = None
     timezone: str | None = None  # IANA name for pages that print local times without offset
     dateline: str | None = None  # regex for this outlet's dateline prefix
+    # Domains article links may lead to; empty: the source's own registered domain.
+    follow_domains: tuple[str, ...] = ()
+    robots: bool = True  # honour robots.txt (false only with the outlet's permission)
+    max_age: float = 2 * 86400.0  # sitemaps: only entries newer than this
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,14 @@ def parse_duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError(f"{value!r} is not a positive duration")
     return seconds
+
+
+def parse_pause(value: Any) -> float:
+    """Like parse_duration, but 0 is allowed ('0s': no pause)."""
+    zero = re.fullmatch(r"\s*0+(\.0*)?\s*(ms|s|m|h|d)?\s*", str(value))
+    if zero and not isinstance(value, bool):
+        return 0.0
+    return parse_duration(value)
 
 
 def parse_size(value: Any) -> int:
@@ -299,6 +316,18 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise ValueError(f"{value!r} must not be negative")
+    return number
+
+
 def _port(value: Any) -> int:
     number = _positive_int(value)
     if number > 65535:
@@ -359,10 +388,11 @@ def _css_selector(value: Any) -> str:
 
 _TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts")
 _FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
-               "concurrency", "per_host")
+               "concurrency", "per_host", "delay", "retries", "backoff_cap", "down_after",
+               "robots_ttl")
 _SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_pattern",
                 "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
-                "dateline")
+                "dateline", "follow_domains", "robots", "max_age")
 _SELECTOR_KEYS = ("title", "body", "date", "author", "drop")
 _SLACK_KEYS = ("kind", "name", "webhook", "timeout")
 _EMAIL_KEYS = ("kind", "name", "host", "port", "security", "username", "password", "from", "to",
@@ -381,6 +411,11 @@ def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:
         max_redirects=c.get(d, "max_redirects", "fetch", _positive_int, base.max_redirects),
         concurrency=c.get(d, "concurrency", "fetch", _positive_int, base.concurrency),
         per_host=c.get(d, "per_host", "fetch", _positive_int, base.per_host),
+        delay=c.get(d, "delay", "fetch", parse_pause, base.delay),
+        retries=c.get(d, "retries", "fetch", _count, base.retries),
+        backoff_cap=c.get(d, "backoff_cap", "fetch", parse_duration, base.backoff_cap),
+        down_after=c.get(d, "down_after", "fetch", parse_duration, base.down_after),
+        robots_ttl=c.get(d, "robots_ttl", "fetch", parse_duration, base.robots_ttl),
     )
 
 
@@ -400,8 +435,10 @@ def _sources(c: _Checker, raw: dict[str, Any], default_every: float) -> tuple[So
         pattern = c.get(d, "link_pattern", path, _regex, None)
         if kind == "html" and links is None and pattern is None and "links" not in d:
             c.error(path, "an html source needs 'links' (a CSS selector) or 'link_pattern'")
-        if kind == "rss" and (links or pattern):
-            c.error(path, "'links' and 'link_pattern' apply to kind: html only")
+        if kind != "html" and links:
+            c.error(path, "'links' applies to kind: html only")
+        if kind == "rss" and pattern:
+            c.error(path, "'link_pattern' applies to kind: html or sitemap only")
         if name in seen:
             c.error(f"{path}.name", f"{name!r} is already used by {seen[name]}")
         elif name:
@@ -420,6 +457,10 @@ def _sources(c: _Checker, raw: dict[str, Any], default_every: float) -> tuple[So
             article=_selectors(c, d.get("article"), f"{path}.article"),
             timezone=c.get(d, "timezone", path, _timezone, None),
             dateline=c.get(d, "dateline", path, _regex, None),
+            follow_domains=tuple(x.lower().lstrip(".") for x in
+                                 c.get(d, "follow_domains", path, _text_list, ())),
+            robots=c.get(d, "robots", path, _bool, True),
+            max_age=c.get(d, "max_age", path, parse_duration, 2 * 86400.0),
         ))
     return tuple(sources)
 

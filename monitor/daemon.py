@@ -144,7 +144,13 @@ class Daemon:
 
 
 def _poll(pipeline: Pipeline, source: Source) -> Callable[[], Awaitable[object]]:
-    return lambda: pipeline.run_source(source)
+    async def poll() -> None:
+        if pipeline.due(source):
+            await pipeline.run_source(source)
+        else:
+            log.debug("%s: backing off until its next poll", source.name)
+
+    return poll
 
 
 def run_daemon(config: Config) -> None:

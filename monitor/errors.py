@@ -36,10 +36,11 @@ class FetchError(MonitorError):
     """A fetch failed. `str(err)` is short and human-readable, never contains secrets."""
 
     def __init__(self, message: str, *, url: str = "", status: int | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, transient: bool = False):
         self.url = url
         self.status = status
         self.retry_after = retry_after
+        self.transient = transient  # a connection error or timeout: worth another try
         super().__init__(message)
 
 

@@ -4,20 +4,31 @@ then send what the outbox holds. Each stage is a function with plain inputs and 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from .alerts.dispatch import DispatchReport, dispatch_pending
-from .clock import now_iso
+from .clock import iso, now, now_iso
 from .config import Config, Source
-from .errors import ExtractError, FetchError
+from .errors import BlockedError, ExtractError, FetchError
 from .extract import decode_html, extract_article, find_links, parse_feed
+from .extract.sitemap import parse_sitemap
 from .fetch import Fetcher, Response
+from .fetch.domains import allowed_domains, is_followable
+from .fetch.retry import backoff_delay
+from .health import assess
 from .match import Matcher
 from .models import Article, FeedEntry, Hit
-from .store import Store
+from .store import Poll, SourceState, Store
 
 log = logging.getLogger("monitor.pipeline")
+
+# An article page that keeps failing is tried on this many polls, then left in
+# `article_failures` (visible) and not fetched again.
+MAX_ARTICLE_ATTEMPTS = 5
 
 
 @dataclass
@@ -27,7 +38,8 @@ class SourceReport:
     entries: int = 0
     new_articles: int = 0
     hits: int = 0
-    not_modified: bool = False
+    not_modified: bool = False  # 304, or a body identical to the last one
+    off_domain: int = 0  # links not followed: outside the source's domains
     problem: str | None = None  # a non-fatal issue, e.g. a malformed feed that still parsed
     failed_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 
@@ -38,12 +50,14 @@ class SourceReport:
     def summary(self) -> str:
         if self.error:
             return f"{self.name}: FAILED: {self.error}"
-        if self.not_modified:
+        if self.not_modified and not (self.new_articles or self.failed_articles):
             return f"{self.name}: not modified"
         text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
                 f"{self.hits} hits")
         if self.failed_articles:
             text += f", {len(self.failed_articles)} articles failed"
+        if self.off_domain:
+            text += f", {self.off_domain} off-domain links skipped"
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
@@ -68,16 +82,40 @@ def discover(source: Source, response: Response) -> tuple[list[FeedEntry], str |
     return [FeedEntry(url=link) for link in links], None
 
 
+# A sitemap index may list hundreds of sitemaps; only the newest few are read per poll.
+MAX_CHILD_SITEMAPS = 3
+
+
+async def discover_sitemap(fetcher: Fetcher, source: Source, response: Response
+                           ) -> tuple[list[FeedEntry], str | None]:
+    """Recent entries of a sitemap, following an index to its newest child sitemaps."""
+    moment = now()
+    page = parse_sitemap(response.body, response.url, max_age=source.max_age, now=moment)
+    entries, problems = list(page.entries), []
+    for child_url in page.children[:MAX_CHILD_SITEMAPS]:
+        try:
+            child = await fetcher.get(child_url)
+            entries += parse_sitemap(child.body, child.url, max_age=source.max_age,
+                                     now=moment).entries
+        except (FetchError, ExtractError) as exc:
+            problems.append(f"child sitemap {child_url}: {exc}")
+    if source.link_pattern:
+        entries = [e for e in entries if re.search(source.link_pattern, e.url)]
+    return entries, "; ".join(problems) or None
+
+
 def article_from_page(source: Source, entry: FeedEntry, response: Response) -> Article:
     """Extract an article page, with the feed entry's metadata as fallback."""
     html = decode_html(response.body, response.content_type)
-    page = extract_article(html, response.url)
+    page = extract_article(html, response.url, selectors=source.article,
+                           timezone=source.timezone, dateline=source.dateline)
     return Article(
         url=entry.url, source=source.name, title=page.title or entry.title, body=page.body,
         fetched=now_iso(), author=page.author or entry.author,
         published=page.published or entry.published,
         language=page.language or source.language, method=page.method,
-        canonical_url=page.canonical_url if page.canonical_url != entry.url else None)
+        canonical_url=page.canonical_url if page.canonical_url != entry.url else None,
+        modified=page.modified, dateline=page.dateline)
 
 
 def article_from_entry(source: Source, entry: FeedEntry) -> Article:
@@ -117,45 +155,111 @@ class Pipeline:
         alerts = await self.dispatch()
         return CycleReport(sources=list(reports), alerts=alerts)
 
+    def due(self, source: Source) -> bool:
+        """False while a failing source is backing off (its next_poll is in the future)."""
+        next_poll = self.store.source_state(source.name).next_poll
+        return next_poll is None or next_poll <= now_iso()
+
     async def dispatch(self) -> DispatchReport:
         return await dispatch_pending(self.store, self.config.channels)
 
     async def run_source(self, source: Source) -> SourceReport:
+        """Poll one source: fetch, discover, ingest new articles, record health."""
         report = SourceReport(source.name)
         state = self.store.source_state(source.name)
-        response: Response | None = None
+        poll = Poll()
+        retry_after = None
         try:
-            response = await self.fetcher.get(source.url, etag=state.etag,
-                                              last_modified=state.last_modified)
-            if response.not_modified:
-                report.not_modified = True
-            else:
-                entries, report.problem = discover(source, response)
-                report.entries = len(entries)
-                await self._ingest(source, entries, report)
+            poll = await self._poll(source, state, report)
         except (FetchError, ExtractError) as exc:
             report.error = str(exc)
-        self._record(source, report, response)
+            retry_after = getattr(exc, "retry_after", None)
+        await self._retry_failed_articles(source, report)
+        self._record(source, state, report, poll, retry_after)
         log.log(logging.WARNING if report.error else logging.INFO, "%s", report.summary())
         return report
 
-    def _record(self, source: Source, report: SourceReport, response: Response | None) -> None:
-        headers = response.headers if response is not None and report.ok else {}
-        self.store.record_source(
-            source.name, source.url, source.kind, error=report.error,
-            item_count=None if report.not_modified else report.entries,
-            etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+    async def _poll(self, source: Source, state: SourceState, report: SourceReport) -> Poll:
+        await self._check_robots(source, source.url)
+        response = await self.fetcher.get(source.url, etag=state.etag,
+                                          last_modified=state.last_modified)
+        headers = response.headers
+        poll = Poll(etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+        if response.not_modified:
+            report.not_modified = True
+            return poll
+        # Servers with stale or missing validators: an identical body costs no parsing.
+        fingerprint = body_fingerprint(source, response.body)
+        if fingerprint == state.body_hash:
+            report.not_modified = True
+            return poll
+        entries, report.problem = await self._discover(source, response)
+        report.entries = len(entries)
+        await self._ingest(source, entries, report)
+        return Poll(etag=poll.etag, last_modified=poll.last_modified, body_hash=fingerprint,
+                    item_count=len(entries), warning=report.problem)
+
+    async def _check_robots(self, source: Source, url: str) -> None:
+        if source.robots and not await self.fetcher.robots.allowed(url):
+            raise BlockedError("disallowed by robots.txt (set robots: false for this source "
+                               "if the outlet allows you to poll it)", url=url)
+
+    async def _discover(self, source: Source, response: Response
+                        ) -> tuple[list[FeedEntry], str | None]:
+        if source.kind != "sitemap":
+            return discover(source, response)
+        return await discover_sitemap(self.fetcher, source, response)
+
+    def _record(self, source: Source, state: SourceState, report: SourceReport, poll: Poll,
+                retry_after: float | None) -> None:
+        moment = now()
+        failures = 0 if report.ok else state.consecutive_failures + 1
+        next_poll = None
+        if failures:
+            delay = backoff_delay(source.every, failures, self.config.fetch.backoff_cap,
+                                  retry_after)
+            next_poll = iso(moment + timedelta(seconds=delay))
+        links = report.entries if source.kind != "rss" and report.ok and \
+            not report.not_modified else None
+        change = assess(source.name, state, error=report.error, links=links, now=moment,
+                        down_after=self.config.fetch.down_after)
+        if report.error:
+            poll = Poll(error=report.error)
+        poll = replace(poll, next_poll=next_poll, down_notified=change.down_notified,
+                       links_notified=change.links_notified)
+        self.store.record_source(source.name, source.url, source.kind, poll,
+                                 notices=change.notices, channels=self.channel_names)
+        for _kind, message in change.notices:
+            log.warning("%s", message)
 
     async def _ingest(self, source: Source, entries: list[FeedEntry],
                       report: SourceReport) -> None:
-        known = self.store.known_urls(e.url for e in entries)
-        fresh = [e for e in dict((e.url, e) for e in entries).values() if e.url not in known]
-        results = await asyncio.gather(
-            *(self._article(source, e) for e in fresh[:source.max_new_articles]))
-        for entry, result in zip(fresh, results, strict=False):
+        unique = list(dict((e.url, e) for e in entries).values())
+        urls = [e.url for e in unique]
+        skip = self.store.known_urls(urls) | self.store.given_up_urls(urls, MAX_ARTICLE_ATTEMPTS)
+        fresh = [e for e in unique if e.url not in skip]
+        if source.fetch_articles:
+            domains = allowed_domains(source.url, source.follow_domains)
+            report.off_domain = sum(not is_followable(e.url, domains) for e in fresh)
+            fresh = [e for e in fresh if is_followable(e.url, domains)]
+        await self._store_articles(source, fresh[:source.max_new_articles], report)
+
+    async def _retry_failed_articles(self, source: Source, report: SourceReport) -> None:
+        """Article pages that failed on an earlier poll get another try (bounded)."""
+        done = {url for url, _ in report.failed_articles}
+        urls = [u for u in self.store.retryable_failures(source.name, MAX_ARTICLE_ATTEMPTS)
+                if u not in done]
+        await self._store_articles(source, [FeedEntry(url=u) for u in urls], report)
+
+    async def _store_articles(self, source: Source, entries: list[FeedEntry],
+                              report: SourceReport) -> None:
+        results = await asyncio.gather(*(self._article(source, e) for e in entries))
+        for entry, result in zip(entries, results, strict=True):
             if isinstance(result, str):
+                attempts = self.store.record_article_failure(entry.url, source.name, result)
                 report.failed_articles.append((entry.url, result))
-                log.warning("%s: article %s failed: %s", source.name, entry.url, result)
+                log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
+                            entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
             result.hits = match_article(self.matcher, result)
             if self.store.add_article(result, self.channel_names) is not None:
@@ -167,10 +271,19 @@ class Pipeline:
         try:
             if not source.fetch_articles:
                 return article_from_entry(source, entry)
+            await self._check_robots(source, entry.url)
             response = await self.fetcher.get(entry.url)
             return article_from_page(source, entry, response)
         except (FetchError, ExtractError) as exc:
             return str(exc)
+
+
+def body_fingerprint(source: Source, body: bytes) -> str:
+    """Hash of a listing/feed body together with the settings that decide what we read
+    from it, so that a config change is not mistaken for an unchanged page."""
+    digest = hashlib.sha256(body)
+    digest.update(repr((source.kind, source.links, source.link_pattern)).encode())
+    return digest.hexdigest()[:32]
 
 
 async def run_once(config: Config, store: Store) -> CycleReport:

@@ -26,7 +26,7 @@ def site() -> Iterator[FixtureServer]:
 def write_config(tmp_path: Path, site: FixtureServer) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(f"""
-fetch: {{timeout: 5s, allow_private_addresses: true}}
+fetch: {{timeout: 5s, allow_private_addresses: true, delay: 0s}}
 sources:
   - {{name: Shafaq News (EN), kind: rss, url: "{site.url('/rss/en')}", every: 1s}}
 {WATCHLIST}

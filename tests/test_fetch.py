@@ -13,7 +13,8 @@ from monitor.errors import BlockedError, FetchError
 from monitor.fetch import Fetcher, Response, is_public
 from tests.fixture_server import FixtureServer
 
-LOCAL = FetchSettings(allow_private_addresses=True, timeout=2.0, max_bytes=64 * 1024)
+LOCAL = FetchSettings(allow_private_addresses=True, timeout=2.0, max_bytes=64 * 1024, delay=0,
+                      retries=0)
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_gzip_bomb_cut_off_after_decompression(site: FixtureServer) -> None:
 
 
 def test_timeout(site: FixtureServer) -> None:
-    settings = FetchSettings(allow_private_addresses=True, timeout=0.5)
+    settings = FetchSettings(allow_private_addresses=True, timeout=0.5, retries=0)
     with pytest.raises(FetchError, match=r"timeout after 0.5 s"):
         get(site.add("/slow", "late", delay=2), settings)
 

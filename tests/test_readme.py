@@ -9,7 +9,7 @@ import pytest
 
 from monitor.clock import now_iso
 from monitor.models import Article, Hit
-from monitor.store import Store
+from monitor.store import Poll, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -42,7 +42,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 0, 15, "**Muqtada al-Sadr**"),
             Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 20, 35, "**Qais al-Khazali**"),
             Hit("Maysan", "place", "Maysan", 48, 54, "**Maysan**")]), ["slack"])
-    db.record_source("Broken", "https://b.example", "rss", error="HTTP 500")
+    db.record_source("Broken", "https://b.example", "rss", Poll(error="HTTP 500"))
     (delivery,) = db.pending_deliveries(["slack"])
     db.mark_failed_attempt(delivery.id, "slack: HTTP 403", permanent=True)
     return db
@@ -67,7 +67,8 @@ def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> No
 
 
 def test_readme_schema_table_lists_every_column(store: Store) -> None:
-    for table in ("sources", "articles", "hits", "stories", "deliveries"):
+    for table in ("sources", "articles", "hits", "stories", "deliveries", "article_failures",
+                  "notices"):
         line = next(ln for ln in README.splitlines() if ln.startswith(f"| `{table}` |"))
         for column in store.db[table].columns_dict:
             assert f"`{column}`" in line, f"README schema misses {table}.{column}"

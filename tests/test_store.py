@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from monitor.errors import StoreError
 from monitor.models import Article, Hit
-from monitor.store import Store
+from monitor.store import Poll, Store
 from monitor.store.migrations import migrations
 
 TABLES = {"sources", "articles", "hits", "stories", "deliveries", "articles_fts"}
@@ -118,12 +118,12 @@ def test_full_text_index_follows_writes(tmp_path: Path) -> None:
 
 def test_source_health_records_failures_and_reset(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db") as store:
-        store.record_source("S", "https://s", "rss", error="HTTP 500")
-        store.record_source("S", "https://s", "rss", error="timeout after 20 s")
+        store.record_source("S", "https://s", "rss", Poll(error="HTTP 500"))
+        store.record_source("S", "https://s", "rss", Poll(error="timeout after 20 s"))
         (row,) = store.sources_health()
         assert row["consecutive_failures"] == 2 and row["last_error"] == "timeout after 20 s"
         assert row["last_success"] is None
-        store.record_source("S", "https://s", "rss", error=None, item_count=7, etag='"e1"')
+        store.record_source("S", "https://s", "rss", Poll(item_count=7, etag='"e1"'))
         (row,) = store.sources_health()
         assert (row["consecutive_failures"], row["last_error"], row["last_item_count"]) == (
             0, None, 7)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import httpx
 
 from ..config import Channel
 from ..errors import AlertError, PermanentAlertError
 from ..models import Hit
-from ..store import PendingDelivery, Store
+from ..store import Store
 from . import AlertMessage, send
 
 log = logging.getLogger("monitor.alerts")
@@ -43,14 +46,36 @@ def message_for(store: Store, article_id: int) -> AlertMessage:
                         language=article["language"])
 
 
+def notice_message(store: Store, notice: dict[str, Any]) -> AlertMessage:
+    """An operator notice (source down, recovered, ...) rendered like an alert without hits."""
+    rows = store.query("SELECT url FROM sources WHERE name = ?", [notice["source"]])
+    return AlertMessage(title=notice["message"], url=rows[0]["url"] if rows else "",
+                        source="news-monitor source health", published=notice["created"],
+                        hits=())
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One row of an outbox table and how to build its message."""
+
+    table: str
+    id: int
+    build: Callable[[], AlertMessage]
+
+
 async def dispatch_pending(store: Store, channels: tuple[Channel, ...]) -> DispatchReport:
-    """Send every due delivery. Channels run concurrently; each channel sends in order and
-    stops at its first temporary error so that a channel in trouble is not hammered."""
+    """Send every due delivery and notice. Channels run concurrently; each channel sends in
+    order and stops at its first temporary error so that a channel in trouble is not
+    hammered."""
     report = DispatchReport()
     by_name = {c.name: c for c in channels}
-    queue: dict[str, list[PendingDelivery]] = {}
+    queue: dict[str, list[_Outgoing]] = {}
+    for notice in store.pending_notices(by_name):
+        queue.setdefault(notice["channel"], []).append(_Outgoing(
+            "notices", notice["id"], partial(notice_message, store, notice)))
     for delivery in store.pending_deliveries(by_name):
-        queue.setdefault(delivery.channel, []).append(delivery)
+        queue.setdefault(delivery.channel, []).append(_Outgoing(
+            "deliveries", delivery.id, partial(message_for, store, delivery.article_id)))
     if not queue:
         return report
     async with httpx.AsyncClient() as client:
@@ -59,18 +84,18 @@ async def dispatch_pending(store: Store, channels: tuple[Channel, ...]) -> Dispa
     return report
 
 
-async def _drain(store: Store, channel: Channel, items: list[PendingDelivery],
+async def _drain(store: Store, channel: Channel, items: list[_Outgoing],
                  client: httpx.AsyncClient, report: DispatchReport) -> None:
-    for delivery in items:
+    for item in items:
         try:
-            await send(channel, message_for(store, delivery.article_id), client)
+            await send(channel, item.build(), client)
         except AlertError as exc:
             permanent = isinstance(exc, PermanentAlertError)
             status = store.mark_failed_attempt(
-                delivery.id, str(exc), permanent=permanent,
-                retry_after=getattr(exc, "retry_after", None))
+                item.id, str(exc), permanent=permanent,
+                retry_after=getattr(exc, "retry_after", None), table=item.table)
             report.errors.append(f"{channel.name}: {exc}")
-            log.warning("delivery %s via %s: %s (%s)", delivery.id, channel.name, exc, status)
+            log.warning("%s %s via %s: %s (%s)", item.table, item.id, channel.name, exc, status)
             if status == "failed":
                 report.failed += 1
             else:
@@ -78,5 +103,5 @@ async def _drain(store: Store, channel: Channel, items: list[PendingDelivery],
             if not permanent:
                 return
             continue
-        store.mark_sent(delivery.id)
+        store.mark_sent(item.id, table=item.table)
         report.sent += 1

@@ -151,10 +151,11 @@ def _hit_block(entity: str, kind: str, snippet: str) -> dict[str, Any]:
 def fallback_text(message: AlertMessage) -> str:
     """The plain notification text (also shown by clients that cannot render blocks)."""
     test = "[TEST] " if message.test else ""
-    entities = entity_summary(message.entities()) or "no entities"
+    entities = entity_summary(message.entities())
     title = one_line(message.title) or "(untitled)"
     source = one_line(message.source)
-    text = truncate(f"{test}{entities} — {title}" + (f" ({source})" if source else ""),
+    lead = f"{entities} — " if entities else ""  # operator notices carry no hits
+    text = truncate(f"{test}{lead}{title}" + (f" ({source})" if source else ""),
                     MAX_FALLBACK_CHARS)
     return _fit(escape_mrkdwn(text))
 
@@ -171,8 +172,9 @@ def build_payload(message: AlertMessage) -> dict[str, Any]:
     blocks.append(_section(_headline(message)))
     blocks.append(_context(_byline(message)))
     names = ", ".join(escape_mrkdwn(one_line(n)) for n in message.entities())
-    blocks.append(_section(f"*Matched:* {names or 'none'}"))
-    blocks.append({"type": "divider"})
+    if names:
+        blocks.append(_section(f"*Matched:* {names}"))
+        blocks.append({"type": "divider"})
 
     hits = message.ordered_hits()
     room = MAX_BLOCKS - len(blocks)

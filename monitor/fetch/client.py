@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -11,6 +10,9 @@ import httpx
 
 from ..config import FetchSettings
 from ..errors import BlockedError, FetchError
+from .politeness import HostSlots
+from .retry import parse_retry_after, retry_delay
+from .robots import RobotsCache
 from .safety import check_address
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -63,8 +65,8 @@ class Fetcher:
             transport=transport,
         )
         self._global = asyncio.Semaphore(settings.concurrency)
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.per_host))
+        self._hosts = HostSlots(settings.per_host, settings.delay)
+        self.robots = RobotsCache(settings.user_agent, settings.robots_ttl, self._robots_text)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -86,7 +88,26 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return await self._follow(url, headers)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._follow(url, headers)
+            except BlockedError:
+                raise
+            except FetchError as exc:
+                wait = retry_delay(attempt=attempt, retries=self.settings.retries,
+                                   status=exc.status, transient=exc.transient,
+                                   retry_after=exc.retry_after)
+                if wait is None:
+                    raise
+            await asyncio.sleep(wait)
+
+    async def _robots_text(self, url: str) -> str | None:
+        response = await self._follow(url, {})
+        if response.not_modified:
+            return None
+        return response.body[:512 * 1024].decode("utf-8", "replace")
 
     async def _follow(self, url: str, headers: dict[str, str]) -> Response:
         for _hop in range(self.settings.max_redirects + 1):
@@ -97,7 +118,7 @@ class Fetcher:
                     return response
                 raise FetchError(describe_status(response.status, response.body), url=url,
                                  status=response.status,
-                                 retry_after=_retry_after(response.headers))
+                                 retry_after=parse_retry_after(response.headers.get("retry-after")))
             location = response.headers.get("location")
             if not location:
                 raise FetchError(f"HTTP {response.status} redirect without Location", url=url,
@@ -109,7 +130,7 @@ class Fetcher:
     async def _get_once(self, url: str, headers: dict[str, str]) -> Response:
         host = urlsplit(url).hostname or ""
         limit = self.settings.max_bytes
-        async with self._global, self._hosts[host]:
+        async with self._hosts.slot(host), self._global:
             try:
                 # The total deadline stops servers that trickle bytes under the read timeout.
                 async with asyncio.timeout(self.settings.timeout), \
@@ -124,14 +145,16 @@ class Fetcher:
                     return Response(url=str(resp.url), status=resp.status_code, body=bytes(body),
                                     headers={k.lower(): v for k, v in resp.headers.items()})
             except (httpx.TimeoutException, TimeoutError):
-                raise FetchError(f"timeout after {self.settings.timeout:g} s", url=url) from None
+                raise FetchError(f"timeout after {self.settings.timeout:g} s", url=url,
+                                 transient=True) from None
             except httpx.DecodingError:
                 raise FetchError("broken compressed body", url=url) from None
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                raise FetchError(f"connection broken: {_first_line(exc)}", url=url) from None
+                raise FetchError(f"connection broken: {_first_line(exc)}", url=url,
+                                 transient=True) from None
             except httpx.ConnectError as exc:
                 raise FetchError(f"cannot connect to {host}: {_first_line(exc)}",
-                                 url=url) from None
+                                 url=url, transient=True) from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__}: {_first_line(exc)}", url=url) from None
 
@@ -140,7 +163,3 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
 
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    value = headers.get("retry-after", "").strip()
-    return float(value) if value.isdigit() else None

@@ -73,3 +73,26 @@ def m001_initial(db: Database) -> None:
 def m002_article_dateline_modified(db: Database) -> None:
     db["articles"].add_column("modified", str)
     db["articles"].add_column("dateline", str)
+
+
+@migrations()
+def m003_fetch_health(db: Database) -> None:
+    sources = db["sources"]
+    for column, kind in (("body_hash", str), ("next_poll", str), ("failing_since", str),
+                         ("last_warning", str), ("down_notified", int), ("links_seen", int),
+                         ("links_notified", int)):
+        sources.add_column(column, kind)
+    # Article pages that failed: retried on later polls a bounded number of times, and
+    # kept here (visible) rather than dropped silently.
+    db["article_failures"].create({
+        "url": str, "source": str, "attempts": int, "last_error": str,
+        "first_failed": str, "last_failed": str,
+    }, pk="url", not_null={"source", "attempts"})
+    # Operator notices (source down / recovered / links broken): an outbox like deliveries.
+    db["notices"].create({
+        "id": int, "channel": str, "source": str, "kind": str, "message": str,
+        "status": str, "attempts": int, "last_error": str, "created": str, "sent": str,
+        "next_attempt": str,
+    }, pk="id", not_null={"channel", "source", "kind", "message", "status", "created"},
+        defaults={"status": "pending", "attempts": 0})
+    db["notices"].create_index(["status", "next_attempt"])

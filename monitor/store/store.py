@@ -30,9 +30,30 @@ DELIVERY_MAX_ATTEMPTS = 8
 
 @dataclass(frozen=True)
 class SourceState:
-    etag: str | None
-    last_modified: str | None
-    consecutive_failures: int
+    etag: str | None = None
+    last_modified: str | None = None
+    consecutive_failures: int = 0
+    body_hash: str | None = None
+    next_poll: str | None = None
+    failing_since: str | None = None
+    down_notified: bool = False
+    links_seen: int = 0
+    links_notified: bool = False
+
+
+@dataclass(frozen=True)
+class Poll:
+    """The outcome of one poll of a source, as recorded."""
+
+    error: str | None = None
+    item_count: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    next_poll: str | None = None
+    warning: str | None = None
+    down_notified: bool | None = None  # None: unchanged
+    links_notified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,12 @@ def _title_key(title: str | None) -> str:
     folded = unicodedata.normalize("NFKD", title.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return re.sub(r"[\W_]+", " ", folded).strip()
+
+
+def _outbox(table: str) -> str:
+    if table not in ("deliveries", "notices"):  # table names cannot be bound parameters
+        raise ValueError(f"not an outbox table: {table}")
+    return table
 
 
 def content_hash(text: str) -> str:
@@ -90,41 +117,102 @@ class Store:
     # ------------------------------------------------------------ sources
 
     def source_state(self, name: str) -> SourceState:
-        row = self.db.execute(
-            "SELECT etag, last_modified, consecutive_failures FROM sources WHERE name = ?",
-            [name]).fetchone()
-        if row is None:
-            return SourceState(None, None, 0)
-        return SourceState(row[0], row[1], row[2] or 0)
+        rows = self.query(
+            "SELECT etag, last_modified, consecutive_failures, body_hash, next_poll, "
+            "failing_since, down_notified, links_seen, links_notified "
+            "FROM sources WHERE name = ?", [name])
+        if not rows:
+            return SourceState()
+        r = rows[0]
+        return SourceState(r["etag"], r["last_modified"], r["consecutive_failures"] or 0,
+                           r["body_hash"], r["next_poll"], r["failing_since"],
+                           bool(r["down_notified"]), r["links_seen"] or 0,
+                           bool(r["links_notified"]))
 
-    def record_source(self, name: str, url: str, kind: str, *, error: str | None,
-                      item_count: int | None = None, etag: str | None = None,
-                      last_modified: str | None = None) -> None:
-        """Record one poll of a source: a success (error None) or a failure."""
+    def record_source(self, name: str, url: str, kind: str, poll: Poll,
+                      notices: Iterable[tuple[str, str]] = (),
+                      channels: Iterable[str] = ()) -> None:
+        """Record one poll of a source, and queue its health notices, in one transaction."""
         stamp = now_iso()
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO sources (name, url, kind, consecutive_failures) VALUES (?, ?, ?, 0) "
                 "ON CONFLICT(name) DO UPDATE SET url = excluded.url, kind = excluded.kind",
                 [name, url, kind])
-            if error is None:
+            if poll.error is None:
                 self.db.execute(
                     "UPDATE sources SET last_checked = ?, last_success = ?, "
-                    "consecutive_failures = 0, last_error = NULL, "
+                    "consecutive_failures = 0, last_error = NULL, failing_since = NULL, "
                     "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
-                    "last_item_count = coalesce(?, last_item_count) WHERE name = ?",
-                    [stamp, stamp, etag, last_modified, item_count, name])
+                    "body_hash = coalesce(?, body_hash), last_warning = ?, "
+                    "last_item_count = coalesce(?, last_item_count), "
+                    "links_seen = max(coalesce(links_seen, 0), coalesce(?, 0)) WHERE name = ?",
+                    [stamp, stamp, poll.etag, poll.last_modified, poll.body_hash, poll.warning,
+                     poll.item_count, poll.item_count, name])
             else:
                 self.db.execute(
                     "UPDATE sources SET last_checked = ?, last_error = ?, "
+                    "failing_since = coalesce(failing_since, ?), "
                     "consecutive_failures = consecutive_failures + 1 WHERE name = ?",
-                    [stamp, error, name])
+                    [stamp, poll.error, stamp, name])
+            self.db.execute(
+                "UPDATE sources SET next_poll = ?, "
+                "down_notified = coalesce(?, down_notified), "
+                "links_notified = coalesce(?, links_notified) WHERE name = ?",
+                [poll.next_poll, poll.down_notified, poll.links_notified, name])
+            names = list(channels)
+            for kind_, message in notices:
+                self.db["notices"].insert_all({
+                    "channel": channel, "source": name, "kind": kind_, "message": message,
+                    "status": "pending", "attempts": 0, "created": stamp} for channel in names)
+
+    # ------------------------------------------------------------ article failures
+
+    def record_article_failure(self, url: str, source: str, error: str) -> int:
+        """Count a failed article fetch; returns how many times it has failed."""
+        stamp = now_iso()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO article_failures (url, source, attempts, last_error, first_failed, "
+                "last_failed) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                "attempts = attempts + 1, last_error = excluded.last_error, "
+                "last_failed = excluded.last_failed", [url, source, error, stamp, stamp])
+            return int(self.db.execute("SELECT attempts FROM article_failures WHERE url = ?",
+                                       [url]).fetchone()[0])
+
+    def given_up_urls(self, urls: Iterable[str], max_attempts: int) -> set[str]:
+        wanted = list(urls)
+        marks = ",".join("?" * len(wanted))
+        if not wanted:
+            return set()
+        return {row[0] for row in self.db.execute(
+            f"SELECT url FROM article_failures WHERE attempts >= ? AND url IN ({marks})",
+            [max_attempts, *wanted])}
+
+    def retryable_failures(self, source: str, max_attempts: int) -> list[str]:
+        return [row[0] for row in self.db.execute(
+            "SELECT url FROM article_failures WHERE source = ? AND attempts < ? ORDER BY "
+            "last_failed", [source, max_attempts])]
+
+    # ------------------------------------------------------------ notices (operator outbox)
+
+    def pending_notices(self, channels: Iterable[str]) -> list[dict[str, Any]]:
+        names = list(channels)
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        return self.query(
+            f"SELECT * FROM notices WHERE status = 'pending' AND channel IN ({marks}) "
+            "AND (next_attempt IS NULL OR next_attempt <= ?) ORDER BY id", [*names, now_iso()])
 
     def sources_health(self) -> list[dict[str, Any]]:
         return self.query(
             "SELECT s.name, s.kind, s.url, s.last_checked, s.last_success, "
-            "s.consecutive_failures, s.last_error, s.last_item_count, "
-            "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles "
+            "s.consecutive_failures, s.last_error, s.last_item_count, s.next_poll, "
+            "s.last_warning, "
+            "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles, "
+            "(SELECT count(*) FROM article_failures f WHERE f.source = s.name) "
+            "AS failed_articles "
             "FROM sources s ORDER BY s.name")
 
     # ------------------------------------------------------------ articles
@@ -161,6 +249,7 @@ class Store:
                 "content_hash": content_hash(article.body), "method": article.method,
                 "story_id": story_id, "modified": article.modified, "dateline": article.dateline,
             }).last_pk
+            self.db.execute("DELETE FROM article_failures WHERE url = ?", [article.url])
             self.db["hits"].insert_all(({
                 "article_id": article_id, "entity": h.entity, "kind": h.kind, "field": h.field,
                 "matched_text": h.matched_text, "snippet": h.snippet, "start": h.start,
@@ -233,23 +322,25 @@ class Store:
             [*names, now_iso()]).fetchall()
         return [PendingDelivery(*row) for row in rows]
 
-    def mark_sent(self, delivery_id: int) -> None:
+    def mark_sent(self, delivery_id: int, table: str = "deliveries") -> None:
         with self.db.atomic():
             self.db.execute(
-                "UPDATE deliveries SET status = 'sent', sent = ?, attempts = attempts + 1, "
-                "last_error = NULL WHERE id = ?", [now_iso(), delivery_id])
+                f"UPDATE {_outbox(table)} SET status = 'sent', sent = ?, "
+                "attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                [now_iso(), delivery_id])
 
     def mark_failed_attempt(self, delivery_id: int, error: str, *, permanent: bool,
-                            retry_after: float | None = None) -> str:
+                            retry_after: float | None = None, table: str = "deliveries") -> str:
         """Record a failed send. Returns the new status: 'pending' (will retry) or 'failed'."""
+        table = _outbox(table)
         with self.db.atomic():
             (attempts,) = self.db.execute(
-                "SELECT attempts FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
+                f"SELECT attempts FROM {table} WHERE id = ?", [delivery_id]).fetchone()
             attempts += 1
             give_up = permanent or attempts >= DELIVERY_MAX_ATTEMPTS
             delay = max(retry_after or 0.0, min(60.0 * 2 ** (attempts - 1), 6 * 3600.0))
             self.db.execute(
-                "UPDATE deliveries SET attempts = ?, last_error = ?, status = ?, "
+                f"UPDATE {table} SET attempts = ?, last_error = ?, status = ?, "
                 "next_attempt = ? WHERE id = ?",
                 [attempts, error, "failed" if give_up else "pending",
                  None if give_up else iso(now() + timedelta(seconds=delay)), delivery_id])
