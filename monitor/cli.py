@@ -280,8 +280,50 @@ def sources(config_path: str | None, fmt: str) -> None:
                          "never checked" if not row.get("last_checked") else
                          "failing" if row.get("consecutive_failures") else "ok")
         rows.append(row)
-    render(rows, fmt, ["name", "kind", "status", "last_checked", "last_success",
-                       "consecutive_failures", "last_item_count", "articles", "last_error"])
+    columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
+               "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
+    render(rows, fmt, columns + ([] if fmt == "table" else ["last_warning", "url"]))
+
+
+@cli.command()
+@click.option("--url", default=None,
+              help="The page's URL, for relative links and site names (default: none).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@reports_errors
+def extract(url: str | None, paths: tuple[str, ...]) -> None:
+    """Extract saved article pages (.html or .html.gz); one JSON line per file.
+
+    Prints input, title, author, published, language, url (canonical, else --url),
+    method and body. A file that cannot be read or holds no article is reported on
+    stderr as one line and makes the exit code 1; the other files are still printed.
+
+    \b
+    Example:
+      monitor extract --url https://shafaq.com/en/Iraq/x page.html saved.html.gz
+    """
+    import gzip
+    import zlib
+
+    from .errors import ExtractError
+    from .extract import decode_html, extract_article
+
+    failed: list[str] = []
+    for path in paths:
+        try:
+            raw = Path(path).read_bytes()
+            data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            page = extract_article(decode_html(data), url or "")
+        except (OSError, EOFError, zlib.error, ExtractError) as exc:
+            click.echo(f"Error: {path}: {exc}", err=True)
+            failed.append(path)
+            continue
+        click.echo(json.dumps({
+            "input": path, "title": page.title, "author": page.author,
+            "published": page.published, "language": page.language,
+            "url": page.canonical_url or url, "method": page.method, "body": page.body,
+        }, ensure_ascii=False))
+    if failed:
+        raise MonitorError(f"{len(failed)} of {len(paths)} file(s) failed")
 
 
 def main() -> None:

@@ -282,7 +282,7 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     """Hash of a listing/feed body together with the settings that decide what we read
     from it, so that a config change is not mistaken for an unchanged page."""
     digest = hashlib.sha256(body)
-    digest.update(repr((source.kind, source.links, source.link_pattern)).encode())
+    digest.update(repr(source).encode())
     return digest.hexdigest()[:32]
 
 

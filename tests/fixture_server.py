@@ -26,12 +26,18 @@ class Route:
     delay: float = 0.0
     truncate: bool = False  # close the connection before the promised Content-Length
     etag: str | None = None  # answer 304 when If-None-Match matches
+    endless: bool = False  # stream the body again and again until the client hangs up
+    fail_times: int = 0  # answer `fail_status` to the first N requests
+    fail_status: int = 503
+    fail_headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False  # drop the connection without any answer
 
 
 @dataclass
 class Request:
     path: str
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() on arrival
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,13 +49,35 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         site = self.server.site
-        site.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}))
-        route = site.routes.get(self.path.split("?", 1)[0]) or site.routes.get(self.path)
+        with site.lock:
+            site.requests.append(Request(self.path, {k.lower(): v for k, v in
+                                                     self.headers.items()}, time.monotonic()))
+            site.in_flight += 1
+            site.max_in_flight = max(site.max_in_flight, site.in_flight)
+        try:
+            self._answer(site)
+        finally:
+            with site.lock:
+                site.in_flight -= 1
+
+    def _answer(self, site: FixtureServer) -> None:
+        route = site.routes.get(self.path) or site.routes.get(self.path.split("?", 1)[0])
         if route is None:
             self._send(404, b"not found", "text/plain", {})
             return
         if route.delay:
             time.sleep(route.delay)
+        if route.reset:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if route.fail_times > 0:
+            route.fail_times -= 1
+            self._send(route.fail_status, b"try later", "text/plain", route.fail_headers)
+            return
+        if route.endless:
+            self._stream_forever(route)
+            return
         if route.etag and self.headers.get("If-None-Match") == route.etag:
             self._send(304, b"", None, {"ETag": route.etag})
             return
@@ -57,6 +85,19 @@ class _Handler(BaseHTTPRequestHandler):
         if route.etag:
             headers["ETag"] = route.etag
         self._send(route.status, route.body, route.content_type, headers, route.truncate)
+
+    def _stream_forever(self, route: Route) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = route.body or b"x" * 65536
+        try:
+            while True:
+                self.wfile.write(chunk)
+        except OSError:  # the client hung up: what we wanted
+            pass
 
     def _send(self, status: int, body: bytes, content_type: str | None,
               headers: dict[str, str], truncate: bool = False) -> None:
@@ -81,10 +122,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class FixtureServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._server = _Server((host, 0), _Handler)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -103,6 +147,9 @@ class FixtureServer:
 
     def hits(self, path: str) -> int:
         return sum(1 for r in self.requests if r.path == path)
+
+    def times(self, path: str) -> list[float]:
+        return [r.at for r in self.requests if r.path == path]
 
     def start(self) -> FixtureServer:
         self._thread.start()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from monitor.config import ArticleSelectors
 from monitor.errors import ExtractError
 from monitor.extract import decode_html, extract_article, parse_date
+from monitor.extract.datelines import DEFAULT_DATELINES, find_dateline
 from monitor.models import ExtractedArticle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -34,7 +38,7 @@ def new_region() -> ExtractedArticle:
 # --- Shafaq, English: JSON-LD metadata, body from <article> ---------------------------------
 
 def test_shafaq_en_body_keeps_article_paragraphs_in_order(shafaq_en: ExtractedArticle) -> None:
-    assert shafaq_en.method == "article"
+    assert shafaq_en.method == "generic"
     paragraphs = shafaq_en.body.split("\n\n")
     assert paragraphs[0] == "Shafaq News – Erbil"
     assert paragraphs[1].startswith("Iraqi Prime Minister Mohammed Shia al-Sudani met on Saturday")
@@ -90,7 +94,7 @@ def test_shafaq_ar_dom_fallback_drops_sidebar() -> None:
     start = html.index('<script type="application/ld+json">')
     without_jsonld = html[:start] + html[html.index("</script>", start) + len("</script>"):]
     article = extract_article(without_jsonld, SHAFAQ_AR_URL)
-    assert article.method == "article"
+    assert article.method == "generic"
     assert "هادي العامري" in article.body
     assert "حصر السلاح" in article.body
     for sidebar_text in ("كتائب حزب الله", "قيس الخزعلي", "الأكثر قراءة", "مشاركة"):
@@ -113,7 +117,7 @@ def test_cp1256_page_decodes_from_meta_and_from_header() -> None:
 # --- The New Region: no JSON-LD -------------------------------------------------------------
 
 def test_new_region_body_without_related_posts(new_region: ExtractedArticle) -> None:
-    assert new_region.method == "article"
+    assert new_region.method == "generic"
     assert new_region.body.startswith("ERBIL, Kurdistan Region – Senior commanders")
     assert "Falih al-Fayyadh, the PMF chairman" in new_region.body
     assert "Pressure from Washington" in new_region.body
@@ -136,7 +140,7 @@ def test_new_region_metadata(new_region: ExtractedArticle) -> None:
 def test_broken_jsonld_is_ignored() -> None:
     article = extract_article(_page("broken_jsonld.html"), "https://shafaq.com/en/Iraq/water")
     assert article.title == "Baghdad water crisis deepens"  # og:title, not the broken headline
-    assert article.method == "article"
+    assert article.method == "generic"
     assert "Water levels in the Tigris fell" in article.body
     assert article.author == "Ahmed Karim"
     assert article.published == "2026-01-02T09:00:00+00:00"
@@ -157,13 +161,13 @@ def test_short_jsonld_body_loses_to_the_page() -> None:
         '<script type="application/ld+json">{"@type": "NewsArticle",'
         ' "articleBody": "Water levels fell."}</script></head>'))
     article = extract_article(html, "https://shafaq.com/en/Iraq/water")
-    assert article.method == "article"
+    assert article.method == "generic"
     assert "Ministry of Water Resources" in article.body
 
 
 def test_densest_paragraph_block_when_no_container() -> None:
     article = extract_article(_page("no_container.html"), "https://example.com/dhi-qar")
-    assert article.method == "paragraphs"
+    assert article.method == "generic"
     assert article.body.split("\n\n") == [
         "Hundreds of families in Dhi Qar have abandoned their farms this year as the marshes"
         " dry up, according to local officials.",
@@ -197,7 +201,7 @@ def test_teaser_card_article_loses_to_the_story_in_divs() -> None:
             '<article class="card"><h3>Read next</h3><p>Hadi al-Amiri says Badr is ready for'
             " the provincial elections and will run its own list</p></article></body></html>")
     article = extract_article(html, "https://example.com/sinjar")
-    assert article.method == "paragraphs"
+    assert article.method == "generic"
     assert article.body.startswith("Paragraph 0 of the report")
     assert "Hadi al-Amiri" not in article.body
 
@@ -208,7 +212,7 @@ def test_truncated_jsonld_body_loses_to_the_page() -> None:
         '<script type="application/ld+json">{"@type": "NewsArticle",'
         f' "articleBody": "{teaser}..."}}</script></head>'))
     article = extract_article(html, "https://shafaq.com/en/Iraq/water")
-    assert article.method == "article"
+    assert article.method == "generic"
     assert "Ministry of Water Resources" in article.body
 
 
@@ -274,3 +278,217 @@ def test_naive_times_use_default_tz() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "3 min read", "yesterday", "2026-13-45", None])
 def test_parse_date_rejects_non_dates(text: str | None) -> None:
     assert parse_date(text) is None
+
+
+# --- layer 1: per-source selectors ----------------------------------------------------------
+
+_SELECTOR_PAGE = (
+    '<html><head><title>Site</title></head><body><div class="story-title">Badr wins seats'
+    '</div><span class="when">2026-01-05 10:00</span><span class="who">By Zaid Ali</span>'
+    '<div class="txt"><p>Badr won seats in Diyala, officials said on Monday.</p>'
+    '<div class="inline-promo"><p>Qais al-Khazali speaks out</p></div>'
+    "<p>Turnout was 41 percent across the province.</p></div>"
+    '<aside><p>Muqtada al-Sadr in the most read list</p></aside></body></html>')
+
+
+def test_selectors_layer_with_drop_and_local_timezone() -> None:
+    chosen = ArticleSelectors(title=".story-title", body=".txt", date=".when",
+                              author=".who", drop=(".inline-promo",))
+    article = extract_article(_SELECTOR_PAGE, "https://example.com/badr", selectors=chosen,
+                              timezone="Asia/Baghdad")
+    assert article.method == "selectors"
+    assert article.title == "Badr wins seats"
+    assert article.author == "Zaid Ali"
+    assert article.published == "2026-01-05T07:00:00+00:00"  # Baghdad is UTC+3
+    assert article.body == ("Badr won seats in Diyala, officials said on Monday.\n\n"
+                            "Turnout was 41 percent across the province.")
+
+
+def test_selector_matching_nothing_falls_through() -> None:
+    chosen = ArticleSelectors(title=".nope", body=".nope", date=".nope", author=".nope")
+    article = extract_article(_page("no_container.html"), "https://example.com/dhi-qar",
+                              selectors=chosen)
+    assert article.method == "generic"
+    assert article.title == "Drought forces farmers off the land in Dhi Qar"
+    assert article.body.startswith("Hundreds of families in Dhi Qar")
+
+
+def test_drop_selectors_apply_to_the_generic_layer_too() -> None:
+    chosen = ArticleSelectors(drop=("blockquote",))
+    article = extract_article(_page("shafaq_en_article.html"), SHAFAQ_EN_URL, selectors=chosen)
+    assert "We agreed on a mechanism" not in article.body
+    assert "Al-Sudani later met" in article.body
+
+
+# --- layer 2: JSON-LD and metadata ----------------------------------------------------------
+
+_LONG = "Kurdistan Region officials said oil exports resumed through Ceyhan on Monday. " * 4
+
+
+def _ld_page(block: str, body: str = "<p>Short teaser.</p>") -> str:
+    return (f'<html><head><script type="application/ld+json">{block}</script></head>'
+            f"<body>{body}</body></html>")
+
+
+@pytest.mark.parametrize("block", [
+    '{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"},'
+    ' {"@type": "NewsArticle", "headline": "Oil resumes", "articleBody": "%s"}]}',
+    '[{"@type": "Organization", "name": "X"}, {"@type": ["ReportageNewsArticle"],'
+    ' "headline": "Oil resumes", "articleBody": "%s"}]',
+    '{"@type": "Article", "headline": "Oil resumes", "articleBody": ["%s"]}',
+])
+def test_jsonld_variants(block: str) -> None:
+    article = extract_article(_ld_page(block % _LONG), "https://example.com/oil")
+    assert article.method == "jsonld"
+    assert article.title == "Oil resumes"
+    assert article.body.startswith("Kurdistan Region officials said")
+
+
+def test_jsonld_dates_authors_language_and_modified() -> None:
+    block = json.dumps({
+        "@type": "NewsArticle", "headline": "H", "articleBody": _LONG,
+        "datePublished": "2026-01-03T10:00:00", "dateModified": "2026-01-03T12:30:00+03:00",
+        "author": [{"@type": "Person", "name": "A One"}, {"name": "B Two"}],
+        "inLanguage": "en-GB"})
+    article = extract_article(_ld_page(block), "https://example.com/x", timezone="Asia/Baghdad")
+    assert article.published == "2026-01-03T07:00:00+00:00"  # naive: read in Asia/Baghdad
+    assert article.modified == "2026-01-03T09:30:00+00:00"
+    assert article.author == "A One, B Two"
+    assert article.language == "en"
+
+
+def test_modified_from_meta_and_broken_jsonld_ignored() -> None:
+    html = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+            ' "headline": </script><meta property="article:modified_time"'
+            ' content="2026-02-01T08:00:00Z"><meta property="og:title" content="Fine">'
+            f"</head><body><article><p>{_LONG}</p></article></body></html>")
+    article = extract_article(html, "https://example.com/x")
+    assert article.modified == "2026-02-01T08:00:00+00:00"
+    assert article.title == "Fine"
+    assert article.method == "generic"
+
+
+def test_visible_naive_date_uses_source_timezone() -> None:
+    html = ("<html><body><article><h1>T</h1><div class='post-date'>Jan. 03, 2026 10:00 •"
+            f" 3 min read</div><p>{_LONG}</p></article></body></html>")
+    utc = extract_article(html, "https://example.com/x")
+    local = extract_article(html, "https://example.com/x", timezone="Asia/Baghdad")
+    assert utc.published == "2026-01-03T10:00:00+00:00"
+    assert local.published == "2026-01-03T07:00:00+00:00"
+
+
+def test_unknown_timezone_is_an_extract_error() -> None:
+    with pytest.raises(ExtractError, match="timezone"):
+        extract_article(_ld_page("{}"), "https://example.com/x", timezone="Mars/Olympus")
+
+
+# --- datelines --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("first", "dateline"), [
+    ("Shafaq News – Erbil", "Shafaq News – Erbil"),
+    ("Shafaq News/ Baghdad", "Shafaq News/ Baghdad"),
+    ("Shafaq News/ The Iraqi parliament met on Sunday.", "Shafaq News"),
+    ("ERBIL, Kurdistan Region of Iraq - The KRG said on Sunday.",
+     "ERBIL, Kurdistan Region of Iraq"),
+    ("BAGHDAD (Reuters) - Iraq's parliament met.", "BAGHDAD (Reuters)"),
+    ("شفق نيوز – بغداد", "شفق نيوز – بغداد"),
+    ("بغداد - واع", "بغداد - واع"),
+    ("The parliament met on Sunday - again.", None),
+])
+def test_default_datelines(first: str, dateline: str | None) -> None:
+    body = f"{first}\n\nMore text follows here."
+    assert find_dateline(body) == dateline
+
+
+def test_dateline_kept_in_body_and_reported() -> None:
+    article = extract_article(_page("newregion_article.html"), NEW_REGION_URL)
+    assert article.body.startswith("ERBIL, Kurdistan Region – Senior commanders")
+    assert article.dateline == "ERBIL, Kurdistan Region"
+    ar = extract_article(_page("shafaq_ar_article.html"), SHAFAQ_AR_URL)
+    assert ar.dateline == "شفق نيوز – بغداد"
+    assert ar.body.startswith("شفق نيوز – بغداد")
+
+
+def test_source_dateline_pattern_wins() -> None:
+    body = "Kirkuk | NRT: Police arrested three suspects.\n\nMore."
+    assert find_dateline(body) is None
+    assert find_dateline(body, r"(?P<dateline>\w+ \| NRT):") == "Kirkuk | NRT"
+    html = f"<html><body><article><p>{body}</p><p>{_LONG}</p></article></body></html>"
+    article = extract_article(html, "https://example.com/x", dateline=r"\w+ \| NRT")
+    assert article.dateline == "Kirkuk | NRT"
+
+
+def test_default_datelines_are_data() -> None:
+    assert all(isinstance(p, str) for p in DEFAULT_DATELINES)
+    for pattern in DEFAULT_DATELINES:
+        re.compile(pattern)
+
+
+# --- layer 3: generic content extractor -------------------------------------------------------
+
+def test_br_only_body_without_paragraphs() -> None:
+    html = ("<html><body><div class='menu'><a href='/'>Home</a> <a href='/iraq'>Iraq</a></div>"
+            "<div class='content'>Shafaq News/ Basra<br><br>Protesters gathered outside the"
+            " oil company in Basra on Tuesday, demanding jobs.<br><br>Police said the protest"
+            " was peaceful, and that roads were reopened by noon.<br>"
+            "<div class='share-bar'>Share on Facebook</div></div></body></html>")
+    article = extract_article(html, "https://example.com/basra")
+    assert article.body.split("\n\n") == [
+        "Shafaq News/ Basra",
+        "Protesters gathered outside the oil company in Basra on Tuesday, demanding jobs.",
+        "Police said the protest was peaceful, and that roads were reopened by noon.",
+    ]
+    assert article.dateline == "Shafaq News/ Basra"
+
+
+def test_text_beside_paragraphs_is_kept_in_order() -> None:
+    html = ("<html><body><div id='story'>First bare sentence about Mosul, long enough to"
+            " count as text.<p>A paragraph about the Nineveh council, with a comma.</p>Last"
+            " bare sentence about Sinjar, also long enough.</div></body></html>")
+    body = extract_article(html, "https://example.com/x").body
+    assert body.index("Mosul") < body.index("Nineveh") < body.index("Sinjar")
+
+
+_WATCHLIST = ("Hadi al-Amiri", "Qais al-Khazali", "Muqtada al-Sadr", "Kata'ib Hezbollah",
+              "Falih al-Fayyadh")
+
+
+@pytest.mark.parametrize("wrapper", [
+    '<div class="most-read">{}</div>', '<aside>{}</aside>', '<div id="related_posts">{}</div>',
+    '<section class="newsletter-signup">{}</section>', '<div class="comments">{}</div>',
+    '<div class="cookie-notice">{}</div>', '<footer>{}</footer>', '<nav>{}</nav>',
+    '<div class="audio-player">Listen to the audio version {}</div>',
+    '<figure><img src="x.jpg"><figcaption>{}</figcaption></figure>',
+])
+def test_sidebars_full_of_watchlist_names_stay_out(wrapper: str) -> None:
+    names = "".join(f'<p><a href="/t/{i}">{n} said something today</a></p>'
+                    for i, n in enumerate(_WATCHLIST))
+    story = "".join(f"<p>Paragraph {i}: the council in Diyala met on Sunday, officials said,"
+                    " to discuss water shares and the coming harvest.</p>" for i in range(5))
+    html = (f"<html><body><div class='wrap'><article class='post'><h1>Diyala water</h1>"
+            f"{wrapper.format(names)}{story}</article>{wrapper.format(names)}</div></body></html>")
+    article = extract_article(html, "https://example.com/diyala")
+    assert article.body.startswith("Paragraph 0:")
+    assert article.body.count("Paragraph") == 5
+    for name in _WATCHLIST:
+        assert name not in article.body
+
+
+def test_arabic_page_generic_layer() -> None:
+    sentence = "قال مسؤولون في محافظة ديالى، اليوم الأحد، إن المجلس ناقش حصص المياه"
+    story = "".join(f"<p>{sentence} {i}.</p>" for i in range(4))
+    html = ('<html lang="ar" dir="rtl"><head><title>ديالى تناقش المياه - شفق نيوز</title></head>'
+            f'<body><div class="article-body"><p>شفق نيوز – ديالى</p>{story}</div>'
+            '<div class="most-read"><p><a href="/1">هادي العامري يلتقي قيس الخزعلي</a></p></div>'
+            "</body></html>")
+    article = extract_article(html, "https://shafaq.com/ar/x")
+    assert article.title == "ديالى تناقش المياه"
+    assert article.language == "ar"
+    assert article.dateline == "شفق نيوز – ديالى"
+    assert article.body.startswith("شفق نيوز – ديالى\n\nقال مسؤولون")
+    assert "العامري" not in article.body
+
+
+def test_script_detection_when_markup_has_no_language() -> None:
+    html = "<html><body><div><p>" + "Iraqi officials met in Baghdad, on Sunday. " * 5
+    assert extract_article(html + "</p></div></body></html>", "https://e.com/a").language == "en"

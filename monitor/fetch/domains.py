@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 # Second-level labels under which registrations sit one level deeper (news.bbc.co.uk ->
@@ -11,7 +12,13 @@ _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "gv", 
 
 
 def registered_domain(host: str) -> str:
-    labels = host.lower().rstrip(".").split(".")
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host  # an address is its own "domain"
+    except ValueError:
+        pass
+    labels = host.split(".")
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])

@@ -1,0 +1,160 @@
+"""Benchmark: one full fetch cycle over 2,000 feeds (50 entries each) on 20 local hosts,
+then a second cycle in which 95% of the feeds answer 304 Not Modified.
+
+    python bench/fetch_cycle.py [--feeds 2000] [--entries 50] [--hosts 20]
+
+The feed server runs in its own process (asyncio, one listener per host on 127.0.0.1-20),
+so the figures below are the monitor's own: wall time, CPU time, peak RSS, requests/s,
+and the second cycle's bytes and time as a share of the first. Articles are not fetched
+(fetch_articles: false): this measures fetch + parse + match + store of every entry.
+Targets (issue 3, 2-core machine): first cycle < 60 s with peak RSS < 300 MB; second
+cycle < 10% of the first's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.config import Config, FetchSettings, Source, load_config  # noqa: E402
+from monitor.fetch import Fetcher  # noqa: E402
+from monitor.pipeline import Pipeline  # noqa: E402
+from monitor.store import Store  # noqa: E402
+
+NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
+         "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
+
+
+def feed_body(host: int, feed: int, entries: int, version: int) -> bytes:
+    items = []
+    for e in range(entries + (10 if version else 0)):
+        name = NAMES[(feed + e) % len(NAMES)]
+        items.append(
+            f"<item><title>Report {feed}-{e} on {name}</title>"
+            f"<link>http://127.0.0.{host + 1}/a/{feed}/{e}</link>"
+            f"<guid>f{feed}e{e}</guid><pubDate>Sat, 03 Jan 2026 12:00:00 +0000</pubDate>"
+            f"<description>Officials said {name} met delegates on Saturday to discuss "
+            f"security in the province, according to statement number {e}.</description>"
+            "</item>")
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
+
+
+def serve(hosts: int, feeds: int, entries: int, ports: mp.Queue, sent: mp.Value,
+          phase: mp.Value) -> None:
+    """Feed server process. phase 0: every feed 200; phase 1: 95% answer 304."""
+    bodies = {f: feed_body(f % hosts, f, entries, 0) for f in range(feeds)}
+    changed = {f: feed_body(f % hosts, f, entries, 1) for f in range(0, feeds, 20)}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode()
+                feed = int(path.rsplit("/", 1)[1].split(".")[0])
+                etag = f'"{feed}-v1"'.encode()
+                if phase.value == 1 and feed not in changed and etag in head:
+                    out = b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
+                else:
+                    body = changed[feed] if phase.value == 1 and feed in changed else bodies[feed]
+                    out = (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                           b"ETag: " + etag + b"\r\nContent-Length: " +
+                           str(len(body)).encode() + b"\r\n\r\n" + body)
+                with sent.get_lock():
+                    sent.value += len(out)
+                writer.write(out)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        servers = [await asyncio.start_server(handle, f"127.0.0.{h + 1}", 0)
+                   for h in range(hosts)]
+        ports.put([s.sockets[0].getsockname()[1] for s in servers])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def cycle(config: Config, store: Store, settings: FetchSettings) -> float:
+    start = time.perf_counter()
+    async with Fetcher(settings) as fetcher:
+        pipeline = Pipeline(config, store, fetcher)
+        reports = await asyncio.gather(*(pipeline.run_source(s) for s in config.sources))
+    failed = [r for r in reports if not r.ok]
+    if failed:
+        raise SystemExit(f"{len(failed)} sources failed, e.g. {failed[0].error}")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--hosts", type=int, default=20)
+    args = parser.parse_args()
+
+    ports: mp.Queue = mp.Queue()
+    sent, phase = mp.Value("q", 0), mp.Value("i", 0)
+    server = mp.Process(target=serve, args=(args.hosts, args.feeds, args.entries, ports, sent,
+                                            phase), daemon=True)
+    server.start()
+    port_of = ports.get(timeout=120)
+    base = load_config(ROOT / "config.yaml", env={})  # the shipped watchlist
+    sources = tuple(Source(name=f"feed-{f}", kind="rss", every=600, fetch_articles=False,
+                           robots=False, url=f"http://127.0.0.{f % args.hosts + 1}:"
+                           f"{port_of[f % args.hosts]}/feeds/{f}.xml")
+                    for f in range(args.feeds))
+    settings = FetchSettings(allow_private_addresses=True, delay=0, retries=0, concurrency=64,
+                             per_host=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config(path=base.path, database=Path(tmp) / "bench.db", fetch=settings,
+                        sources=sources, watchlist=base.watchlist, channels=(),
+                        rules=base.rules)
+        with Store(config.database) as store:
+            rss_start = rss_mb()
+            cpu0 = cpu()
+            first = asyncio.run(cycle(config, store, settings))
+            cpu1, bytes1 = cpu(), sent.value
+            stored = store.db["articles"].count
+            phase.value, sent.value = 1, 0
+            second = asyncio.run(cycle(config, store, settings))
+            cpu2, bytes2 = cpu(), sent.value
+            stored2 = store.db["articles"].count - stored
+            db_mb = config.database.stat().st_size / 1e6
+    server.terminate()
+
+    print(f"feeds {args.feeds} x {args.entries} entries on {args.hosts} hosts")
+    print(f"cycle 1: wall {first:.1f} s, cpu {cpu1 - cpu0:.1f} s, {args.feeds / first:.0f} "
+          f"requests/s, {bytes1 / 1e6:.1f} MB received, {stored} articles stored")
+    print(f"cycle 2: wall {second:.2f} s, cpu {cpu2 - cpu1:.2f} s, {args.feeds / second:.0f} "
+          f"requests/s, {bytes2 / 1e6:.2f} MB received, {stored2} new articles")
+    print(f"cycle 2 / cycle 1: time {second / first:.1%}, bytes {bytes2 / bytes1:.1%}")
+    print(f"peak RSS {rss_mb():.0f} MB (at start {rss_start:.0f} MB); database {db_mb:.0f} MB")
+    print(f"targets: cycle 1 < 60 s: {'met' if first < 60 else 'MISSED'}; peak RSS < 300 MB: "
+          f"{'met' if rss_mb() < 300 else 'MISSED'}; cycle 2 < 10%: "
+          f"{'met' if second / first < 0.10 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
