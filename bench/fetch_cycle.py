@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import resource
 import sys
 import tempfile
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.config import Config, FetchSettings, Source, load_config  # noqa: E402
 from monitor.fetch import Fetcher  # noqa: E402
-from monitor.pipeline import Pipeline  # noqa: E402
+from monitor.pipeline import Pipeline, parser_pool  # noqa: E402
 from monitor.store import Store  # noqa: E402
 
 NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
@@ -87,19 +88,31 @@ def serve(hosts: int, feeds: int, entries: int, ports: mp.Queue, sent: mp.Value,
     asyncio.run(main())
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb(workers: list[int] = ()) -> float:  # type: ignore[assignment]
+    """Peak RSS of this process plus the peaks of its parser workers (VmHWM), in MB."""
+    total = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for pid in workers:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
-def cpu() -> float:
+def cpu(workers: list[int] = ()) -> float:  # type: ignore[assignment]
+    """CPU seconds of this process plus its (still running) parser worker processes."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    total = usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in workers:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
-async def cycle(config: Config, store: Store, settings: FetchSettings) -> float:
+async def cycle(config: Config, store: Store, settings: FetchSettings, parsers) -> float:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     async with Fetcher(settings) as fetcher:
-        pipeline = Pipeline(config, store, fetcher)
+        pipeline = Pipeline(config, store, fetcher, parsers=parsers)
         reports = await asyncio.gather(*(pipeline.run_source(s) for s in config.sources))
     failed = [r for r in reports if not r.ok]
     if failed:
@@ -131,17 +144,20 @@ def main() -> None:
         config = Config(path=base.path, database=Path(tmp) / "bench.db", fetch=settings,
                         sources=sources, watchlist=base.watchlist, channels=(),
                         rules=base.rules)
-        with Store(config.database) as store:
-            rss_start = rss_mb()
-            cpu0 = cpu()
-            first = asyncio.run(cycle(config, store, settings))
-            cpu1, bytes1 = cpu(), sent.value
+        with Store(config.database) as store, parser_pool() as parsers:
+            parsers.submit(int).result()  # start the workers before timing
+            workers = list(parsers._processes)  # type: ignore[attr-defined]
+            rss_start = rss_mb(workers)
+            cpu0 = cpu(workers)
+            first = asyncio.run(cycle(config, store, settings, parsers))
+            cpu1, bytes1 = cpu(workers), sent.value
             stored = store.db["articles"].count
             phase.value, sent.value = 1, 0
-            second = asyncio.run(cycle(config, store, settings))
-            cpu2, bytes2 = cpu(), sent.value
+            second = asyncio.run(cycle(config, store, settings, parsers))
+            cpu2, bytes2 = cpu(workers), sent.value
             stored2 = store.db["articles"].count - stored
             db_mb = config.database.stat().st_size / 1e6
+            peak = rss_mb(workers)
     server.terminate()
 
     print(f"feeds {args.feeds} x {args.entries} entries on {args.hosts} hosts")
@@ -150,9 +166,10 @@ def main() -> None:
     print(f"cycle 2: wall {second:.2f} s, cpu {cpu2 - cpu1:.2f} s, {args.feeds / second:.0f} "
           f"requests/s, {bytes2 / 1e6:.2f} MB received, {stored2} new articles")
     print(f"cycle 2 / cycle 1: time {second / first:.1%}, bytes {bytes2 / bytes1:.1%}")
-    print(f"peak RSS {rss_mb():.0f} MB (at start {rss_start:.0f} MB); database {db_mb:.0f} MB")
+    print(f"peak RSS {peak:.0f} MB, monitor process and parser workers together "
+          f"(at start {rss_start:.0f} MB); database {db_mb:.0f} MB")
     print(f"targets: cycle 1 < 60 s: {'met' if first < 60 else 'MISSED'}; peak RSS < 300 MB: "
-          f"{'met' if rss_mb() < 300 else 'MISSED'}; cycle 2 < 10%: "
+          f"{'met' if peak < 300 else 'MISSED'}; cycle 2 < 10%: "
           f"{'met' if second / first < 0.10 else 'MISSED'}")
 
 

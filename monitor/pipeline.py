@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -128,25 +133,23 @@ def article_from_entry(source: Source, entry: FeedEntry) -> Article:
 
 
 def match_article(matcher: Matcher, article: Article) -> list[Hit]:
-    """Hits in the title and the body; each hit's offsets index its own field."""
-    hits = []
-    for name, text in (("title", article.title or ""), ("body", article.body)):
-        for hit in matcher.hits(text):
-            hits.append(Hit(entity=hit.entity, kind=hit.kind, matched_text=hit.matched_text,
-                            start=hit.start, end=hit.end, snippet=hit.snippet, how=hit.how,
-                            field=name))
-    return hits
+    """Hits in the title and the body; each hit's offsets index its own field. Decided once
+    per article: a surname in the body counts when the full name is in the title."""
+    return matcher.match_article(article.title, article.body)
 
 
 class Pipeline:
     """Runs cycles for one configuration against one store."""
 
     def __init__(self, config: Config, store: Store, fetcher: Fetcher,
-                 matcher: Matcher | None = None):
+                 matcher: Matcher | None = None, parsers: Executor | None = None):
         self.config = config
         self.store = store
         self.fetcher = fetcher
-        self.matcher = matcher or Matcher(config.watchlist)
+        # Feed/listing parsing is CPU-bound (feedparser): a process pool puts the other
+        # cores to work while this process fetches and stores. None: parse inline.
+        self.parsers = parsers
+        self.matcher = matcher or Matcher(config.watchlist, config.rules)
         self.channel_names = [c.name for c in config.channels]
 
     async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
@@ -206,9 +209,12 @@ class Pipeline:
 
     async def _discover(self, source: Source, response: Response
                         ) -> tuple[list[FeedEntry], str | None]:
-        if source.kind != "sitemap":
+        if source.kind == "sitemap":
+            return await discover_sitemap(self.fetcher, source, response)
+        if self.parsers is None:
             return discover(source, response)
-        return await discover_sitemap(self.fetcher, source, response)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.parsers, discover, source, response)
 
     def _record(self, source: Source, state: SourceState, report: SourceReport, poll: Poll,
                 retry_after: float | None) -> None:
@@ -254,6 +260,7 @@ class Pipeline:
     async def _store_articles(self, source: Source, entries: list[FeedEntry],
                               report: SourceReport) -> None:
         results = await asyncio.gather(*(self._article(source, e) for e in entries))
+        ready = []
         for entry, result in zip(entries, results, strict=True):
             if isinstance(result, str):
                 attempts = self.store.record_article_failure(entry.url, source.name, result)
@@ -262,9 +269,13 @@ class Pipeline:
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
             result.hits = match_article(self.matcher, result)
-            if self.store.add_article(result, self.channel_names) is not None:
+            ready.append(result)
+        # One transaction per poll: all of this poll's articles, hits and deliveries or none.
+        stored = self.store.add_articles(ready, self.channel_names)
+        for article, article_id in zip(ready, stored, strict=True):
+            if article_id is not None:
                 report.new_articles += 1
-                report.hits += len(result.hits)
+                report.hits += len(article.hits)
 
     async def _article(self, source: Source, entry: FeedEntry) -> Article | str:
         """The article for an entry, or the reason it could not be had."""
@@ -286,6 +297,15 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
+@contextmanager
+def parser_pool() -> Iterator[Executor]:
+    """Worker processes for parsing; spawned, not forked, as the parent runs threads."""
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
 async def run_once(config: Config, store: Store) -> CycleReport:
-    async with Fetcher(config.fetch) as fetcher:
-        return await Pipeline(config, store, fetcher).run_cycle()
+    with parser_pool() as parsers:
+        async with Fetcher(config.fetch) as fetcher:
+            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()

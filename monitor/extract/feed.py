@@ -42,7 +42,10 @@ def parse_feed(
     if content_type:
         headers["content-type"] = content_type
     # A BytesIO, not bytes: feedparser tries to open() bytes as a local file name first.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    # We keep only plain text and resolve entry links ourselves, so feedparser's HTML
+    # sanitising and in-content URI rewriting are pure cost (about a quarter of its time).
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
     if not parsed.entries and not parsed.get("version") and _looks_like_html(data, content_type):
         raise ExtractError(f"not a feed: got text/html page{_page_title(data)} from {url}")
     entries = [e for e in (_to_entry(raw, url) for raw in parsed.entries) if e is not None]

@@ -96,3 +96,9 @@ def m003_fetch_health(db: Database) -> None:
     }, pk="id", not_null={"channel", "source", "kind", "message", "status", "created"},
         defaults={"status": "pending", "attempts": 0})
     db["notices"].create_index(["status", "next_attempt"])
+
+
+@migrations()
+def m004_story_lookup_index(db: Database) -> None:
+    # Each new article looks up a story by title key within a time window.
+    db["stories"].create_index(["title_key", "last_seen"])
