@@ -26,6 +26,7 @@ class Route:
     delay: float = 0.0
     truncate: bool = False  # close the connection before the promised Content-Length
     etag: str | None = None  # answer 304 when If-None-Match matches
+    last_modified: str | None = None  # answer 304 when If-Modified-Since matches
     endless: bool = False  # stream the body again and again until the client hangs up
     fail_times: int = 0  # answer `fail_status` to the first N requests
     fail_status: int = 503
@@ -81,9 +82,14 @@ class _Handler(BaseHTTPRequestHandler):
         if route.etag and self.headers.get("If-None-Match") == route.etag:
             self._send(304, b"", None, {"ETag": route.etag})
             return
+        if route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified:
+            self._send(304, b"", None, {"Last-Modified": route.last_modified})
+            return
         headers = dict(route.headers)
         if route.etag:
             headers["ETag"] = route.etag
+        if route.last_modified:
+            headers["Last-Modified"] = route.last_modified
         self._send(route.status, route.body, route.content_type, headers, route.truncate)
 
     def _stream_forever(self, route: Route) -> None:

@@ -268,3 +268,32 @@ watchlists: {{actors: [{{name: Qais al-Khazali, aliases: [قيس الخزعلي]
         assert report.hits == 1
         (row,) = store.query("SELECT body, language FROM articles")
         assert "قيس الخزعلي" in row["body"] and row["language"] == "ar"
+
+
+def test_last_modified_sent_back_and_304_costs_no_parsing(tmp_path: Path,
+                                                          site: FixtureServer) -> None:
+    stamp = "Sat, 03 Jan 2026 12:00:00 GMT"
+    site.add("/rss", rss(("One", site.url("/a/1"), "t")), content_type="application/rss+xml",
+             last_modified=stamp)
+    site.add("/a/1", PAGE.format(title="One", text="Text."))
+    config = make_config(tmp_path, f"  - {{name: S, kind: rss, url: '{site.url('/rss')}'}}")
+    with Store(tmp_path / "m.db") as store:
+        cycle(config, store)
+        second = cycle(config, store).sources[0]
+        assert second.not_modified
+        assert site.requests[-1].headers["if-modified-since"] == stamp
+        assert store.source_state("S").last_modified == stamp
+
+
+def test_malformed_feed_keeps_entries_and_records_the_problem(tmp_path: Path,
+                                                              site: FixtureServer) -> None:
+    broken = rss(("One & only", site.url("/a/1"), "Qais al-Khazali <b>spoke")) \
+        .replace("</channel></rss>", "")  # unclosed elements, bare ampersand
+    site.add("/rss", broken, content_type="application/rss+xml")
+    site.add("/a/1", PAGE.format(title="One", text="Qais al-Khazali spoke."))
+    config = make_config(tmp_path, f"  - {{name: S, kind: rss, url: '{site.url('/rss')}'}}")
+    with Store(tmp_path / "m.db") as store:
+        report = cycle(config, store).sources[0]
+        assert report.ok and report.new_articles == 1
+        (row,) = store.sources_health()
+        assert row["last_warning"] and row["consecutive_failures"] == 0
