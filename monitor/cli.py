@@ -326,6 +326,22 @@ def extract(url: str | None, paths: tuple[str, ...]) -> None:
         raise MonitorError(f"{len(failed)} of {len(paths)} file(s) failed")
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules under monitor/commands/."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            cli.add_command(command)
+
+
+_register_commands()
+
+
 def main() -> None:
     cli(prog_name="monitor")
 

@@ -129,6 +129,33 @@ Channel = SlackChannel | EmailChannel
 
 
 @dataclass(frozen=True)
+class StatusSettings:
+    """The daemon's HTTP status endpoint (/healthz, /metrics); off unless `listen` is set."""
+
+    listen: str | None = None  # "127.0.0.1:8321"
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long stored text is kept; None: forever."""
+
+    bodies: float | None = 180 * 86400.0
+    articles: float | None = None
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    window: float = 72 * 3600.0  # articles further apart than this are never one story
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: Path
@@ -137,6 +164,10 @@ class Config:
     watchlist: tuple[Entity, ...]
     channels: tuple[Channel, ...]
     rules: tuple[Rule, ...] = ()
+    status: StatusSettings = StatusSettings()
+    retention: Retention = Retention()
+    log_format: str = "text"  # text | json
+    stories: StorySettings = StorySettings()
     # One line per channel that is configured but switched off (its variables are unset).
     disabled_channels: tuple[str, ...] = ()
 
@@ -386,7 +417,8 @@ def _css_selector(value: Any) -> str:
 # ---------------------------------------------------------------- sections
 
 
-_TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts")
+_TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts", "status",
+             "retention", "log_format", "stories")
 _FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
                "concurrency", "per_host", "delay", "retries", "backoff_cap", "down_after",
                "robots_ttl")
@@ -417,6 +449,39 @@ def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:
         down_after=c.get(d, "down_after", "fetch", parse_duration, base.down_after),
         robots_ttl=c.get(d, "robots_ttl", "fetch", parse_duration, base.robots_ttl),
     )
+
+
+def _listen(value: Any) -> str:
+    text = _nonempty_text(value)
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} is not host:port (e.g. 127.0.0.1:8321)")
+    if not host:
+        raise ValueError(f"{text!r} has no host; write 127.0.0.1:{port} to stay local")
+    return text
+
+
+def _keep_for(value: Any) -> float | None:
+    if isinstance(value, str) and value.strip().lower() in ("never", "forever", "keep"):
+        return None
+    return parse_duration(value)
+
+
+def _sections(c: _Checker, top: dict[str, Any]) -> dict[str, Any]:
+    """The daemon-wide sections: status endpoint, retention, log format, stories."""
+    st = c.mapping(top.get("status"), "status", ("listen",))
+    rt = c.mapping(top.get("retention"), "retention", ("bodies", "articles"))
+    sy = c.mapping(top.get("stories"), "stories", ("window",))
+    base = Retention()
+    return {
+        "status": StatusSettings(listen=c.get(st, "listen", "status", _listen, None)),
+        "retention": Retention(
+            bodies=c.get(rt, "bodies", "retention", _keep_for, base.bodies),
+            articles=c.get(rt, "articles", "retention", _keep_for, base.articles)),
+        "log_format": c.get(top, "log_format", "", _one_of("text", "json"), "text"),
+        "stories": StorySettings(window=c.get(sy, "window", "stories", parse_duration,
+                                              StorySettings().window)),
+    }
 
 
 def _sources(c: _Checker, raw: dict[str, Any], default_every: float) -> tuple[Source, ...]:
@@ -659,6 +724,7 @@ def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Co
     watchlist = _watchlist(c, top.get("watchlists"))
     rules = _rules(c, top.get("watchlists"))
     channels, disabled = _channels(c, top)
+    sections = _sections(c, top)
     if c.problems:
         raise ConfigError(c.problems)
     db_path = Path(database).expanduser()
@@ -666,4 +732,4 @@ def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Co
         db_path = file.resolve().parent / db_path
     return Config(path=file, database=db_path, fetch=fetch, sources=sources,
                   watchlist=watchlist, channels=channels, rules=rules,
-                  disabled_channels=disabled)
+                  disabled_channels=disabled, **sections)
