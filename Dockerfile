@@ -16,10 +16,19 @@ RUN pip install --no-cache-dir /app \
 
 # The shipped config; mount your own over it or point MONITOR_CONFIG elsewhere.
 COPY config.yaml /etc/news-monitor/config.yaml
+# The status endpoint listens inside the container only (the shipped config reads
+# MONITOR_STATUS_LISTEN; unset elsewhere, it is off): HEALTHCHECK asks /healthz.
 ENV MONITOR_CONFIG=/etc/news-monitor/config.yaml \
-    MONITOR_DATABASE=/data/monitor.db
+    MONITOR_DATABASE=/data/monitor.db \
+    MONITOR_STATUS_LISTEN=127.0.0.1:8321
 
 VOLUME ["/data"]
 WORKDIR /data
 USER 10001
+# Slim images have no curl: urlopen raises (exit 1) on 503 or no answer.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8321/healthz', timeout=8)"]
+# SIGTERM lets running polls finish (20 s grace): give `docker stop` more than that,
+# e.g. `docker stop -t 30` or `docker run --stop-timeout 30`.
+STOPSIGNAL SIGTERM
 CMD ["monitor", "run"]

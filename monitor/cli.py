@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .clock import since_to_iso
 from .config import Config, load_config
 from .errors import ConfigError, MonitorError
 from .store import Store
@@ -49,12 +48,11 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs full request URLs at INFO: a Slack webhook URL is a secret.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "mail.log"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def setup_logging(level: str, fmt: str = "text") -> None:
+    """Text or JSON lines on stderr; secrets-bearing loggers (httpx) kept quiet."""
+    from .logs import setup_logging as configure
+
+    configure(level, fmt)
 
 
 def open_existing_store(config: Config) -> Store:
@@ -127,7 +125,7 @@ def check(config_path: str | None) -> None:
         click.echo(f"alerts: {line}")
     if not config.channels:
         click.echo("alerts: no channel enabled; hits are stored but not sent")
-    for problem in Matcher(config.watchlist).problems:
+    for problem in Matcher(config.watchlist, config.rules).problems:
         click.echo(f"warning: {problem}")
     click.echo("OK")
 
@@ -173,11 +171,15 @@ def once(config_path: str | None, log_level: str) -> None:
 @config_option
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--grace", default=20.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds running work may take to finish after SIGTERM/SIGINT.")
 @reports_errors
-def run(config_path: str | None, log_level: str) -> None:
+def run(config_path: str | None, log_level: str, grace: float) -> None:
     """Run as a daemon: poll each source at its interval and send alerts.
 
-    Stops cleanly on SIGTERM or Ctrl-C. Only one daemon may use a database at a time.
+    Stops cleanly on SIGTERM or Ctrl-C (a second signal exits at once); SIGHUP reloads
+    the config (a bad one is reported and the running one kept). Only one daemon may use
+    a database at a time. Logs as text, or JSON lines with `log_format: json`.
 
     \b
     Example:
@@ -185,8 +187,9 @@ def run(config_path: str | None, log_level: str) -> None:
     """
     from .daemon import run_daemon
 
-    setup_logging(log_level)
-    run_daemon(load_config(config_path))
+    config = load_config(config_path)
+    setup_logging(log_level, config.log_format)
+    run_daemon(config, grace=grace, config_arg=config_path)
 
 
 def _read_inputs(paths: tuple[str, ...]) -> Iterable[tuple[str, str]]:
@@ -220,42 +223,12 @@ def match(config_path: str | None, paths: tuple[str, ...]) -> None:
     """
     from .match import Matcher
 
-    matcher = Matcher(load_config(config_path).watchlist)
+    config = load_config(config_path)
+    matcher = Matcher(config.watchlist, config.rules)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
                     "end": m.end, "how": m.how} for m in matcher.find(text)]
         click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
-
-
-@cli.command()
-@config_option
-@click.option("--since", default="24h", show_default=True,
-              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
-@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
-@click.option("--source", help="Only hits from this source name.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
-@format_option
-@reports_errors
-def hits(config_path: str | None, since: str, entity: str | None, source: str | None,
-         limit: int, fmt: str) -> None:
-    """List recent hits, newest first.
-
-    \b
-    Examples:
-      monitor hits --since 24h
-      monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
-    """
-    try:
-        since_iso = since_to_iso(since)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = store.recent_hits(since=since_iso, entity=entity, source=source, limit=limit)
-    columns = ["fetched", "source", "entity", "kind", "how", "matched_text", "title", "url"]
-    if fmt != "table":
-        columns += ["published", "snippet", "article_id", "id"]
-    render(rows, fmt, columns, title=f"Hits since {since_iso}")
 
 
 @cli.command()

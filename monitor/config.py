@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,12 +103,44 @@ class Entity:
     short: tuple[str, ...] = ()
 
 
+ROUTABLE_KINDS = ("actor", "keyword", "rule")  # a place alone never alerts
+CHANNEL_MODES = ("immediate", "digest")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What a channel receives and when. Empty filters mean "any"."""
+
+    entities: tuple[str, ...] = ()  # canonical watchlist names or rule names
+    kinds: tuple[str, ...] = ROUTABLE_KINDS
+    sources: tuple[str, ...] = ()  # source names
+    min_hits: int = 1  # matching hits (mentions) an article needs
+    mode: str = "immediate"  # immediate | digest
+    digest_every: float | None = None  # seconds, for `digest: 1h`
+    digest_at: str | None = None  # "08:00", local time in `timezone`
+    timezone: str = "UTC"
+    max_per_minute: int = 20  # messages; the overflow goes out as one summary
+
+
 @dataclass(frozen=True)
 class SlackChannel:
     name: str
     webhook: str = field(repr=False)  # a secret: never logged
     timeout: float = 10.0
     kind: str = "slack"
+    routing: Routing = Routing()
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """A generic JSON webhook (Teams/Discord/Mattermost bridges, your own systems)."""
+
+    name: str
+    url: str = field(repr=False)  # may hold a token in its path or query: a secret
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # values are secrets
+    timeout: float = 10.0
+    kind: str = "webhook"
+    routing: Routing = Routing()
 
 
 @dataclass(frozen=True)
@@ -123,9 +155,10 @@ class EmailChannel:
     password: str | None = field(default=None, repr=False)
     timeout: float = 20.0
     kind: str = "email"
+    routing: Routing = Routing()
 
 
-Channel = SlackChannel | EmailChannel
+Channel = SlackChannel | EmailChannel | WebhookChannel
 
 
 @dataclass(frozen=True)
@@ -426,9 +459,12 @@ _SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_patte
                 "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
                 "dateline", "follow_domains", "robots", "max_age")
 _SELECTOR_KEYS = ("title", "body", "date", "author", "drop")
-_SLACK_KEYS = ("kind", "name", "webhook", "timeout")
+_ROUTING_KEYS = ("entities", "kinds", "sources", "min_hits", "mode", "digest", "digest_at",
+                 "timezone", "max_per_minute")
+_SLACK_KEYS = ("kind", "name", "webhook", "timeout", *_ROUTING_KEYS)
 _EMAIL_KEYS = ("kind", "name", "host", "port", "security", "username", "password", "from", "to",
-               "timeout")
+               "timeout", *_ROUTING_KEYS)
+_WEBHOOK_KEYS = ("kind", "name", "url", "headers", "timeout", *_ROUTING_KEYS)
 
 
 def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:
@@ -451,8 +487,10 @@ def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:
     )
 
 
-def _listen(value: Any) -> str:
-    text = _nonempty_text(value)
+def _listen(value: Any) -> str | None:
+    text = _text(value)
+    if not text:  # "${MONITOR_STATUS_LISTEN:-}" with the variable unset: endpoint off
+        return None
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{text!r} is not host:port (e.g. 127.0.0.1:8321)")
@@ -609,33 +647,98 @@ def _rules(c: _Checker, raw: Any) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _channels(c: _Checker, raw: dict[str, Any]) -> tuple[tuple[Channel, ...], tuple[str, ...]]:
+def _channels(c: _Checker, raw: dict[str, Any], known: _Known | None = None
+              ) -> tuple[tuple[Channel, ...], tuple[str, ...]]:
     channels: list[Channel] = []
     disabled: list[str] = []
     names: dict[str, str] = {}
+    builders = {"slack": (_SLACK_KEYS, _slack), "email": (_EMAIL_KEYS, _email),
+                "webhook": (_WEBHOOK_KEYS, _webhook)}
     for path, item in c.items(raw, "alerts", ""):
         if not isinstance(item, dict):
             c.mapping(item, path, ())
             continue
-        kind = c.get(item, "kind", path, _one_of("slack", "email"), "", required=True)
+        kind = c.get(item, "kind", path, _one_of(*builders), "", required=True)
         if not kind:
             continue
-        d = c.mapping(item, path, _SLACK_KEYS if kind == "slack" else _EMAIL_KEYS)
+        keys, build = builders[kind]
+        d = c.mapping(item, path, keys)
         name = c.get(d, "name", path, _nonempty_text, kind)
         if name in names:
             c.error(f"{path}.name", f"channel name {name!r} is already used by {names[name]}; "
                                     "give each channel a distinct name")
         names[name] = path
-        channel: Channel | None
-        if kind == "slack":
-            channel, why_off = _slack(c, d, path, name)
-        else:
-            channel, why_off = _email(c, d, path, name)
+        routing = _routing(c, d, path, known or _Known())
+        channel, why_off = build(c, d, path, name)
         if channel is not None:
-            channels.append(channel)
+            channels.append(replace(channel, routing=routing))
         elif why_off:
             disabled.append(f"alert channel {name!r} ({kind}) is disabled: {why_off}")
     return tuple(channels), tuple(disabled)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """Names a routing filter may refer to (empty: not checked)."""
+
+    entities: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+def _clock_time(value: Any) -> str:
+    text = _nonempty_text(value)
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if not m:
+        raise ValueError(f"{text!r} is not a time of day (use 24-hour HH:MM, e.g. \"08:00\")")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _check_names(c: _Checker, where: str, given: tuple[str, ...], known: tuple[str, ...],
+                 what: str) -> tuple[str, ...]:
+    """Filters name things case-insensitively; a typo would silently never match."""
+    if not known:
+        return given
+    by_key = {k.casefold(): k for k in known}
+    out = []
+    for i, name in enumerate(given):
+        if name.casefold() in by_key:
+            out.append(by_key[name.casefold()])
+            continue
+        hint = difflib.get_close_matches(name, known, n=1)
+        did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+        c.error(f"{where}[{i}]", f"{name!r} is not a {what}{did_you_mean}")
+    return tuple(out)
+
+
+def _routing(c: _Checker, d: dict[str, Any], path: str, known: _Known) -> Routing:
+    base = Routing()
+    entities = _check_names(c, f"{path}.entities", c.get(d, "entities", path, _text_list, ()),
+                            known.entities, "watchlist entity or rule name")
+    sources = _check_names(c, f"{path}.sources", c.get(d, "sources", path, _text_list, ()),
+                           known.sources, "source name")
+    kinds = c.get(d, "kinds", path, _text_list, base.kinds)
+    for i, kind in enumerate(kinds):
+        if kind not in ROUTABLE_KINDS:
+            why = " (a place alone never alerts)" if kind == "place" else ""
+            c.error(f"{path}.kinds[{i}]", f"{kind!r} is not one of: "
+                                          f"{', '.join(ROUTABLE_KINDS)}{why}")
+    every = c.get(d, "digest", path, parse_duration, None)
+    at = c.get(d, "digest_at", path, _clock_time, None)
+    scheduled = every is not None or at is not None
+    mode = c.get(d, "mode", path, _one_of(*CHANNEL_MODES), "digest" if scheduled else "immediate")
+    if mode == "digest" and not scheduled:
+        c.error(f"{path}.mode", "digest needs 'digest: 1h' (an interval) or 'digest_at: "
+                                "\"08:00\"' (a daily time)")
+    if mode == "immediate" and scheduled:
+        c.error(f"{path}.mode", "'digest'/'digest_at' apply to mode: digest only")
+    if every is not None and at is not None:
+        c.error(path, "set either 'digest' (an interval) or 'digest_at' (a daily time), not both")
+    return Routing(
+        entities=entities, kinds=tuple(dict.fromkeys(kinds)), sources=sources,
+        min_hits=c.get(d, "min_hits", path, _positive_int, base.min_hits), mode=mode,
+        digest_every=every, digest_at=at,
+        timezone=c.get(d, "timezone", path, _timezone, base.timezone),
+        max_per_minute=c.get(d, "max_per_minute", path, _positive_int, base.max_per_minute))
 
 
 def _slack(c: _Checker, d: dict[str, Any], path: str, name: str
@@ -649,6 +752,41 @@ def _slack(c: _Checker, d: dict[str, Any], path: str, name: str
         c.error(f"{path}.webhook", "is not an http(s) URL")
         return None, ""
     return SlackChannel(name=name, webhook=webhook, timeout=timeout), ""
+
+
+def _headers(c: _Checker, raw: Any, path: str) -> tuple[tuple[str, str], ...]:
+    """Header name -> value; values may use ${VAR} and are never echoed (they are secrets)."""
+    where = _join(path, "headers")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.error(where, f"must be a mapping of header names to values, got {_describe(raw)}")
+        return ()
+    out = []
+    for key in raw:
+        name = str(key).strip()
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+            c.error(f"{where}.{key}", "is not a valid HTTP header name")
+            continue
+        text = c.get(raw, key, where, _text, "")
+        if any(ch in text for ch in "\r\n\0"):
+            c.error(f"{where}.{name}", "must be one line")  # value not shown: a secret
+            continue
+        out.append((name, text))
+    return tuple(out)
+
+
+def _webhook(c: _Checker, d: dict[str, Any], path: str, name: str
+             ) -> tuple[WebhookChannel | None, str]:
+    url = c.get(d, "url", path, _text, "", required="url" not in d)
+    timeout = c.get(d, "timeout", path, parse_duration, 10.0)
+    headers = _headers(c, d.get("headers"), path)
+    if not url:
+        return None, f"{path}.url is empty (set the variable it names, e.g. WEBHOOK_URL)"
+    if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+        c.error(f"{path}.url", "is not an http(s) URL")  # never echo it: it may hold a token
+        return None, ""
+    return WebhookChannel(name=name, url=url, headers=headers, timeout=timeout), ""
 
 
 def _email(c: _Checker, d: dict[str, Any], path: str, name: str
@@ -723,7 +861,9 @@ def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Co
     sources = _sources(c, top, default_every)
     watchlist = _watchlist(c, top.get("watchlists"))
     rules = _rules(c, top.get("watchlists"))
-    channels, disabled = _channels(c, top)
+    known = _Known(entities=tuple(e.name for e in watchlist) + tuple(r.name for r in rules),
+                   sources=tuple(s.name for s in sources))
+    channels, disabled = _channels(c, top, known)
     sections = _sections(c, top)
     if c.problems:
         raise ConfigError(c.problems)

@@ -1,39 +1,77 @@
 """`monitor run`: poll each source on its own schedule, send alerts, stop cleanly.
 
-One APScheduler job per source (interval = its `every`, with jitter, coalesced, never two
-at once) plus one job draining the alert outbox. SIGTERM/SIGINT stop scheduling and give
-in-flight work a grace period; a second signal exits at once. A lock file beside the
-database keeps a second daemon off the same database.
+Scheduling (APScheduler 3, AsyncIOScheduler, in-memory jobs):
+* one job per enabled source at its `every`, with jitter, coalesced, never two at once,
+  with an explicit misfire grace; the first polls start at once, spread over
+  min(every, 60 s) so that 500 sources do not fire in the same second;
+* a failing source's back-off (its stored `next_poll`) moves its job's next run time;
+* the alert dispatcher every 30 s (and soon after a poll that found hits); digests are
+  decided inside `Pipeline.dispatch`;
+* housekeeping (retention, PRAGMA optimize, WAL checkpoints) hourly.
+
+Lifecycle: SIGTERM/SIGINT stop scheduling and give running jobs a grace period (20 s by
+default) before they are cancelled; every poll's writes are one transaction, so a
+cancelled or killed poll leaves nothing half-written and its source is simply polled again
+after a restart. A second signal exits at once. SIGHUP reloads the config: it is validated
+first, and a bad one is logged and the running one kept. A lock file beside the database
+keeps a second daemon off it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import signal
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .config import Config, Source
-from .errors import MonitorError, StoreError
+from .clock import now, now_iso
+from .config import Config, Source, load_config
+from .errors import ConfigError, StoreError
 from .fetch import Fetcher
-from .pipeline import Pipeline
+from .housekeeping import Housekeeper, checkpoint
+from .logs import current_source, set_format
+from .pipeline import Pipeline, SourceReport, parser_pool
+from .status import (
+    Metrics,
+    StatusServer,
+    failing_sources,
+    outbox_counts,
+    record_heartbeat,
+    record_start,
+    record_stop,
+)
 from .store import Store
 
 log = logging.getLogger("monitor.daemon")
+lag_log = logging.getLogger("monitor.daemon.schedule")
 
 GRACE_SECONDS = 20.0
 DISPATCH_EVERY = 30.0
+DISPATCH_MIN_GAP = 5.0  # a poll with hits wakes the dispatcher, at most this often
+HOUSEKEEPING_EVERY = 3600.0
+HOUSEKEEPING_FIRST = 120.0  # after start-up, when the first polls are done
 # First polls are spread over at most this many seconds so that many sources do not
 # all fire in the same second at start-up.
 START_SPREAD = 60.0
+# /healthz reports the scheduler stuck when no job (the dispatcher runs every 30 s) has
+# started for this long.
+STALL_AFTER = 300.0
+DISPATCH_JOB = "alerts:dispatch"
+HOUSEKEEPING_JOB = "housekeeping"
 
 
 class DatabaseLock:
@@ -66,92 +104,393 @@ class DatabaseLock:
             self._file = None
 
 
+def job_id(name: str) -> str:
+    return f"source:{name}"
+
+
+def source_trigger(source: Source) -> IntervalTrigger:
+    # Jitter keeps sources with the same interval from drifting into lock-step.
+    return IntervalTrigger(seconds=source.every, jitter=min(30.0, source.every * 0.1))
+
+
+def misfire_grace(every: float) -> int:
+    """A poll that starts late (a busy loop, a suspended laptop) still runs if it is late by
+    less than one interval; later than that, the next regular run comes soon anyway."""
+    return max(1, int(every))
+
+
+def first_runs(sources: list[Source], start: datetime) -> dict[str, datetime]:
+    """Source i of n first runs at start + i/n of min(its every, START_SPREAD)."""
+    n = max(len(sources), 1)
+    return {s.name: start + timedelta(seconds=i / n * min(s.every, START_SPREAD))
+            for i, s in enumerate(sources)}
+
+
 class Daemon:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, grace: float = GRACE_SECONDS,
+                 config_arg: str | None = None):
         self.config = config
+        self.config_arg = config_arg  # what -c said, so a reload reads the same file
+        self.grace = grace
         self.stopping = asyncio.Event()
-        self.in_flight: set[asyncio.Task[object]] = set()
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        self.metrics = Metrics()
+        self.housekeeper = Housekeeper()
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.status_server: StatusServer | None = None
+        self._planned: dict[str, datetime] = {}  # job id -> planned start of its current run
+        self._last_tick = time.monotonic()  # some job started
+        self._last_dispatch = 0.0
+        self._round: set[str] = set()  # sources polled in the current cycle
+        self._backing_off: set[str] = set()  # failing sources waiting out their back-off
+        self._round_started = time.monotonic()
+        self.last_poll: str | None = None
+        self.last_cycle: str | None = None
+        self._started = now_iso()
+        # Set in run(): they live as long as the database is open.
+        self.store: Store
+        self.fetcher: Fetcher
+        self.parsers: Executor
+        self.pipeline: Pipeline
+        self._exits: contextlib.ExitStack
+        self._async_exits: contextlib.AsyncExitStack
 
-    def _tracked(self, work: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
-        async def job() -> None:
-            if self.stopping.is_set():
-                return
-            task = asyncio.current_task()
-            assert task is not None
-            self.in_flight.add(task)
-            try:
-                await work()
-            except MonitorError as exc:  # a job must never take the scheduler down
-                log.error("job failed: %s", exc)
-            finally:
-                self.in_flight.discard(task)
+    @property
+    def enabled(self) -> dict[str, Source]:
+        return {s.name: s for s in self.config.sources if s.enabled}
 
-        return job
-
-    def _schedule(self, scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
-        sources = [s for s in self.config.sources if s.enabled]
-        start = datetime.now(UTC)
-        step = min(START_SPREAD, min((s.every for s in sources), default=0)) / max(len(sources), 1)
-        for i, source in enumerate(sources):
-            scheduler.add_job(
-                self._tracked(_poll(pipeline, source)),
-                IntervalTrigger(seconds=source.every, jitter=min(30.0, source.every * 0.1)),
-                id=f"source:{source.name}", name=source.name, coalesce=True, max_instances=1,
-                misfire_grace_time=int(max(1.0, source.every / 2)),
-                next_run_time=start + timedelta(seconds=i * step))
-        scheduler.add_job(self._tracked(pipeline.dispatch), IntervalTrigger(
-            seconds=DISPATCH_EVERY), id="alerts:dispatch", coalesce=True, max_instances=1,
-            misfire_grace_time=int(DISPATCH_EVERY), next_run_time=start)
-
-    def _on_signal(self, signum: int) -> None:
-        if self.stopping.is_set():
-            log.warning("second %s: exiting now", signal.Signals(signum).name)
-            os._exit(128 + signum)
-        log.info("%s received: stopping (grace %.0f s)", signal.Signals(signum).name,
-                 GRACE_SECONDS)
-        self.stopping.set()
+    # ------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
         lock = DatabaseLock(self.config.database)
         lock.acquire()
         try:
-            with Store(self.config.database) as store:
-                async with Fetcher(self.config.fetch) as fetcher:
-                    await self._serve(Pipeline(self.config, store, fetcher))
+            with contextlib.ExitStack() as exits:
+                self._exits = exits
+                self.store = exits.enter_context(Store(self.config.database))
+                self.parsers = exits.enter_context(parser_pool())
+                async with contextlib.AsyncExitStack() as async_exits:
+                    self._async_exits = async_exits
+                    self.fetcher = await async_exits.enter_async_context(
+                        Fetcher(self.config.fetch))
+                    self.pipeline = Pipeline(self.config, self.store, self.fetcher,
+                                             parsers=self.parsers)
+                    await self._serve()
         finally:
             lock.release()
 
-    async def _serve(self, pipeline: Pipeline) -> None:
+    async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._on_signal, signum)
+        loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         for line in self.config.disabled_channels:
             log.info("%s", line)
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        self._schedule(scheduler, pipeline)
-        scheduler.start()
+        record_start(self.store, self.config)
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
+        self._schedule()
+        self.scheduler.start()
+        await self._start_status_server()
         log.info("monitor running: %d sources, %d alert channels, database %s",
-                 sum(s.enabled for s in self.config.sources), len(self.config.channels),
-                 self.config.database)
+                 len(self.enabled), len(self.config.channels), self.config.database)
         await self.stopping.wait()
-        scheduler.shutdown(wait=False)
-        if self.in_flight:
-            log.info("waiting for %d running jobs", len(self.in_flight))
-            _done, pending = await asyncio.wait(self.in_flight, timeout=GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
+        await self._shutdown()
+
+    def _on_signal(self, signum: int) -> None:
+        if self.stopping.is_set():
+            log.warning("second %s: exiting now", signal.Signals(signum).name)
+            logging.shutdown()
+            os._exit(128 + signum)
+        log.info("%s received: stopping (grace %.0f s)", signal.Signals(signum).name,
+                 self.grace)
+        self.stopping.set()
+
+    async def _shutdown(self) -> None:
+        # pause, not shutdown: APScheduler's asyncio executor cancels running jobs on
+        # shutdown, and they deserve their grace period.
+        self.scheduler.pause()
+        running = {t for t in self.in_flight if not t.done()}
+        if running:
+            log.info("waiting up to %.0f s for %d running jobs", self.grace, len(running))
+            _done, pending = await asyncio.wait(running, timeout=self.grace)
+            if pending:
+                log.warning("cancelling %d jobs still running after the grace period "
+                            "(their sources are polled again at the next start)", len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=5)
+        self.scheduler.shutdown(wait=False)
+        await self._stop_status_server()
+        # Flush: every poll committed already; fold the WAL into the database file.
+        checkpoint(self.store)
+        record_stop(self.store)
         log.info("stopped")
 
+    # ------------------------------------------------------------ scheduling
 
-def _poll(pipeline: Pipeline, source: Source) -> Callable[[], Awaitable[object]]:
-    async def poll() -> None:
-        if pipeline.due(source):
-            await pipeline.run_source(source)
-        else:
-            log.debug("%s: backing off until its next poll", source.name)
+    def _schedule(self) -> None:
+        start = now()
+        sources = list(self.enabled.values())
+        for source in sources:
+            self._add_source_job(source, first_runs(sources, start)[source.name])
+        self.scheduler.add_job(
+            self._dispatch_job, IntervalTrigger(seconds=DISPATCH_EVERY), id=DISPATCH_JOB,
+            name="alert dispatcher", coalesce=True, max_instances=1,
+            misfire_grace_time=int(DISPATCH_EVERY), next_run_time=start)
+        self.scheduler.add_job(
+            self._housekeeping_job, IntervalTrigger(seconds=HOUSEKEEPING_EVERY),
+            id=HOUSEKEEPING_JOB, name="housekeeping", coalesce=True, max_instances=1,
+            misfire_grace_time=int(HOUSEKEEPING_EVERY),
+            next_run_time=start + timedelta(seconds=HOUSEKEEPING_FIRST))
 
-    return poll
+    def _add_source_job(self, source: Source, first_run: datetime) -> None:
+        # A source still backing off from before a restart keeps its back-off.
+        backoff = self.store.source_state(source.name).next_poll
+        if backoff and datetime.fromisoformat(backoff) > first_run:
+            first_run = datetime.fromisoformat(backoff)
+        self.scheduler.add_job(
+            self._poll_job, source_trigger(source), args=[source.name], id=job_id(source.name),
+            name=source.name, coalesce=True, max_instances=1,
+            misfire_grace_time=misfire_grace(source.every), next_run_time=first_run,
+            replace_existing=True)
+
+    def _on_submitted(self, event: JobSubmissionEvent) -> None:
+        """Remember when each run was planned, to measure how late it starts."""
+        if event.scheduled_run_times:
+            self._planned[event.job_id] = event.scheduled_run_times[-1]
+
+    def _follow_backoff(self, name: str) -> None:
+        """A failing source's next poll is its stored next_poll, if that is later than
+        the trigger's next run."""
+        next_poll = self.store.source_state(name).next_poll
+        job = self.scheduler.get_job(job_id(name))
+        if not next_poll or job is None or job.next_run_time is None:
+            return
+        wanted = datetime.fromisoformat(next_poll)
+        if wanted > job.next_run_time:
+            job.modify(next_run_time=wanted)
+            self._backing_off.add(name)
+            log.debug("%s: backing off until %s", name, next_poll)
+
+    def _wake_dispatcher(self) -> None:
+        job = self.scheduler.get_job(DISPATCH_JOB)
+        soonest = now() + timedelta(seconds=max(
+            0.0, DISPATCH_MIN_GAP - (time.monotonic() - self._last_dispatch)))
+        if job is not None and job.next_run_time is not None and soonest < job.next_run_time:
+            job.modify(next_run_time=soonest)
+
+    # ------------------------------------------------------------ jobs
+
+    async def _guarded(self, what: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run a job's work, tracked for the grace period; a job must never take the
+        scheduler down, so every error is logged (with the source) and swallowed."""
+        if self.stopping.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.in_flight.add(task)
+        self._last_tick = time.monotonic()
+        try:
+            await work()
+        except BrokenProcessPool:
+            # A worker killed (OOM killer, Ctrl-C reaching the process group): without a
+            # new pool every later parse would fail too.
+            log.error("%s: a parser process died%s", what,
+                      "" if self.stopping.is_set() else "; starting a new pool")
+            if not self.stopping.is_set():
+                self._renew_parsers()
+        except (sqlite3.Error, StoreError) as exc:
+            log.error("%s: database error: %s", what, exc)
+        except Exception:
+            log.exception("%s: unexpected error", what)
+        finally:
+            self.in_flight.discard(task)
+
+    async def _poll_job(self, name: str) -> None:
+        token = current_source.set(name)
+        try:
+            await self._guarded(name, lambda: self._poll(name))
+        finally:
+            current_source.reset(token)
+
+    async def _poll(self, name: str) -> None:
+        planned = self._planned.pop(job_id(name), None)
+        if planned is not None:
+            lag = (now() - planned).total_seconds()
+            self.metrics.lag.observe(max(lag, 0.0))
+            lag_log.debug("poll started %.3f s after its planned time", lag,
+                          extra={"lag": round(lag, 4)})
+        source = self.enabled.get(name)
+        if source is None:  # removed by a reload while this run was queued
+            return
+        pipeline = self.pipeline
+        if not pipeline.due(source):
+            self._follow_backoff(name)
+            return
+        started = time.monotonic()
+        report = await pipeline.run_source(source)
+        self._after_poll(source, report, time.monotonic() - started)
+
+    def _after_poll(self, source: Source, report: SourceReport, seconds: float) -> None:
+        m = self.metrics
+        m.fetches.labels("error" if report.error else
+                         "not_modified" if report.not_modified else "ok").inc()
+        m.articles.inc(report.new_articles)
+        m.hits.inc(report.hits)
+        m.poll_seconds.observe(seconds)
+        self.last_poll = now_iso()
+        self._backing_off.discard(source.name)
+        if report.error:
+            self._follow_backoff(source.name)
+        if report.hits and self.config.channels:
+            self._wake_dispatcher()
+        self._count_cycle(source.name)
+
+    def _count_cycle(self, name: str) -> None:
+        """A cycle is complete when every enabled source has been polled since the last
+        (a failing source waiting out its back-off does not hold the cycle up)."""
+        self._round.add(name)
+        if not self.enabled.keys() - self._backing_off <= self._round:
+            return
+        self.metrics.cycles.inc()
+        self.metrics.cycle_seconds.observe(time.monotonic() - self._round_started)
+        self.metrics.last_cycle.set_to_current_time()
+        self.last_cycle = now_iso()
+        self._round = set()
+        self._round_started = time.monotonic()
+
+    async def _dispatch_job(self) -> None:
+        await self._guarded("alert dispatcher", self._dispatch)
+
+    async def _dispatch(self) -> None:
+        self._last_dispatch = time.monotonic()
+        report = await self.pipeline.dispatch()
+        self.metrics.dispatch_seconds.observe(time.monotonic() - self._last_dispatch)
+        for status in ("sent", "failed", "retrying"):
+            self.metrics.alerts.labels(status).inc(getattr(report, status, 0))
+        record_heartbeat(self.store, self.last_poll)
+
+    async def _housekeeping_job(self) -> None:
+        await self._guarded("housekeeping", self._housekeeping)
+
+    async def _housekeeping(self) -> None:
+        report = await self.housekeeper.run(self.store, self.config.retention,
+                                            keep_going=lambda: not self.stopping.is_set())
+        self.metrics.pruned.labels("bodies").inc(report.bodies)
+        self.metrics.pruned.labels("articles").inc(report.articles)
+
+    def _renew_parsers(self) -> None:
+        old = self.parsers
+        self.parsers = self._exits.enter_context(parser_pool())
+        self.pipeline.parsers = self.parsers
+        old.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------ SIGHUP: reload
+
+    def _on_hup(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._reload())
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def _reload(self) -> None:
+        path = self.config_arg or self.config.path
+        log.info("SIGHUP: reloading %s", path)
+        try:
+            new = load_config(path)
+            if new.database != self.config.database:
+                raise ConfigError(f"{path}: database: changing the database needs a "
+                                  "restart (it is locked by this daemon)")
+            fetcher = self.fetcher
+            if new.fetch != self.config.fetch:
+                fetcher = await self._async_exits.enter_async_context(Fetcher(new.fetch))
+            pipeline = Pipeline(new, self.store, fetcher, parsers=self.parsers)
+        except Exception as exc:  # ConfigError, or a watchlist the matcher refuses
+            self.metrics.reloads.labels("failed").inc()
+            problem = str(exc).replace("\n", "; ")
+            log.error("config reload failed, keeping the running configuration: %s", problem)
+            return
+        old = self.config
+        self.fetcher, self.pipeline, self.config = fetcher, pipeline, new
+        added, removed, changed = self._reschedule(old, new)
+        set_format(new.log_format)
+        if new.status != old.status:
+            await self._stop_status_server()
+            await self._start_status_server()
+        self.metrics.reloads.labels("ok").inc()
+        log.info("config reloaded: %d sources (%d added, %d removed, %d changed), "
+                 "%d alert channels, %d watchlist entries", len(self.enabled), added, removed,
+                 changed, len(new.channels), len(new.watchlist))
+
+    def _reschedule(self, old: Config, new: Config) -> tuple[int, int, int]:
+        """Jobs follow the new source list. Poll jobs look their source up by name at each
+        run, so a changed url or selector applies at the next poll; a changed interval
+        replaces the trigger. New sources are polled at once (spread)."""
+        before = {s.name: s for s in old.sources if s.enabled}
+        after = {s.name: s for s in new.sources if s.enabled}
+        for name in before.keys() - after.keys():
+            with contextlib.suppress(Exception):  # already gone
+                self.scheduler.remove_job(job_id(name))
+            self._round.discard(name)
+        added = [s for name, s in after.items() if name not in before]
+        starts = first_runs(added, now())
+        for source in added:
+            self._add_source_job(source, starts[source.name])
+        changed = [n for n in before.keys() & after.keys() if before[n] != after[n]]
+        for name in changed:
+            if before[name].every != after[name].every:
+                self.scheduler.modify_job(job_id(name),
+                                          misfire_grace_time=misfire_grace(after[name].every))
+                self.scheduler.reschedule_job(job_id(name), trigger=source_trigger(after[name]))
+        return len(added), len(before.keys() - after.keys()), len(changed)
+
+    # ------------------------------------------------------------ status endpoint
+
+    async def _start_status_server(self) -> None:
+        where = self.config.status.host_port
+        if where is None:
+            return
+        server = StatusServer(self.health, self.metrics_text)
+        try:
+            await server.start(*where)
+        except OSError as exc:  # the port is taken: keep monitoring, say so loudly
+            log.error("status endpoint %s not started: %s", self.config.status.listen, exc)
+            return
+        self.status_server = server
+
+    async def _stop_status_server(self) -> None:
+        if self.status_server is not None:
+            await self.status_server.stop()
+            self.status_server = None
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """200 when the scheduler is alive and the database writable."""
+        stalled = time.monotonic() - self._last_tick
+        alive = self.scheduler.running and not self.stopping.is_set() and stalled < STALL_AFTER
+        try:
+            record_heartbeat(self.store, self.last_poll)
+            database = "writable"
+        except sqlite3.Error as exc:
+            database = f"not writable: {exc}"
+        ok = alive and database == "writable"
+        body = {
+            "status": "ok" if ok else "unhealthy",
+            "scheduler": "running" if alive else
+                         "stopping" if self.stopping.is_set() else "stalled",
+            "database": database,
+            "started": self._started,
+            "last_poll": self.last_poll,
+            "last_cycle": self.last_cycle,
+            "failing_sources": failing_sources(self.store, self.config),
+            "pending_deliveries": outbox_counts(self.store)["pending"],
+        }
+        return ok, body
+
+    def metrics_text(self) -> bytes:
+        self.metrics.refresh(self.store, self.config)
+        return self.metrics.text()
 
 
-def run_daemon(config: Config) -> None:
-    asyncio.run(Daemon(config).run())
+def run_daemon(config: Config, grace: float = GRACE_SECONDS,
+               config_arg: str | None = None) -> None:
+    asyncio.run(Daemon(config, grace=grace, config_arg=config_arg).run())
+

@@ -145,6 +145,7 @@ class Pipeline:
                  matcher: Matcher | None = None, parsers: Executor | None = None):
         self.config = config
         self.store = store
+        store.story_window = config.stories.window  # articles further apart: never one story
         self.fetcher = fetcher
         # Feed/listing parsing is CPU-bound (feedparser): a process pool puts the other
         # cores to work while this process fetches and stores. None: parse inline.

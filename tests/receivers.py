@@ -71,21 +71,36 @@ class SlackRequest:
     headers: dict[str, str]  # lower-cased names
     body: bytes
     json: Any  # the parsed body, or None when it is not JSON
+    # The status answered; None while hanging and for a hung request (the client had
+    # given up or died before an answer came, so the message was never accepted).
+    status: int | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
 
 class SlackReceiver:
     """An HTTP server that records requests and answers like a Slack webhook.
 
     `mode`: "ok" (200 "ok"), "400" (invalid_payload), "403" (invalid_token),
-    "429" (Retry-After: 2), "500", "hang" (no answer for `hang_seconds`).
+    "429" (Retry-After: `retry_after`), "500", "hang" (no answer for `hang_seconds`),
+    "custom" (`custom_answer`). `script`: modes for the next requests, one each, before
+    `mode` applies again (e.g. ["ok", "ok", "hang"]). `port`: listen on this port (to
+    come back on the same URL after an outage).
     """
 
-    MODES = ("ok", "400", "403", "429", "500", "hang")
+    MODES = ("ok", "400", "403", "429", "500", "hang", "custom")
 
-    def __init__(self, mode: str = "ok", hang_seconds: float = 10.0):
+    def __init__(self, mode: str = "ok", hang_seconds: float = 10.0, port: int = 0):
         self.mode = mode
         self.hang_seconds = hang_seconds
+        self.retry_after = "2"
+        self.script: list[str] = []
+        self.custom_answer: tuple[int, dict[str, str], bytes] = (200, {}, b"ok")
         self.received: list[SlackRequest] = []
+        self._port = port
+        self._lock = threading.Lock()
         self._released = threading.Event()  # wakes "hang" handlers on stop()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -99,9 +114,18 @@ class SlackReceiver:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}{WEBHOOK_PATH}"
 
+    def url_for(self, path: str) -> str:
+        """Another webhook URL on this receiver (requests are told apart by `path`)."""
+        return f"http://{HOST}:{self.port}{path}"
+
+    @property
+    def accepted(self) -> list[SlackRequest]:
+        """The requests answered with 2xx: what a real Slack would have posted."""
+        return [r for r in self.received if r.accepted]
+
     def start(self) -> SlackReceiver:
         self._released.clear()
-        self._server = ThreadingHTTPServer((HOST, 0), self._handler_class())
+        self._server = ThreadingHTTPServer((HOST, self._port), self._handler_class())
         self._server.daemon_threads = True
         # A short poll interval keeps stop() (and so each test's teardown) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -124,8 +148,11 @@ class SlackReceiver:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _respond(self) -> tuple[int, dict[str, str], bytes]:
-        mode = self.mode
+    def _next_mode(self) -> str:
+        with self._lock:
+            return self.script.pop(0) if self.script else self.mode
+
+    def _respond(self, mode: str) -> tuple[int, dict[str, str], bytes]:
         if mode == "hang":
             self._released.wait(self.hang_seconds)
             return 200, {}, b"ok"
@@ -133,8 +160,9 @@ class SlackReceiver:
             "ok": (200, {}, b"ok"),
             "400": (400, {}, b"invalid_payload"),
             "403": (403, {}, b"invalid_token"),
-            "429": (429, {"Retry-After": "2"}, b"rate_limited"),
+            "429": (429, {"Retry-After": self.retry_after}, b"rate_limited"),
             "500": (500, {}, b"internal_error"),
+            "custom": self.custom_answer,
         }
         if mode not in answers:
             raise ValueError(f"unknown SlackReceiver mode {mode!r}; use one of {self.MODES}")
@@ -153,11 +181,14 @@ class SlackReceiver:
                     parsed = json.loads(body)
                 except ValueError:
                     parsed = None
-                receiver.received.append(SlackRequest(
+                request = SlackRequest(
                     method="POST", path=self.path,
                     headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body, json=parsed))
-                status, headers, payload = receiver._respond()
+                    body=body, json=parsed)
+                receiver.received.append(request)
+                mode = receiver._next_mode()
+                status, headers, payload = receiver._respond(mode)
+                request.status = None if mode == "hang" else status
                 try:
                     self.send_response(status)
                     for name, value in headers.items():
@@ -273,14 +304,14 @@ class SMTPReceiver:
 
     def __init__(self, *, username: str | None = None, password: str | None = None,
                  tls_context: ssl.SSLContext | None = None, require_starttls: bool = False,
-                 implicit_tls_context: ssl.SSLContext | None = None):
+                 implicit_tls_context: ssl.SSLContext | None = None, port: int = 0):
         self.username = username
         self.password = password
         self.tls_context = tls_context
         self.require_starttls = require_starttls
         self.implicit_tls_context = implicit_tls_context
         self.host = HOST
-        self.port = 0
+        self.port = port  # 0: any free port
         self._state = _State()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -340,7 +371,7 @@ class SMTPReceiver:
 
     async def _open(self) -> asyncio.AbstractServer:
         loop = asyncio.get_running_loop()
-        return await loop.create_server(self._protocol, HOST, 0,
+        return await loop.create_server(self._protocol, HOST, self.port, reuse_address=True,
                                         ssl=self.implicit_tls_context)
 
     async def _close(self) -> None:

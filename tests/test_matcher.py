@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -295,3 +297,58 @@ def test_snippet_is_bounded_in_a_long_sentence() -> None:
     # Cut at word boundaries: no partial "wordN" at either edge.
     assert snippet[1:].split()[0] in words.split()
     assert snippet[:-1].split()[-1] in words.split()
+
+
+# ---------------------------------------------------------------- article level
+
+
+def _article(title: str, body: str) -> object:
+    from monitor.models import Article
+    return Article(url="https://example.test/a", source="test", title=title, body=body,
+                   fetched="2026-01-03T00:00:00Z")
+
+
+def test_short_form_in_body_licensed_by_title() -> None:
+    sadr = Entity("Muqtada al-Sadr", "actor", ("Muqtada al-Sadr",), short=("al-Sadr",))
+    m = Matcher([sadr])
+    hits = m.match_article("Moqtada al-Sadr urges calm", "Al-Sadr said the killers ...")
+    assert [(h.field, h.matched_text, h.how) for h in hits] == [
+        ("title", "Moqtada al-Sadr", "variant"), ("body", "Al-Sadr", "normalised")]
+    assert m.match_article("Calm in Amarah", "Al-Sadr said") == []
+    assert m.match_article(None, "") == []
+
+
+def test_pipeline_match_article_uses_the_article_level() -> None:
+    from monitor.pipeline import match_article
+    sadr = Entity("Muqtada al-Sadr", "actor", ("Muqtada al-Sadr",), short=("al-Sadr",))
+    hits = match_article(Matcher([sadr]), _article("Muqtada al-Sadr", "al-Sadr spoke"))
+    assert [(h.field, h.matched_text) for h in hits] == [
+        ("title", "Muqtada al-Sadr"), ("body", "al-Sadr")]
+
+
+def test_hits_are_identical_twice_and_after_a_store_round_trip(tmp_path: Path) -> None:
+    from monitor.config import Rule
+    from monitor.pipeline import match_article
+    from monitor.store import Store
+
+    sadr = Entity("Muqtada al-Sadr", "actor", ("Muqtada al-Sadr", "مقتدى الصدر"),
+                  short=("al-Sadr", "الصدر"))
+    m = Matcher([*WATCHLIST, sadr], [Rule("near", '"Khazali" NEAR/5 "AAH"')])
+    title = "Moqtada al-Sadr and Qais al-Khazali — “talks”"
+    body = ("Asa’ib Ahl al-Haq (AAH) met al-Sadr’s aides; Khazali of AAH spoke.\n\n"
+            "وقال مُقتدى الصدر إن الصدر لن يشارك. اغتيال في مدينة الصدر ﻻ")
+    article = _article(title, body)
+    first = match_article(m, article)
+    assert first == match_article(m, article)
+    article.hits = first
+    store = Store(tmp_path / "m.db")
+    article_id = store.add_article(article, [])
+    assert article_id is not None
+    stored = store.article(article_id)
+    again = m.match_article(stored["title"], stored["body"])
+    assert again == first
+    rows = store.hits_for(article_id)
+    # The store may fold repeated hits of one entity; whatever it keeps is what we found.
+    assert {(r["field"], r["start"], r["end"], r["entity"]) for r in rows} <= {
+        (h.field, h.start, h.end, h.entity) for h in first}
+    store.close()

@@ -106,3 +106,36 @@ def test_lone_surrogate_and_empty() -> None:
     norm, offsets = normalize("a\ud800b")
     assert norm == "a\ud800b"
     assert offsets == [0, 1, 2]
+
+
+# ---------------------------------------------------------------- the fast path
+
+
+@given(_text)
+@settings(max_examples=500)
+def test_fast_path_agrees_with_the_exact_path(text: str) -> None:
+    from monitor.match.normalize import _normalize_exact
+    fast, exact = normalize_text(text), _normalize_exact(text)
+    assert fast.text == exact.text
+    assert fast.offsets() == exact.offsets()
+    assert [fast.original(i) for i in range(len(fast.text))] == exact.offsets()
+
+
+@pytest.mark.parametrize("text", [
+    "Iraq’s “PMF” — Asa’ib…", "قال مُقْتَدَى الصَّدر ـــ «العصائب»", "a\x00b’c", "ﷺ ß ﬁ …",
+    "plain ascii only", "\u00a0\u00a0x\u2003\u2003y",
+])
+def test_fast_path_examples(text: str) -> None:
+    from monitor.match.normalize import _normalize_exact
+    assert normalize_text(text).offsets() == _normalize_exact(text).offsets()
+    assert normalize_text(text).text == _normalize_exact(text).text
+
+
+def test_huge_inputs() -> None:
+    text = ("Asa’ib Ahl al-Haq  —  مُقتدى الصدر ﻻ ß\n" * 50_000)
+    norm, offsets = normalize(text)
+    assert len(norm) == len(offsets)
+    assert norm.startswith("asaib ahl al haq مقتدي الصدر لا ss ")
+    result = normalize_text(text)
+    assert result.text == norm
+    assert result.original(len(norm) - 1) == offsets[-1]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
-from monitor.clock import now_iso
+from monitor.clock import iso, now, now_iso
 from monitor.models import Article, Hit
 from monitor.store import Poll, Store
 
@@ -42,6 +45,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 0, 15, "**Muqtada al-Sadr**"),
             Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 20, 35, "**Qais al-Khazali**"),
             Hit("Maysan", "place", "Maysan", 48, 54, "**Maysan**")]), ["slack"])
+    # The same event from a second outlet, reported an hour earlier: one story, two outlets.
+    earlier = iso(now() - timedelta(hours=1))
+    second = "Qais al-Khazali and Muqtada al-Sadr talked about Maysan on Monday."
+    db.add_article(Article(
+        url="https://y.example/2", source="The New Region", title="Khazali meets Sadr",
+        body=second, fetched=now_iso(), published=earlier, hits=[
+            Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 0, 15, "**Qais al-Khazali**"),
+            Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 20, 35, "**Muqtada al-Sadr**"),
+            Hit("Maysan", "place", "Maysan", 53, 59, "**Maysan**")]), [])
     db.record_source("Broken", "https://b.example", "rss", Poll(error="HTTP 500"))
     (delivery,) = db.pending_deliveries(["slack"])
     db.mark_failed_attempt(delivery.id, "slack: HTTP 403", permanent=True)
@@ -49,10 +61,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def test_readme_has_the_documented_queries() -> None:
-    assert len(SQL_BLOCKS) == 5
+    assert len(SQL_BLOCKS) == 8
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(8))
 def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> None:
     rows = store.query(SQL_BLOCKS[index])
     assert rows, f"README query {index} returned nothing:\n{SQL_BLOCKS[index]}"
@@ -62,13 +74,52 @@ def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> No
         lambda r: "[Maysan]" in r[0]["excerpt"],
         lambda r: r[0]["name"] == "Broken" and r[0]["last_error"] == "HTTP 500",
         lambda r: r[0]["last_error"] == "slack: HTTP 403",
+        lambda r: {x["source"] for x in r} == {"Shafaq News (EN)", "The New Region"}
+        and r[0]["story_id"] == r[1]["story_id"],
+        lambda r: [x["source"] for x in r] == ["The New Region", "Shafaq News (EN)"],
+        lambda r: len(r) == 2,
     ][index]
     assert expected(rows)
 
 
 def test_readme_schema_table_lists_every_column(store: Store) -> None:
     for table in ("sources", "articles", "hits", "stories", "deliveries", "article_failures",
-                  "notices"):
-        line = next(ln for ln in README.splitlines() if ln.startswith(f"| `{table}` |"))
-        for column in store.db[table].columns_dict:
+                  "notices", "story_signatures", "hit_details", "story_sources"):
+        line = next(ln for ln in README.splitlines() if ln.startswith(f"| `{table}` "))
+        table_or_view = store.db.view(table) if table in store.db.view_names() else store.db[table]
+        for column in table_or_view.columns_dict:
             assert f"`{column}`" in line, f"README schema misses {table}.{column}"
+
+
+def sqlite_utils_lines() -> list[str]:
+    return [line for block in bash_blocks() for line in block.splitlines()
+            if line.startswith("sqlite-utils ")]
+
+
+def test_readme_has_sqlite_utils_examples() -> None:
+    assert len(sqlite_utils_lines()) == 6
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_readme_sqlite_utils_example_runs(store: Store, index: int) -> None:
+    from click.testing import CliRunner
+    from sqlite_utils.cli import cli as sqlite_utils_cli
+
+    line = sqlite_utils_lines()[index]
+    args = [str(store.path) if arg == "monitor.db" else arg for arg in shlex.split(line)[1:]]
+    result = CliRunner().invoke(sqlite_utils_cli, args)
+    assert result.exit_code == 0, f"{line}\n{result.output}"
+    assert result.output.strip() and ("Khazali" in result.output or index < 2), line
+
+
+def test_datasette_metadata_queries_run(store: Store) -> None:
+    metadata = yaml.safe_load((ROOT / "datasette.yaml").read_text(encoding="utf-8"))
+    database = metadata["databases"]["monitor"]
+    assert {"todays_hits_by_entity", "stories_by_several_outlets"} <= set(database["queries"])
+    for name in database["tables"]:
+        assert store.db[name].exists() or name in store.db.view_names(), name
+    params = {"entity": "Qais al-Khazali"}
+    for name, query in database["queries"].items():
+        rows = store.query(query["sql"], {k: v for k, v in params.items()
+                                          if f":{k}" in query["sql"]})
+        assert rows, f"canned query {name} returned nothing"

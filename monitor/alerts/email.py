@@ -24,7 +24,10 @@ from monitor.errors import AlertError, PermanentAlertError
 
 from .message import (
     ELLIPSIS,
-    AlertMessage,
+    DigestMessage,
+    Message,
+    Report,
+    StoryEntry,
     entity_summary,
     format_published,
     is_rtl,
@@ -48,9 +51,11 @@ TEST_NOTE = "This is a test message sent by `monitor test-alert`; it is not a re
 # ---------------------------------------------------------------- rendering
 
 
-def build_subject(message: AlertMessage) -> str:
+def build_subject(message: Message) -> str:
     """'[news-monitor] Qais al-Khazali, Maysan — <title> (<source>)', ≤ 200 characters."""
     prefix = "[news-monitor] " + ("[TEST] " if message.test else "")
+    if isinstance(message, DigestMessage):
+        return truncate(prefix + (one_line(message.title) or "digest"), MAX_SUBJECT_CHARS)
     entities = entity_summary(message.entities())
     head = f"{prefix}{entities} — " if entities else prefix
     source = one_line(message.source)
@@ -64,8 +69,47 @@ def _snippet_segments(snippet: str) -> list[tuple[str, bool]]:
     return window(split_marks(one_line(snippet)), MAX_SNIPPET_CHARS)
 
 
-def build_text(message: AlertMessage) -> str:
+def _report_text(report: Report) -> str:
+    published = format_published(report.published)
+    when = f" · {published}" if published else ""
+    story = (f"\n  a later report of \"{one_line(report.story)}\", alerted earlier"
+             if report.story else "")
+    return (f"{one_line(report.title) or '(untitled)'} — {one_line(report.source)}{when}\n"
+            f"  {one_line(report.url)}{story}")
+
+
+def _reports_text(label: str, reports: tuple[Report, ...]) -> list[str]:
+    if not reports:
+        return []
+    return ["", label, *(f"- {_report_text(r)}" for r in reports)]
+
+
+def _entry_text(entry: StoryEntry, with_entities: bool) -> list[str]:
+    lines = [f"- {_report_text(entry.first)}"]
+    if with_entities and entry.entities:
+        lines.append("  " + ", ".join(one_line(e) for e in entry.entities))
+    lines += [f"  also reported by {_report_text(r)}" for r in entry.others]
+    return lines
+
+
+def build_digest_text(message: DigestMessage) -> str:
+    lines: list[str] = ["*** TEST ALERT ***", TEST_NOTE, ""] if message.test else []
+    lines.append(one_line(message.title))
+    for heading, entries in message.sections:
+        lines.append("")
+        if heading:
+            lines += [one_line(heading), "=" * min(len(one_line(heading)), 60)]
+        for entry in entries:
+            lines += _entry_text(entry, with_entities=not heading)
+    lines += _reports_text("Also reported by:", message.also)
+    lines += ["", "-- ", f"news-monitor {__version__}"]
+    return "\n".join(lines) + "\n"
+
+
+def build_text(message: Message) -> str:
     """The text/plain part. Matches keep their **markers**, which read as emphasis."""
+    if isinstance(message, DigestMessage):
+        return build_digest_text(message)
     lines: list[str] = []
     if message.test:
         lines += ["*** TEST ALERT ***", TEST_NOTE, ""]
@@ -82,6 +126,8 @@ def build_text(message: AlertMessage) -> str:
         lines.append(f"- {one_line(hit.entity)} ({one_line(hit.kind)}): {snippet}")
     if len(hits) > MAX_HITS:
         lines.append(f"{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown")
+    lines += _reports_text("Earlier report of this story:", message.earlier)
+    lines += _reports_text("Also reported by:", message.also)
     lines += ["", "-- ", f"news-monitor {__version__}"]
     return "\n".join(lines) + "\n"
 
@@ -95,8 +141,67 @@ def _html_snippet(snippet: str) -> str:
                    for t, bold in _snippet_segments(snippet))
 
 
-def build_html(message: AlertMessage) -> str:
+def _report_html(report: Report) -> str:
+    esc = html.escape
+    title = one_line(report.title) or "(untitled)"
+    lang = ' lang="ar"' if mostly_arabic(title) else ""
+    headline = esc(title)
+    if is_web_url(report.url):
+        headline = f'<a href="{esc(one_line(report.url))}">{headline}</a>'
+    published = format_published(report.published)
+    when = f" · {esc(published)}" if published else ""
+    story = (f"<br><small>a later report of “{esc(one_line(report.story))}”, alerted "
+             "earlier</small>" if report.story else "")
+    return (f'<span dir="{_dir(title, None)}"{lang}>{headline}</span> — '
+            f"{esc(one_line(report.source))}{when}{story}")
+
+
+def _reports_html(label: str, reports: tuple[Report, ...]) -> list[str]:
+    if not reports:
+        return []
+    items = "".join(f"<li>{_report_html(r)}</li>" for r in reports)
+    return [f"<p><strong>{html.escape(label)}</strong></p><ul>{items}</ul>"]
+
+
+def _entry_html(entry: StoryEntry, with_entities: bool) -> str:
+    parts = [_report_html(entry.first)]
+    if with_entities and entry.entities:
+        parts.append("<br><small>" + html.escape(", ".join(one_line(e) for e in entry.entities))
+                     + "</small>")
+    parts += [f"<br><small>also reported by {_report_html(r)}</small>" for r in entry.others]
+    return "<li>" + "".join(parts) + "</li>"
+
+
+def _page(title: str, body: list[str], test: bool) -> str:
+    esc = html.escape
+    parts = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
+             f"<title>{esc(title)}</title></head>",
+             '<body style="font-family: Arial, sans-serif; line-height: 1.5">']
+    if test:
+        parts.append('<p style="background:#fff3cd; border:1px solid #e0c36c; padding:8px">'
+                     f"<strong>TEST ALERT</strong> — {esc(TEST_NOTE)}</p>")
+    parts += body
+    parts.append(f'<p style="color:#888; font-size:small">news-monitor {__version__}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def build_digest_html(message: DigestMessage) -> str:
+    title = one_line(message.title)
+    body = [f"<h2>{html.escape(title)}</h2>"]
+    for heading, entries in message.sections:
+        if heading:
+            body.append(f"<h3>{html.escape(one_line(heading))}</h3>")
+        body.append("<ul>" + "".join(_entry_html(e, with_entities=not heading)
+                                     for e in entries) + "</ul>")
+    body += _reports_html("Also reported by:", message.also)
+    return _page(title, body, message.test)
+
+
+def build_html(message: Message) -> str:
     """The text/html part. Every untrusted string passes through html.escape."""
+    if isinstance(message, DigestMessage):
+        return build_digest_html(message)
     esc = html.escape
     title = one_line(message.title) or "(untitled)"
     lang = "ar" if mostly_arabic(title) else message.language
@@ -128,6 +233,8 @@ def build_html(message: AlertMessage) -> str:
     parts.append("</ul>")
     if len(hits) > MAX_HITS:
         parts.append(f"<p>{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown</p>")
+    parts += _reports_html("Earlier report of this story:", message.earlier)
+    parts += _reports_html("Also reported by:", message.also)
     parts.append(f'<p style="color:#888; font-size:small">news-monitor {__version__}</p>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
@@ -138,7 +245,7 @@ def _domain(address: str) -> str:
     return one_line(domain).replace(" ", "") or "news-monitor.invalid"
 
 
-def build_email(channel: EmailChannel, message: AlertMessage) -> EmailMessage:
+def build_email(channel: EmailChannel, message: Message) -> EmailMessage:
     """The complete MIME message. Every header value is passed through `one_line`."""
     msg = EmailMessage()  # policy=default: UTF-8, RFC 2047 for non-ASCII headers
     msg["Subject"] = build_subject(message)
@@ -274,7 +381,7 @@ def _deliver(channel: EmailChannel, msg: EmailMessage, ssl_context: ssl.SSLConte
         raise _smtp_error(exc, channel, stage) from None  # no chained reply/credentials
 
 
-async def send_email(channel: EmailChannel, message: AlertMessage, *,
+async def send_email(channel: EmailChannel, message: Message, *,
                      ssl_context: ssl.SSLContext | None = None) -> None:
     """Send `message` to the channel's recipients. Raises AlertError / PermanentAlertError.
 

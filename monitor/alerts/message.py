@@ -23,6 +23,19 @@ _SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
+class Report:
+    """One outlet's article about a story, as listed under "also reported by", "earlier
+    report", in digests and in throttle summaries."""
+
+    source: str
+    title: str
+    url: str
+    published: str | None = None
+    # Set when this report rides on a message about another story: that story's headline.
+    story: str | None = None
+
+
+@dataclass(frozen=True)
 class AlertMessage:
     """One article worth an alert, as every channel renders it."""
 
@@ -33,6 +46,11 @@ class AlertMessage:
     hits: tuple[Hit, ...]
     language: str | None = None
     test: bool = False  # sent by `monitor test-alert`: rendered clearly as a test
+    # Later reports of stories this channel already alerted on (one event, one alert).
+    also: tuple[Report, ...] = ()
+    # Earlier reports of this story, when this one alerts because of a new entity.
+    earlier: tuple[Report, ...] = ()
+    kind: str = "alert"  # alert | notice (operator source-health message, no hits)
 
     def entities(self) -> list[str]:
         """Distinct entity names in order of appearance; places last (they are context)."""
@@ -53,6 +71,33 @@ class AlertMessage:
                 seen.add(key)
                 out.append(hit)
         return out
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """One story in a digest or summary: its first report, the other outlets, who is in it."""
+
+    first: Report
+    others: tuple[Report, ...] = ()
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """Many stories in one message: a scheduled digest, or the throttle's overflow summary.
+
+    `sections` are (heading, stories); a digest has one section per watched entity, a
+    summary one section without heading.
+    """
+
+    title: str
+    kind: str  # digest | summary
+    sections: tuple[tuple[str, tuple[StoryEntry, ...]], ...]
+    also: tuple[Report, ...] = ()
+    test: bool = False
+
+
+Message = AlertMessage | DigestMessage
 
 
 # ---------------------------------------------------------------- plain-text helpers

@@ -17,6 +17,7 @@ errors is scrubbed of the URL and its token.
 from __future__ import annotations
 
 import logging
+import socket
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
@@ -31,7 +32,11 @@ from monitor.errors import AlertError, PermanentAlertError
 from .message import (
     ELLIPSIS,
     AlertMessage,
+    DigestMessage,
+    Message,
+    Report,
     Segment,
+    StoryEntry,
     entity_summary,
     format_published,
     is_web_url,
@@ -160,15 +165,85 @@ def fallback_text(message: AlertMessage) -> str:
     return _fit(escape_mrkdwn(text))
 
 
-def build_payload(message: AlertMessage) -> dict[str, Any]:
-    """The webhook JSON: headline, byline, entities, one section per hit, ≤ 50 blocks."""
+def _test_banner() -> list[dict[str, Any]]:
+    return [{"type": "header", "text": {
+        "type": "plain_text", "text": "🧪 TEST ALERT — news-monitor"[:MAX_HEADER_CHARS],
+        "emoji": True}},
+        _context("This is a test message sent by `monitor test-alert`; it is not a real match.")]
+
+
+def report_line(report: Report) -> str:
+    """'• <url|headline> — Outlet · 2024-05-01 09:30 UTC', escaped."""
+    title = escape_mrkdwn(truncate(one_line(report.title) or "(untitled)", MAX_TITLE_CHARS))
+    target = _link_target(report.url)
+    linked = is_web_url(report.url) and len(target) <= MAX_LINK_CHARS
+    head = f"<{target}|{title}>" if linked else title
+    byline = [escape_mrkdwn(one_line(report.source) or "unknown source")]
+    published = format_published(report.published)
+    if published:
+        byline.append(escape_mrkdwn(published))
+    line = f"• {head} — {' · '.join(byline)}"
+    if report.story:
+        story = escape_mrkdwn(truncate(one_line(report.story), MAX_TITLE_CHARS))
+        line += f"\n   ↳ a later report of “{story}”, alerted earlier"
+    return line
+
+
+def _story_line(entry: StoryEntry, with_entities: bool) -> str:
+    line = report_line(entry.first)
+    if with_entities and entry.entities:
+        line += "\n   " + escape_mrkdwn(", ".join(one_line(e) for e in entry.entities))
+    if entry.others:
+        line += "\n   also reported by " + ", ".join(
+            report_line(r)[2:] for r in entry.others)
+    return _fit(line, MAX_SECTION_CHARS - 100)
+
+
+def _pack(lines: list[str], heading: str, room: int) -> tuple[list[dict[str, Any]], int]:
+    """Lines packed into at most `room` sections of ≤ 3,000 characters; returns the
+    sections and how many lines they hold."""
     blocks: list[dict[str, Any]] = []
-    if message.test:
-        blocks.append({"type": "header", "text": {
-            "type": "plain_text", "text": "🧪 TEST ALERT — news-monitor"[:MAX_HEADER_CHARS],
-            "emoji": True}})
-        blocks.append(_context("This is a test message sent by `monitor test-alert`; "
-                               "it is not a real match."))
+    text, shown = heading, 0
+    for shown, line in enumerate(lines):  # noqa: B007  # `shown` is used after the loop
+        if text and len(text) + 1 + len(line) > MAX_SECTION_CHARS:
+            if len(blocks) + 1 >= room:
+                break
+            blocks.append(_section(text))
+            text = ""
+        text = f"{text}\n{line}" if text else line
+    else:
+        shown = len(lines)
+    if room <= 0:
+        return [], 0
+    if text:
+        blocks.append(_section(text))
+    return blocks, shown
+
+
+def _reports_block(label: str, reports: tuple[Report, ...]) -> list[dict[str, Any]]:
+    """One section listing other reports; what does not fit is counted, not dropped."""
+    if not reports:
+        return []
+    text = f"*{label}*"
+    for i, report in enumerate(reports):
+        line = report_line(report)
+        more = f"\n{ELLIPSIS} and {len(reports) - i} more"
+        if len(text) + 1 + len(line) + len(more) > MAX_SECTION_CHARS:
+            return [_section(text + more)]
+        text += "\n" + line
+    return [_section(text)]
+
+
+def build_payload(message: Message) -> dict[str, Any]:
+    """The webhook JSON for an alert, notice, digest or summary; ≤ 50 blocks."""
+    if isinstance(message, DigestMessage):
+        return build_digest_payload(message)
+    return build_alert_payload(message)
+
+
+def build_alert_payload(message: AlertMessage) -> dict[str, Any]:
+    """Headline, byline, entities, one section per hit, earlier/also reports; ≤ 50 blocks."""
+    blocks: list[dict[str, Any]] = _test_banner() if message.test else []
     blocks.append(_section(_headline(message)))
     blocks.append(_context(_byline(message)))
     names = ", ".join(escape_mrkdwn(one_line(n)) for n in message.entities())
@@ -176,15 +251,43 @@ def build_payload(message: AlertMessage) -> dict[str, Any]:
         blocks.append(_section(f"*Matched:* {names}"))
         blocks.append({"type": "divider"})
 
+    tail = (_reports_block("Earlier report of this story:", message.earlier)
+            + _reports_block("Also reported by:", message.also))
     hits = message.ordered_hits()
-    room = MAX_BLOCKS - len(blocks)
+    room = MAX_BLOCKS - len(blocks) - len(tail)
     shown = hits if len(hits) <= room else hits[: room - 1]  # keep one block for "… more"
     blocks.extend(_hit_block(h.entity, h.kind, h.snippet) for h in shown)
     if len(shown) < len(hits):
         blocks.append(_context(f"{ELLIPSIS} and {len(hits) - len(shown)} more matches "
                                "not shown"))
+    blocks.extend(tail)
     return {"text": fallback_text(message), "blocks": blocks,
             "unfurl_links": False, "unfurl_media": False}
+
+
+def build_digest_payload(message: DigestMessage) -> dict[str, Any]:
+    """A digest (one section per entity) or a throttle summary (one list), ≤ 50 blocks;
+    stories that do not fit are counted in a last line, never silently left out."""
+    blocks: list[dict[str, Any]] = _test_banner() if message.test else []
+    title = escape_mrkdwn(truncate(one_line(message.title), MAX_TITLE_CHARS))
+    blocks.append(_section(f"*{title}*"))
+    tail = _reports_block("Also reported by:", message.also)
+    omitted = 0
+    for heading, entries in message.sections:
+        lines = [_story_line(e, with_entities=not heading) for e in entries]
+        head = f"*{escape_mrkdwn(one_line(heading))}*" if heading else ""
+        room = MAX_BLOCKS - len(blocks) - len(tail) - 1  # one block left for "… more"
+        packed, shown = _pack(lines, head, room) if room > 0 else ([], 0)
+        blocks.extend(packed)
+        omitted += len(lines) - shown
+    if omitted:
+        blocks.append(_context(f"{ELLIPSIS} and {omitted} more not shown here "
+                               "(`monitor hits` lists everything)"))
+    blocks.extend(tail)
+    test = "[TEST] " if message.test else ""
+    return {"text": _fit(escape_mrkdwn(truncate(test + one_line(message.title),
+                                                MAX_FALLBACK_CHARS))),
+            "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
 
 
 # ---------------------------------------------------------------- delivery
@@ -262,6 +365,29 @@ def _refused(exc: BaseException) -> bool:
     return "refused" in str(exc).lower()
 
 
+def _unresolvable(exc: BaseException) -> bool:
+    """Did name resolution fail (socket.gaierror somewhere in the chain)?"""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    text = str(exc).lower()
+    return "name or service not known" in text or "nodename nor servname" in text
+
+
+def connect_failure(label: str, exc: BaseException, host: str) -> str:
+    """'slack: cannot resolve hooks.example' / 'connection refused by ...' / 'cannot
+    connect to ...' — the exact reason, with the host only."""
+    if _unresolvable(exc):
+        return f"{label}: cannot resolve {host}"
+    if _refused(exc):
+        return f"{label}: connection refused by {host}"
+    return f"{label}: cannot connect to {host}"
+
+
 async def _read_prefix(response: httpx.Response, limit: int = 4096) -> bytes:
     """Up to `limit` bytes of the body: enough for an error message, bounded for safety."""
     data = b""
@@ -286,8 +412,7 @@ async def _post(client: httpx.AsyncClient, channel: SlackChannel, payload: dict[
         raise _temporary(f"slack: timed out after {channel.timeout:g}s waiting for {host}"
                          ) from None
     except httpx.ConnectError as exc:
-        why = "connection refused by" if _refused(exc) else "cannot connect to"
-        raise _temporary(f"slack: {why} {host}") from None
+        raise _temporary(connect_failure("slack", exc, host)) from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
         raise PermanentAlertError("slack: the webhook is not a valid http(s) URL") from None
     except httpx.HTTPError as exc:
@@ -297,7 +422,7 @@ async def _post(client: httpx.AsyncClient, channel: SlackChannel, payload: dict[
     log.debug("slack: delivered to %s (%s)", host, channel.name)
 
 
-async def send_slack(channel: SlackChannel, message: AlertMessage,
+async def send_slack(channel: SlackChannel, message: Message,
                      client: httpx.AsyncClient | None = None) -> None:
     """POST `message` to the channel's webhook. Raises AlertError / PermanentAlertError."""
     payload = build_payload(message)

@@ -1,28 +1,37 @@
 """Find watchlist entities in text.
 
-Build once, match many times:
+Build once, match many times. Three scans per text, each at C speed over the whole text:
 
-* Every alias (and every ``exclude`` phrase) of every entity is normalised and put into ONE
-  Aho-Corasick automaton, which scans the normalised text once, whatever the watchlist size.
-* Acronyms (``AAH``, ``PMF``: 2-6 capital Latin letters) go into a second automaton that
-  scans the original text, case-sensitively, because "jam" is not "JAM".
-* Candidates are kept only at whole-token boundaries, then mapped back to original offsets.
+* Every alias, short form and ``exclude`` phrase is normalised and put into ONE Aho-Corasick
+  automaton, which scans the normalised text once, whatever the watchlist size. Arabic keys
+  are also indexed with proclitics (و ف ب ك ل, لل) and with the other case forms of a kunya
+  (أبو/أبا/أبي).
+* Acronyms (``AAH``, ``PMF``: 2-6 capital Latin letters) are matched case-sensitively as whole
+  tokens of the original text ("jam" is not "JAM"), found through the set of its
+  capital-letter runs.
+* Transliteration variants (see variants.py): multi-word Latin names of actors and places sit
+  in a trie keyed per token by orthographic and skeleton keys. The set of the text's Latin
+  tokens is intersected (in C) with the set of tokens known to start a name; only those
+  occurrences are walked in Python, and only where the first token is capitalised in the
+  original (English writes names with capitals; "said" or "state" in running text would
+  otherwise start a walk). Token verdicts are cached across texts.
 
-Design decisions (tested in tests/test_matcher.py):
+``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
+normalize()), or "variant" (equal only after transliteration folding: optional article,
+doubled letters, consonant skeleton, kunya case). A short form's hit carries the same values;
+that it was a short form shows in the matched text (a bare surname).
 
-* Arabic proclitics (و ف ب ك ل, combined as و/ف + ب/ك/ل, and لل for لِ + ال): the automaton
-  also holds each Arabic alias with those prefixes. The reported span covers the name WITHOUT
-  the proclitic letters, so "لعصائب أهل الحق" reports "عصائب أهل الحق". For لل + name the
-  span is the name minus its alef ("للحشد" reports "لحشد"), since ل replaces the ال's alef.
-* An English possessive does not break a match: "al-Sadr's" reports "al-Sadr".
-* Overlaps: for one entity, a match contained in a longer match of the same entity is
-  dropped (so the longest match at a position wins). Matches of DIFFERENT entities are all
-  reported even when they overlap ("Sadr" inside "Sadr City"): each is a distinct watch item,
-  and an entity's ``exclude`` list is the tool for unwanted overlaps.
-* A plural or suffixed acronym is not a whole token: "PMFs" does not match PMF.
-* ``how`` is "exact" when the original slice equals the alias (for prefix terms: starts with
-  the stem verbatim), otherwise "normalised".
-* An alias ending in ``*`` is a prefix for any kind of entity, not only keywords.
+Article-level decisions (same for `find` on one text and `match_article` on title + body):
+
+* ``short`` forms (bare surnames) count only when a full alias of the same entity matched in
+  the same article, and not when an unknown capitalised word stands right before them
+  ("Mohammed Baqir al-Sadr", "Laith al-Khazali") or they lie inside another entity's match.
+* Rules (rules.py) are evaluated over the whole article and reported as kind "rule".
+
+Other decisions (tested in tests/test_matcher.py): a proclitic is not part of the reported
+span; an English possessive does not break a match; for one entity the longest match at a
+place wins, while different entities may overlap (``exclude`` removes unwanted ones); an
+alias ending in ``*`` is a prefix.
 """
 
 from __future__ import annotations
@@ -30,25 +39,60 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import ahocorasick
 
-from ..config import Entity
+from ..config import Entity, Rule
 from ..models import Hit, Match
+from . import rules as rq
 from .normalize import APOSTROPHES, Normalised, normalize, normalize_text
 from .snippet import make_snippet
+from .variants import (
+    ARTICLES,
+    COMMON_WORDS,
+    article_flags,
+    glued_forms,
+    kunya_forms,
+    name_tokens,
+    token_keys,
+)
 
 __all__ = ["Matcher"]
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 MIN_ALIAS_CHARS = 3
+VARIANT_KINDS = frozenset({"actor", "place"})  # keywords are English words, not names
 
 # Arabic proclitics: an optional conjunction, then an optional preposition.
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ك", "ل")
 _ARTICLE = "ال"
+
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_WORDS = re.compile(r"[^\W_]+")  # tokens of the original text, for NEAR distances
+# bytes.translate tables: keep only what the token sets need, everything else is a space.
+_LATIN_ONLY = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper()
+                    else 32 for c in range(256))
+_CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
+_TOKEN_CACHE_LIMIT = 200_000
+
+# Capitalised words that may stand before a bare surname without making it another person.
+_NOT_GIVEN_NAMES = frozenset({
+    "the", "a", "an", "and", "but", "or", "of", "in", "on", "at", "by", "for", "with", "to",
+    "from", "as", "that", "said", "says", "told", "when", "while", "after", "before", "then",
+    "sheikh", "shaykh", "sayyid", "sayed", "sayyed", "seyed", "cleric", "leader", "mr", "dr",
+    "hajj", "haj", "imam", "ayatollah", "grand", "minister", "commander", "chief", "president",
+    "premier", "pm", "gen", "general", "brother", "his", "her", "their", "our", "spokesman",
+    "secretary", "influential", "shiite", "shia", "sadrist", "populist", "militia", "however",
+    "meanwhile", "if", "also", "both", "since", "mp", "sen", "rep", "prof",
+    # sentence openers (a capital at the start of a sentence is not a given name)
+    "later", "earlier", "today", "yesterday", "now", "there", "here", "so", "yet", "still",
+    "instead", "separately", "moreover", "furthermore", "indeed", "thus", "accordingly",
+    "nevertheless", "again", "once", "only", "even", "why", "how", "what", "where",
+    "this", "these", "those", "it", "he", "she", "they", "we", "i", "you",
+})
 
 
 @dataclass(frozen=True)
@@ -61,6 +105,8 @@ class _Entry:
     skip: int  # leading proclitic characters of the key that are not part of the name
     prefix: bool  # alias ended with "*": extend the match to the end of the word
     exclude: bool  # an exclude phrase of the entity, not an alias
+    short: bool = False  # a surname-only form: needs a full alias in the same article
+    variant: bool = False  # a derived form (kunya case): reported as how="variant"
 
 
 @dataclass(frozen=True)
@@ -71,6 +117,29 @@ class _Span:
     start: int
     end: int
     how: str
+    short: bool = False
+
+
+class _Node:
+    """A trie node over name tokens: edges keyed by ("=", ortho) or ("~", skeleton)."""
+
+    __slots__ = ("edges", "ends")
+
+    def __init__(self) -> None:
+        self.edges: dict[tuple[str, str], _Node] = {}
+        # (entity, alias, its normalised key, whether it starts with an article)
+        self.ends: list[tuple[int, str, str, bool]] = []
+
+
+@dataclass
+class _Field:
+    """One text of an article (title or body) while it is being matched."""
+
+    name: str
+    text: str
+    normalised: Normalised | None = None
+    spans: list[_Span] = field(default_factory=list)
+    token_starts: list[int] | None = None  # lazily, for NEAR
 
 
 def _is_arabic(key: str) -> bool:
@@ -90,22 +159,51 @@ def _proclitic_forms(key: str) -> Iterator[tuple[str, int]]:
                 yield conj + prep + key, len(conj) + len(prep)
 
 
+def _word_pattern(normalised_term: str) -> re.Pattern[str]:
+    """Search for a normalised term ending a word; a trailing * makes it a prefix. The start
+    of the word is checked by `_word_starts` (a pattern that begins with a look-behind loses
+    sre's fast literal-prefix search)."""
+    prefix = normalised_term.endswith("*")
+    stem = re.escape(normalised_term.rstrip("*").strip())
+    return re.compile(stem + (r"[^\W_]*" if prefix else "") + r"(?![^\W_])")
+
+
+def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` in `text` that start a word."""
+    for m in pattern.finditer(text):
+        start = m.start()
+        if start == 0 or not (text[start - 1].isalnum()):
+            yield m
+
+
 class Matcher:
     """Finds the entities of a watchlist in text. Build once; `find` is thread-safe."""
 
-    def __init__(self, entities: Iterable[Entity]):
+    def __init__(self, entities: Iterable[Entity], rules: Iterable[Rule] = ()):
         self._entities: list[Entity] = list(entities)
         self.problems: list[str] = []
         self._keys: dict[str, list[_Entry]] = {}
         self._acronyms: dict[str, list[_Entry]] = {}
         # (form, key) -> (entity index, alias) that claimed it first, to report collisions;
-        # form is "acronym", "prefix" or "" since those kinds of key never meet in a match.
+        # form is "acronym", "prefix", "variant" or "" since those never meet in a match.
         self._owners: dict[tuple[str, str], tuple[int, str]] = {}
         self._reported: set[tuple[str, int]] = set()  # (key, entity): one problem each
+        self._root = _Node()
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
         self._automaton = self._build(self._keys)
-        self._acronym_automaton = self._build(self._acronyms)
+        self._acronym_bytes = {key.encode(): key for key in self._acronyms}
+        # Latin token (bytes) -> known; and the subset that can start a name. Replaced, not
+        # cleared, when full, so a thread holding the old pair still sees a consistent one.
+        self._token_cache: tuple[set[bytes], set[bytes]] = (set(), set())
+        self._names: dict[str, set[int]] = {}
+        for index, entity in enumerate(self._entities):
+            self._names.setdefault(normalize(entity.name)[0].strip(), set()).add(index)
+        self._rules: list[tuple[Rule, rq.Node]] = []
+        self._term_patterns: dict[str, re.Pattern[str]] = {}
+        self._term_entities: dict[str, set[int]] = {}
+        for rule in rules:
+            self._add_rule(rule)
 
     # ------------------------------------------------------------ building
 
@@ -115,57 +213,121 @@ class Matcher:
                 self._add_acronym(index, alias)
             else:
                 self._add_alias(index, entity, alias, exclude=False)
+        for alias in dict.fromkeys(entity.short):
+            self._add_alias(index, entity, alias, exclude=False, short=True)
         for phrase in dict.fromkeys(entity.exclude):
             self._add_alias(index, entity, phrase, exclude=True)
+        # Kunya case forms last, so a form also listed as written keeps how="exact".
+        for alias in dict.fromkeys((*entity.aliases, *entity.short)):
+            key = normalize(alias)[0].strip()
+            if key and _is_arabic(key):
+                for form in kunya_forms(key):
+                    self._index(index, alias, form, prefix=False, exclude=False,
+                                short=alias not in entity.aliases, variant=True)
 
     def _add_acronym(self, index: int, alias: str) -> None:
         owner = self._owners.setdefault(("acronym", alias), (index, alias))
         if owner[0] != index:
-            self._collision(owner, index, alias, alias)
+            self._collision(owner, index, alias, alias, "the same")
         entry = _Entry(index, alias, len(alias), 0, prefix=False, exclude=False)
         self._acronyms.setdefault(alias, []).append(entry)
 
-    def _add_alias(self, index: int, entity: Entity, alias: str, *, exclude: bool) -> None:
+    def _add_alias(self, index: int, entity: Entity, alias: str, *, exclude: bool,
+                   short: bool = False) -> None:
         prefix = not exclude and alias.endswith("*")
         key = normalize(alias.rstrip("*") if prefix else alias)[0].strip()
-        what = "exclude phrase" if exclude else "alias"
+        what = "exclude phrase" if exclude else ("short form" if short else "alias")
         if not key:
             self.problems.append(f"{entity.kind} {entity.name!r}: {what} {alias!r} is empty "
                                  "after normalisation; ignored")
             return
         if not exclude:
-            self._check_alias(index, entity, alias, key, prefix)
+            self._check_alias(index, entity, alias, key, prefix, what, short)
+        self._index(index, alias, key, prefix=prefix, exclude=exclude, short=short)
+        if not (exclude or prefix or short) and entity.kind in VARIANT_KINDS:
+            self._add_variant(index, alias, key)
+
+    def _index(self, index: int, alias: str, key: str, *, prefix: bool, exclude: bool,
+               short: bool, variant: bool = False) -> None:
         forms = [(key, 0)]
         if _is_arabic(key):
             forms.extend(_proclitic_forms(key))
         for form, skip in forms:
             entries = self._keys.setdefault(form, [])
-            entry = _Entry(index, alias, len(form), skip, prefix, exclude)
             # Two aliases of one entity may normalise alike ("Asa'ib", "Asaib"): keep one.
             if not any(e.entity == index and e.exclude == exclude and e.skip == skip
                        and e.prefix == prefix for e in entries):
-                entries.append(entry)
+                entries.append(_Entry(index, alias, len(form), skip, prefix, exclude, short,
+                                      variant))
 
-    def _check_alias(self, index: int, entity: Entity, alias: str, key: str,
-                     prefix: bool) -> None:
+    def _check_alias(self, index: int, entity: Entity, alias: str, key: str, prefix: bool,
+                     what: str, short: bool) -> None:
         if len(key) < MIN_ALIAS_CHARS:
             self.problems.append(
-                f"{entity.kind} {entity.name!r}: alias {alias!r} is too short "
+                f"{entity.kind} {entity.name!r}: {what} {alias!r} is too short "
                 f"({len(key)} characters after normalisation) and will match unrelated "
                 "words; write acronyms in capitals (e.g. KH) to match them case-sensitively")
+        elif key in COMMON_WORDS:
+            self.problems.append(
+                f"{entity.kind} {entity.name!r}: {what} {alias!r} is a common word and will "
+                "match unrelated text; use a longer phrase")
+        if short:
+            return  # short forms are shared on purpose (Qais and Laith al-Khazali)
         owner = self._owners.setdefault(("prefix" if prefix else "", key), (index, alias))
         if owner[0] != index:
-            self._collision(owner, index, alias, key)
+            self._collision(owner, index, alias, key, "the same after normalisation")
 
-    def _collision(self, owner: tuple[int, str], index: int, alias: str, key: str) -> None:
+    def _add_variant(self, index: int, alias: str, key: str) -> None:
+        """Put a multi-word Latin name into the token trie (with its glued-article forms)."""
+        tokens = name_tokens(key)
+        if tokens is None or len(tokens) < 2:
+            return  # single-token names match only as written or normalised
+        words, had_article = article_flags(key)
+        leading_article = key.split()[0] in ARTICLES
+        folded = " ".join(next((k for s, k in token_keys(t) if s == "~"), t) for t in tokens)
+        owner = self._owners.setdefault(("variant", folded), (index, alias))
+        if owner[0] != index and (key, index) not in self._reported:
+            self._collision(owner, index, alias, folded, "the same after transliteration "
+                            "folding")
+        for form in [words, *glued_forms(words, had_article)]:
+            self._trie_add(form, (index, alias, key, leading_article))
+
+    def _trie_add(self, tokens: list[str], end: tuple[int, str, str, bool]) -> None:
+        node = self._root
+        for token in tokens:
+            # One child per token, reachable by its skeleton (long tokens) and by its
+            # orthographic key; the text token must agree on one of them at every step.
+            keys = token_keys(token)
+            child = node.edges.get(keys[-1]) or node.edges.get(keys[0]) or _Node()
+            for k in keys:
+                node.edges.setdefault(k, child)
+            node = child
+        if end not in node.ends:
+            node.ends.append(end)
+
+    def _collision(self, owner: tuple[int, str], index: int, alias: str, key: str,
+                   how: str) -> None:
         if (key, index) in self._reported:
             return
         self._reported.add((key, index))
         first, second = self._entities[owner[0]], self._entities[index]
         self.problems.append(
             f"alias {alias!r} of {second.kind} {second.name!r} and alias {owner[1]!r} of "
-            f"{first.kind} {first.name!r} are the same after normalisation ({key!r}); "
+            f"{first.kind} {first.name!r} are {how} ({key!r}); "
             "both entities will be reported for it")
+
+    def _add_rule(self, rule: Rule) -> None:
+        try:
+            node = rq.parse_rule(rule.query)
+        except ValueError as exc:
+            self.problems.append(f"rule {rule.name!r}: {exc}; ignored")
+            return
+        self._rules.append((rule, node))
+        for term in rq.terms(node):
+            norm = normalize(term.text)[0].strip()
+            self._term_entities[term.text] = self._names.get(norm, set())
+            if norm.rstrip("*").strip():
+                self._term_patterns[term.text] = _word_pattern(norm)
 
     @staticmethod
     def _build(keys: dict[str, list[_Entry]]) -> ahocorasick.Automaton | None:
@@ -177,16 +339,15 @@ class Matcher:
         automaton.make_automaton()
         return automaton
 
-    # ------------------------------------------------------------ matching
+    # ------------------------------------------------------------ public API
 
     def find(self, text: str) -> list[Match]:
-        """Every watchlist mention in `text`, sorted by start; offsets index `text` as given."""
+        """Every watchlist mention in `text` (one article), sorted by start; offsets index
+        `text` as given. Rule hits are included with kind "rule"."""
         if not text:
             return []
-        spans, excluded = self._scan_normalised(text)
-        spans.extend(self._scan_acronyms(text))
-        kept = _drop_contained(_drop_excluded(spans, excluded))
-        return [self._to_match(text, span) for span in kept]
+        (f,) = self._article([_Field("body", text)])
+        return self._matches(f)
 
     def hits(self, text: str, field: str = "body") -> list[Hit]:
         """`find`, with the sentence around each match as a snippet.
@@ -194,23 +355,59 @@ class Matcher:
         `field` ("title" or "body") is recorded on each Hit: it says which text the offsets
         index.
         """
-        return [Hit(entity=m.entity, kind=m.kind, matched_text=m.text, start=m.start,
-                    end=m.end, snippet=make_snippet(text, m.start, m.end), how=m.how,
-                    field=field)
-                for m in self.find(text)]
+        return [_hit(text, m, field) for m in self.find(text)]
 
-    def _to_match(self, text: str, span: _Span) -> Match:
-        entity = self._entities[span.entity]
-        return Match(entity=entity.name, kind=entity.kind, text=text[span.start:span.end],
-                     start=span.start, end=span.end, how=span.how)
+    def match_article(self, title: str | None, body: str) -> list[Hit]:
+        """Hits in an article's title and body, decided once for the whole article (short
+        forms licensed by a full name in either; rules over both). Offsets index each hit's
+        own field."""
+        fields = self._article([_Field("title", title or ""), _Field("body", body or "")])
+        return [_hit(f.text, m, f.name) for f in fields for m in self._matches(f)]
 
-    def _scan_normalised(self, text: str) -> tuple[list[_Span], dict[int, list[tuple[int, int]]]]:
+    # ------------------------------------------------------------ per article
+
+    def _article(self, fields: list[_Field]) -> list[_Field]:
+        for f in fields:
+            if f.text:
+                f.normalised, f.spans = self._scan(f.text)
+        licensed = {s.entity for f in fields for s in f.spans if not s.short}
+        for f in fields:
+            full = [s for s in f.spans if not s.short]
+            f.spans = [s for s in f.spans if not s.short or (
+                s.entity in licensed and not _blocked(f.text, s, full))]
+        rule_spans = self._evaluate_rules(fields)
+        for f, spans in zip(fields, rule_spans, strict=True):
+            f.spans.extend(spans)
+        return fields
+
+    def _matches(self, f: _Field) -> list[Match]:
+        out = []
+        for span in sorted(f.spans, key=lambda s: s.start):
+            if span.entity >= 0:
+                entity = self._entities[span.entity]
+                name, kind = entity.name, entity.kind
+            else:
+                name, kind = self._rules[-span.entity - 1][0].name, "rule"
+            out.append(Match(entity=name, kind=kind, text=f.text[span.start:span.end],
+                             start=span.start, end=span.end, how=span.how))
+        return out
+
+    def _scan(self, text: str) -> tuple[Normalised, list[_Span]]:
+        normalised = normalize_text(text)
+        spans, excluded = self._scan_normalised(text, normalised)
+        spans.extend(self._scan_variants(text, normalised))
+        spans.extend(self._scan_acronyms(text))
+        return normalised, _drop_contained(_drop_excluded(spans, excluded))
+
+    # ------------------------------------------------------------ scans
+
+    def _scan_normalised(self, text: str, normalised: Normalised
+                         ) -> tuple[list[_Span], dict[int, list[tuple[int, int]]]]:
         """Alias matches and exclude-phrase occurrences (by entity), in original offsets."""
         spans: list[_Span] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
         if self._automaton is None:
             return spans, excluded
-        normalised = normalize_text(text)
         norm, original = normalised.text, normalised.original
         size = len(norm)
         for last, entries in self._automaton.iter(norm):
@@ -231,20 +428,214 @@ class Matcher:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
                 else:
                     how = _how(text[orig_start:orig_end], entry)
-                    spans.append(_Span(entry.entity, orig_start, orig_end, how))
+                    spans.append(_Span(entry.entity, orig_start, orig_end, how, entry.short))
         return spans, excluded
 
     def _scan_acronyms(self, text: str) -> Iterator[_Span]:
-        if self._acronym_automaton is None:
+        if not self._acronyms:
             return
+        capitals = text.encode("utf-8", "surrogatepass").translate(_CAPITALS_ONLY).split()
         size = len(text)
-        for last, entries in self._acronym_automaton.iter(text):
-            end = last + 1
-            start = end - entries[0].length
-            if (start > 0 and text[start - 1].isalnum()) or (end < size and text[end].isalnum()):
-                continue  # "jam" in "pajamas", "PMF" in "PMFs"
-            for entry in entries:
-                yield _Span(entry.entity, start, end, "exact")
+        for token in set(capitals).intersection(self._acronym_bytes):
+            acronym = self._acronym_bytes[token]
+            start = text.find(acronym)
+            while start >= 0:
+                end = start + len(acronym)
+                # "jam" in "pajamas", "PMF" in "PMFs"
+                if not ((start > 0 and text[start - 1].isalnum())
+                        or (end < size and text[end].isalnum())):
+                    for entry in self._acronyms[acronym]:
+                        yield _Span(entry.entity, start, end, "exact")
+                start = text.find(acronym, end)
+
+    def _scan_variants(self, text: str, normalised: Normalised) -> list[_Span]:
+        if not self._root.edges:
+            return []
+        data = getattr(normalised, "utf8", None)
+        if data is None:
+            data = normalised.text.encode("utf-8", "surrogatepass")
+        tokens = set(data.translate(_LATIN_ONLY, b"\x00").split())
+        spans: list[_Span] = []
+        norm = normalised.text
+        for token in self._triggers(tokens):
+            # str.find, not a regex per token: a C substring search is several times faster,
+            # and the few hits inside longer words are rejected by the boundary checks.
+            word = token.decode()
+            at = norm.find(word)
+            while at >= 0:
+                after = at + len(word)
+                # Only from a capital: names are capitalised in English, while trigger words
+                # such as "said" (Said al-Shuhada) or "state" fill running text in lower case.
+                if (at == 0 or not norm[at - 1].isalnum()) and (
+                        after == len(norm) or not norm[after].isalnum()) and (
+                        text[normalised.original(at)].isupper()):
+                    spans.extend(self._walk(text, normalised, at))
+                at = norm.find(word, after)
+        return spans
+
+    def _triggers(self, tokens: set[bytes]) -> set[bytes]:
+        """The tokens that can start a watched name (cached verdicts; new tokens decided)."""
+        seen, triggers = self._token_cache
+        novel = tokens.difference(seen)
+        if novel:
+            if len(seen) > _TOKEN_CACHE_LIMIT:
+                seen, triggers = self._token_cache = (set(), set())
+            edges = self._root.edges
+            new = {t for t in novel if any(k in edges for k in token_keys(t.decode()))}
+            triggers.update(new)  # before `seen`, so a token in `seen` has its verdict
+            seen.update(novel)
+        return tokens.intersection(triggers)
+
+    def _walk(self, text: str, normalised: Normalised, start: int) -> Iterator[_Span]:
+        """Names in the trie that start at normalised index `start` (a trigger token)."""
+        norm = normalised.text
+        size = len(norm)
+        nodes = [self._root]
+        pos, matched, after_article = start, 0, False
+        while pos < size:
+            m = _LATIN_WORD.match(norm, pos)
+            if m is None:
+                return
+            token, end = m.group(), m.end()
+            if end < size and norm[end].isalnum():
+                return  # glued to a non-Latin letter
+            if matched and token in ARTICLES and not after_article:
+                after_article = True  # "as-Sadr", "al Khazali": the article is optional
+            else:
+                nxt = _advance(nodes, token)
+                if not nxt and matched and token.endswith("s") and _is_possessive(
+                        text, normalised, end - 1):
+                    nxt, end, size = _advance(nodes, token[:-1]), end - 1, end - 1
+                if not nxt:
+                    return
+                nodes, matched, after_article = nxt, matched + 1, False
+                for node in nodes:
+                    for entity, alias, key, leading_article in node.ends:
+                        yield _variant_span(text, normalised, start, end, entity, alias, key,
+                                            leading_article)
+            if end >= size or norm[end] != " ":
+                return
+            pos = end + 1
+
+    # ------------------------------------------------------------ rules
+
+    def _evaluate_rules(self, fields: list[_Field]) -> list[list[_Span]]:
+        out: list[list[_Span]] = [[] for _ in fields]
+        if not self._rules:
+            return out
+        cache: dict[str, list[rq.Occurrence]] = {}
+
+        def lookup(term: rq.Term) -> list[rq.Occurrence]:
+            if term.text not in cache:
+                cache[term.text] = self._term_occurrences(term.text, fields)
+            return cache[term.text]
+
+        for number, (_rule, node) in enumerate(self._rules):
+            evidence = rq.evaluate(node, lookup)
+            if evidence is None:
+                continue
+            first = min(evidence) if evidence else rq.Occurrence(len(fields) - 1, 0, 0, 0, 0)
+            # A rule hit is as good as the rule: "exact" (its span shows the first term).
+            out[first.field].append(_Span(-number - 1, first.start, first.end, "exact"))
+        return out
+
+    def _term_occurrences(self, term: str, fields: list[_Field]) -> list[rq.Occurrence]:
+        """Where a rule term is true: hits of the entity it names, else the words in text."""
+        entities = self._term_entities.get(term, set())
+        found = [(i, s.start, s.end) for i, f in enumerate(fields) for s in f.spans
+                 if s.entity in entities]
+        pattern = self._term_patterns.get(term)
+        if not found and pattern is not None:
+            for i, f in enumerate(fields):
+                if f.normalised is None:
+                    continue
+                for m in _word_starts(pattern, f.normalised.text):
+                    found.append((i, f.normalised.original(m.start()),
+                                  f.normalised.original(m.end() - 1) + 1))
+        return [rq.Occurrence(i, start, end, *_token_range(fields[i], start, end))
+                for i, start, end in sorted(found)]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _hit(text: str, m: Match, field: str) -> Hit:
+    return Hit(entity=m.entity, kind=m.kind, matched_text=m.text, start=m.start, end=m.end,
+               snippet=make_snippet(text, m.start, m.end), how=m.how, field=field)
+
+
+def _variant_span(text: str, normalised: Normalised, start: int, end: int, entity: int,
+                  alias: str, key: str, leading_article: bool) -> _Span:
+    if leading_article:
+        start = _include_article(normalised.text, start)
+    orig_start = normalised.original(start)
+    orig_end = normalised.original(end - 1) + 1
+    if text[orig_start:orig_end] == alias:
+        how = "exact"
+    else:
+        how = "normalised" if normalised.text[start:end] == key else "variant"
+    return _Span(entity, orig_start, orig_end, how)
+
+
+def _advance(nodes: Sequence[_Node], token: str) -> list[_Node]:
+    """The trie nodes reached from `nodes` by a text token (by any of its keys)."""
+    keys = token_keys(token)
+    if len(nodes) == 1:
+        edges = nodes[0].edges
+        out = [child for k in keys if (child := edges.get(k)) is not None]
+    else:
+        out = [child for node in nodes for k in keys if (child := node.edges.get(k)) is not None]
+    if len(out) > 1 and out[0] is out[1]:
+        return out[:1]  # the ortho and skeleton keys of one token lead to one child
+    return list({id(n): n for n in out}.values()) if len(out) > 1 else out
+
+
+def _include_article(norm: str, start: int) -> int:
+    """Move `start` back over an article token right before it ("al Fayyadh")."""
+    if start < 3 or norm[start - 1] != " ":
+        return start
+    k = start - 1
+    while k > 0 and "a" <= norm[k - 1] <= "z":
+        k -= 1
+    if norm[k:start - 1] in ARTICLES and (k == 0 or not norm[k - 1].isalnum()):
+        return k
+    return start
+
+
+def _token_range(f: _Field, start: int, end: int) -> tuple[int, int]:
+    if f.token_starts is None:
+        f.token_starts = [m.start() for m in _WORDS.finditer(f.text)]
+    first = bisect.bisect_right(f.token_starts, start) - 1
+    last = bisect.bisect_right(f.token_starts, max(start, end - 1)) - 1
+    return max(first, 0), max(last, 0)
+
+
+def _blocked(text: str, span: _Span, full: list[_Span]) -> bool:
+    """Whether a short-form match is someone else: inside another entity's name ("Laith
+    al-Khazali"), or right after an unknown capitalised given name ("Mohammed Baqir al-Sadr")."""
+    if any(f.entity != span.entity and f.start <= span.start and span.end <= f.end
+           for f in full):
+        return True
+    end = span.start
+    for _ in range(2):  # the word before, or the one before an article ("Baqir al Sadr")
+        k = end
+        while k > 0 and text[k - 1] in " -\u00a0\u2010\u2011":
+            k -= 1
+        if k == end:
+            return False  # punctuation or start of text: nothing is glued to the name
+        word_end = k
+        while k > 0 and text[k - 1].isalpha():
+            k -= 1
+        word = text[k:word_end]
+        if not word:
+            return False
+        if normalize(word)[0] in ARTICLES:
+            end = k
+            continue
+        if not word[0].isupper() or word.lower() in _NOT_GIVEN_NAMES:
+            return False
+        return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
+    return False
 
 
 def _is_possessive(text: str, normalised: Normalised, end: int) -> bool:
@@ -260,7 +651,9 @@ def _is_possessive(text: str, normalised: Normalised, end: int) -> bool:
 def _how(original: str, entry: _Entry) -> str:
     if entry.prefix:
         return "exact" if original.startswith(entry.alias.rstrip("*")) else "normalised"
-    return "exact" if original == entry.alias else "normalised"
+    if original == entry.alias:
+        return "exact"
+    return "variant" if entry.variant else "normalised"
 
 
 def _drop_excluded(spans: list[_Span], excluded: dict[int, list[tuple[int, int]]]
@@ -285,19 +678,22 @@ def _drop_excluded(spans: list[_Span], excluded: dict[int, list[tuple[int, int]]
     return kept
 
 
+_HOW_ORDER = {"exact": 0, "normalised": 1, "variant": 2}
+
+
 def _drop_contained(spans: list[_Span]) -> list[_Span]:
     """Sort, de-duplicate, and drop matches inside a longer match of the same entity."""
-    # Longest first at each start, so a containing span is seen before what it contains.
-    ordered = sorted(set(spans), key=lambda s: (s.start, -s.end, s.entity, s.how))
+    # Longest first at each start, so a containing span is seen before what it contains;
+    # at the same place a full alias beats a short form, and exact beats normalised/variant.
+    ordered = sorted(set(spans), key=lambda s: (s.start, -s.end, s.entity, s.short,
+                                                _HOW_ORDER[s.how]))
     kept: list[_Span] = []
     reach: dict[int, int] = {}  # entity -> furthest end of its kept spans
     for span in ordered:
         # Every kept span of this entity starts at or before this one, so reaching as far
-        # means containing it. This also drops the same place found twice by two aliases
-        # ("exact" sorts first and wins).
+        # means containing it. This also drops the same place found twice by two aliases.
         if reach.get(span.entity, -1) >= span.end:
             continue
-        reach[span.entity] = span.end if span.entity not in reach else max(
-            reach[span.entity], span.end)
+        reach[span.entity] = max(reach.get(span.entity, -1), span.end)
         kept.append(span)
     return kept

@@ -102,3 +102,113 @@ def m003_fetch_health(db: Database) -> None:
 def m004_story_lookup_index(db: Database) -> None:
     # Each new article looks up a story by title key within a time window.
     db["stories"].create_index(["title_key", "last_seen"])
+
+
+@migrations()
+def m101_delivery_routing(db: Database) -> None:
+    # Per-channel routing decides at dispatch time that a queued delivery is not for a
+    # channel: it becomes 'skipped' (kept, with the reason in `note`, rather than deleted).
+    db["deliveries"].add_column("note", str)
+    db["deliveries"].add_column("message_id", int)  # the alert_messages row that carried it
+    for event in ("insert", "update"):
+        db.execute(f"DROP TRIGGER IF EXISTS deliveries_status_check_{event}")
+        db.execute(f"""
+            CREATE TRIGGER deliveries_status_check_{event}
+            BEFORE {event.upper()} ON deliveries
+            WHEN NEW.status NOT IN ('pending','sent','failed','skipped')
+            BEGIN SELECT RAISE(ABORT,
+                'deliveries.status must be one of pending|sent|failed|skipped'); END
+        """)
+    # One row per message a channel accepted: the throttle counts the last minute of it
+    # (so a restart cannot burst past the limit) and it tells which message carried what.
+    db["alert_messages"].create({
+        "id": int, "channel": str, "kind": str, "sent": str, "deliveries": int,
+        "notices": int,
+    }, pk="id", not_null={"channel", "kind", "sent"})
+    db["alert_messages"].create_index(["channel", "sent"])
+    # Per-channel digest bookkeeping: the end of the period the last digest covered.
+    db["channel_state"].create({"channel": str, "last_digest": str}, pk="channel")
+    # Finding what a channel already sent about a story.
+    db["deliveries"].create_index(["channel", "story_id", "status"])
+
+
+@migrations()
+def m301_story_clustering(db: Database) -> None:
+    # Which outlets reported a story: a JSON array, so Datasette and sqlite-utils show it as a
+    # list and SQL can filter with json_each; source_count answers "reported by 2+ outlets".
+    db["stories"].add_column("sources", str)
+    db["stories"].add_column("source_count", int)
+    db.execute("""
+        UPDATE stories SET
+          sources = (SELECT json_group_array(source) FROM
+                       (SELECT DISTINCT source FROM articles WHERE story_id = stories.id)),
+          source_count = (SELECT count(DISTINCT source) FROM articles
+                          WHERE story_id = stories.id)""")
+    db["stories"].create_index(["last_seen"])
+    # What clustering compares new articles with: a MinHash of the normalised words, the
+    # watched entities, and the article's time (published, else fetched; epoch seconds).
+    # No foreign key: pruning articles must not have to know about this table (a trigger
+    # below follows deletions instead).
+    db["story_signatures"].create({
+        "article_id": int, "story_id": int, "at": float, "signature": bytes,
+        "entities": str, "size": int,
+    }, pk="article_id", not_null={"story_id", "at", "signature"})
+    db["story_signatures"].create_index(["at"])
+    db.execute("""
+        CREATE TRIGGER story_signatures_follow_delete AFTER DELETE ON articles
+        BEGIN DELETE FROM story_signatures WHERE article_id = OLD.id; END""")
+
+
+@migrations()
+def m302_normalised_search(db: Database) -> None:
+    # FTS5 over the NORMALISED title and body (monitor.match.normalize: hamza/alef forms,
+    # harakat, taa marbuta, case folded), so Arabic searches find every spelling. The
+    # tokenizer cannot call Python, hence a table of its own, filled by the Store on insert.
+    from ..match.normalize import normalize_text
+
+    db.execute("CREATE VIRTUAL TABLE articles_search USING fts5(title, body, "
+               "tokenize='unicode61 remove_diacritics 2')")
+    rows = db.execute("SELECT id, title, body FROM articles").fetchall()
+    db.conn.executemany(
+        "INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
+        [(i, normalize_text(t or "").text, normalize_text(b or "").text) for i, t, b in rows])
+    # Plain-SQL triggers, so they work from any tool: deleting an article, or pruning its
+    # body (retention), removes it from the index too.
+    db.execute("""
+        CREATE TRIGGER articles_search_delete AFTER DELETE ON articles
+        BEGIN DELETE FROM articles_search WHERE rowid = OLD.id; END""")
+    db.execute("""
+        CREATE TRIGGER articles_search_prune AFTER UPDATE OF body ON articles
+        WHEN coalesce(NEW.body, '') = ''
+        BEGIN UPDATE articles_search SET body = '' WHERE rowid = NEW.id; END""")
+
+
+@migrations()
+def m303_query_views(db: Database) -> None:
+    # The common filters: hits of an entity in a time span, articles in a time span.
+    db["articles"].create_index(["fetched"])
+    db["hits"].create_index(["entity", "kind", "article_id"])
+    db.execute("""
+        CREATE VIEW hit_details AS
+        SELECT h.id AS hit_id, h.entity, h.kind, h.field, h.matched_text, h.snippet, h.how,
+               a.id AS article_id, a.title, a.url, a.source, a.published, a.fetched,
+               a.language, a.story_id, s.title AS story_title
+        FROM hits h JOIN articles a ON a.id = h.article_id
+        LEFT JOIN stories s ON s.id = a.story_id""")
+    db.execute("""
+        CREATE VIEW story_sources AS
+        SELECT a.story_id, a.source, count(*) AS articles,
+               min(coalesce(a.published, a.fetched)) AS first_published,
+               min(a.fetched) AS first_fetched, min(a.id) AS first_article_id
+        FROM articles a WHERE a.story_id IS NOT NULL GROUP BY a.story_id, a.source""")
+
+
+@migrations()
+def m201_daemon_state(db: Database) -> None:
+    # One row (id 1) that `monitor run` keeps current: who runs, since when, the last
+    # heartbeat and completed poll; `monitor status` and operators read it. Writing the
+    # heartbeat is also how /healthz proves the database is writable.
+    db["daemon_state"].create({
+        "id": int, "pid": int, "started": str, "heartbeat": str, "last_poll": str,
+        "stopped": str, "version": str, "config": str,
+    }, pk="id")

@@ -8,12 +8,10 @@ exist or none do, and a restart re-fetches the article and queues its alerts exa
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,9 @@ from sqlite_utils import Database
 from ..clock import iso, now, now_iso
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
+from ..stories.assign import StoryAssigner
 from .migrations import migrations
+from .queries import QueryMixin
 
 STORY_WINDOW = timedelta(hours=72)
 DELIVERY_MAX_ATTEMPTS = 8
@@ -64,15 +64,6 @@ class PendingDelivery:
     attempts: int
 
 
-def _title_key(title: str | None) -> str:
-    """A title folded for 'same story' checks: case, accents and punctuation ignored."""
-    if not title:
-        return ""
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", " ", folded).strip()
-
-
 def _outbox(table: str) -> str:
     if table not in ("deliveries", "notices"):  # table names cannot be bound parameters
         raise ValueError(f"not an outbox table: {table}")
@@ -83,8 +74,13 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class Store:
+class Store(QueryMixin):
     """Open (creating and migrating as needed) the database at `path`."""
+
+    # Articles further apart than this (seconds) are never one story; the pipeline sets it
+    # from `stories.window` in the config.
+    story_window: float = STORY_WINDOW.total_seconds()
+    _story_assigner: StoryAssigner | None = None
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -259,6 +255,7 @@ class Store:
              article.published, article.fetched, article.language, article.body,
              content_hash(article.body), article.method, story_id, article.modified,
              article.dateline]).lastrowid
+        self._stories().remember(int(article_id))  # search row + story signature, same tx
         self.db.execute("DELETE FROM article_failures WHERE url = ?", [article.url])
         self.db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
@@ -274,21 +271,16 @@ class Store:
         return int(article_id)
 
     def _assign_story(self, article: Article) -> int:
-        """Same title within the story window -> same story; otherwise a new story."""
-        key = _title_key(article.title)
-        stamp = article.fetched
-        window_start = iso(datetime.fromisoformat(stamp) - STORY_WINDOW)
-        row = self.db.execute(
-            "SELECT id FROM stories WHERE title_key = ? AND title_key != '' AND last_seen >= ? "
-            "ORDER BY last_seen DESC LIMIT 1", [key, window_start]).fetchone()
-        if row:
-            self.db.execute(
-                "UPDATE stories SET last_seen = max(last_seen, ?), "
-                "article_count = article_count + 1 WHERE id = ?", [stamp, row[0]])
-            return int(row[0])
-        return int(self.db.execute(
-            "INSERT INTO stories (title, title_key, first_seen, last_seen, article_count) "
-            "VALUES (?, ?, ?, ?, 1)", [article.title, key, stamp, stamp]).lastrowid)
+        """The story of a new article: one of the window that reports the same event (similar
+        normalised words and the same watched entities), else a new one (monitor.stories)."""
+        return self._stories().assign(article)
+
+    def _stories(self) -> StoryAssigner:
+        # Built on first use, so the pipeline can set `story_window` from the config first.
+        if self._story_assigner is None:
+            self._story_assigner = StoryAssigner(self.db, self.story_window)
+        self._story_assigner.index.window = self.story_window
+        return self._story_assigner
 
     def article(self, article_id: int) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM articles WHERE id = ?", [article_id])
@@ -299,8 +291,12 @@ class Store:
                           [article_id])
 
     def recent_hits(self, *, since: str | None = None, entity: str | None = None,
-                    source: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                    source: str | None = None, limit: int = 100,
+                    kind: str | None = None) -> list[dict[str, Any]]:
         where, params = ["1 = 1"], []
+        if kind:
+            where.append("h.kind = ?")
+            params.append(kind)
         if since:
             where.append("a.fetched >= ?")
             params.append(since)
@@ -313,7 +309,7 @@ class Store:
         params.append(limit)
         return self.query(
             "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, "
-            "h.matched_text, h.snippet, a.title, a.url, h.article_id "
+            "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
             f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
             "LIMIT ?", params)
@@ -361,8 +357,116 @@ class Store:
         params: list[Any] = [status] if status else []
         return self.query(
             "SELECT d.id, d.channel, d.status, d.attempts, d.last_error, d.created, d.sent, "
-            "a.title, a.url FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            "d.next_attempt, d.note, d.message_id, a.source, a.title, a.url "
+            "FROM deliveries d JOIN articles a ON a.id = d.article_id "
             f"{where} ORDER BY d.id DESC LIMIT ?", [*params, limit])
+
+    def due_deliveries(self, channel: str, moment: str) -> list[dict[str, Any]]:
+        """A channel's pending deliveries due at `moment`, with the article fields routing
+        and rendering need, oldest first."""
+        return self.query(
+            "SELECT d.id, d.article_id, d.attempts, a.story_id, a.source, a.title, a.url, "
+            "a.published, a.language FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            "WHERE d.channel = ? AND d.status = 'pending' "
+            "AND (d.next_attempt IS NULL OR d.next_attempt <= ?) ORDER BY d.id",
+            [channel, moment])
+
+    def hits_by_article(self, article_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        wanted = list(dict.fromkeys(article_ids))
+        found: dict[int, list[dict[str, Any]]] = {i: [] for i in wanted}
+        for i in range(0, len(wanted), 400):  # stay under SQLite's parameter limit
+            chunk = wanted[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(f"SELECT * FROM hits WHERE article_id IN ({marks}) "
+                                  "ORDER BY article_id, field DESC, start", chunk):
+                found[row["article_id"]].append(row)
+        return found
+
+    def sent_in_stories(self, channel: str, story_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """What `channel` already delivered about these stories (for "one event, one
+        alert")."""
+        wanted = [s for s in dict.fromkeys(story_ids) if s is not None]
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(wanted), 400):
+            chunk = wanted[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            rows += self.query(
+                "SELECT d.id, d.article_id, d.sent, a.story_id, a.source, a.title, a.url, "
+                "a.published FROM deliveries d JOIN articles a ON a.id = d.article_id "
+                f"WHERE d.channel = ? AND d.status = 'sent' AND a.story_id IN ({marks}) "
+                "ORDER BY d.id", [channel, *chunk])
+        return rows
+
+    def mark_carried(self, channel: str, kind: str, deliveries: dict[int, str],
+                     notices: Iterable[int] = (), moment: str | None = None,
+                     last_digest: str | None = None) -> int:
+        """Record that `channel` accepted one message carrying these deliveries (id -> note)
+        and notices: all of them are marked sent, the message logged (and, for a digest,
+        the digest clock advanced) in ONE transaction, so a crash leaves either all of them
+        pending or none."""
+        stamp = moment or now_iso()
+        notice_ids = list(notices)
+        with self.db.atomic():
+            if last_digest is not None:
+                self.set_last_digest(channel, last_digest)  # a savepoint inside this one
+            message_id = self.db.execute(
+                "INSERT INTO alert_messages (channel, kind, sent, deliveries, notices) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [channel, kind, stamp, len(deliveries), len(notice_ids)]).lastrowid
+            self.db.conn.executemany(
+                "UPDATE deliveries SET status = 'sent', sent = ?, attempts = attempts + 1, "
+                "last_error = NULL, next_attempt = NULL, note = ?, message_id = ? "
+                "WHERE id = ?",
+                [(stamp, note, message_id, delivery_id)
+                 for delivery_id, note in deliveries.items()])
+            self.db.conn.executemany(
+                "UPDATE notices SET status = 'sent', sent = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ?", [(stamp, n) for n in notice_ids])
+        return int(message_id)
+
+    def mark_skipped(self, skipped: dict[int, str]) -> None:
+        """Deliveries this channel's routing does not want: kept with the reason."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE deliveries SET status = 'skipped', note = ?, next_attempt = NULL "
+                "WHERE id = ? AND status = 'pending'",
+                [(note, delivery_id) for delivery_id, note in skipped.items()])
+
+    def messages_since(self, channel: str, since: str) -> int:
+        """Messages `channel` accepted at or after `since` (the throttle's window)."""
+        return int(self.db.execute(
+            "SELECT count(*) FROM alert_messages WHERE channel = ? AND sent >= ?",
+            [channel, since]).fetchone()[0])
+
+    def last_digest(self, channel: str, default: str) -> str:
+        """When this channel's last digest period ended; `default` (stored) the first time,
+        so a new digest channel sends its first digest one period after it appeared."""
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO channel_state (channel, last_digest) "
+                            "VALUES (?, ?)", [channel, default])
+            return str(self.db.execute("SELECT last_digest FROM channel_state WHERE "
+                                       "channel = ?", [channel]).fetchone()[0])
+
+    def set_last_digest(self, channel: str, stamp: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO channel_state (channel, last_digest) VALUES (?, ?) "
+                "ON CONFLICT(channel) DO UPDATE SET last_digest = excluded.last_digest",
+                [channel, stamp])
+
+    def requeue_failed(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Failed deliveries back to pending with a fresh retry budget; returns them."""
+        where = "d.status = 'failed'" + (" AND d.channel = ?" if channel else "")
+        params = [channel] if channel else []
+        with self.db.atomic():
+            rows = self.query(
+                "SELECT d.id, d.channel, d.attempts, d.last_error, a.source, a.title, a.url "
+                f"FROM deliveries d JOIN articles a ON a.id = d.article_id WHERE {where} "
+                "ORDER BY d.id", params)
+            self.db.conn.executemany(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = NULL "
+                "WHERE id = ?", [(r["id"],) for r in rows])
+        return rows
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:
         yield from self.db.query("SELECT * FROM articles ORDER BY id")

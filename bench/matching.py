@@ -1,0 +1,182 @@
+"""Benchmark the watchlist matcher against a regex alternation and flashtext.
+
+Not a test. Run:  python bench/matching.py [--mb 50] [--entities 5000]
+(flashtext comes with `pip install -e .[bench]`; it is skipped if missing.)
+
+Deterministic (seeded) synthetic data: 5,000 entities with Arabic-name-like multi-word Latin
+names and Arabic-script names, plus the shipped config's watchlist; articles of ~5 KB of
+English and Arabic filler with mentions sprinkled in varied spellings (article forms,
+doubled letters, vowel changes, proclitics). Ours is timed end to end (`Matcher.find` per
+article: normalise + scan + resolve); the peers get the same articles and the same alias
+strings, and do only their own (simpler) job: regex = one compiled alternation with
+re.IGNORECASE and \\b; flashtext = KeywordProcessor (case-insensitive, exact words).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.config import Entity, load_config  # noqa: E402
+from monitor.match import Matcher  # noqa: E402
+
+GIVEN = ["Mohammed", "Ali", "Hussein", "Ahmed", "Hassan", "Abbas", "Qais", "Hadi", "Akram",
+         "Falih", "Jawad", "Karim", "Haider", "Mustafa", "Salim", "Yasir", "Nabil", "Adnan",
+         "Sattar", "Jabbar", "Kadhim", "Ghazi", "Wissam", "Laith", "Hamid", "Basim"]
+FAMILY_SYL = ["ka", "zi", "mu", "ha", "da", "wi", "ra", "ja", "sa", "ti", "ba", "ri", "la",
+              "qa", "fa", "ya", "na", "shi", "kha", "dh", "ma", "bi"]
+AR_GIVEN = ["محمد", "علي", "حسين", "احمد", "حسن", "عباس", "قيس", "هادي", "اكرم", "فالح", "جواد",
+            "كريم", "حيدر", "مصطفى", "سالم", "ياسر"]
+AR_SYL = ["كا", "زي", "مو", "حا", "دا", "وي", "را", "جا", "سا", "تي", "با", "ري", "لا", "قا",
+          "فا", "يا", "نا"]
+EN_FILLER = re.findall(
+    r"\S+", "the security forces said on Monday that officials in the province had deployed "
+             "additional police units after a night of tension while residents waited for "
+             "statements from the government and local council members who met in the "
+             "capital to discuss the situation according to sources")
+AR_FILLER = re.findall(
+    r"\S+", "قال مصدر أمني إن القوات انتشرت في المحافظة بعد ليلة من التوتر بينما انتظر "
+             "السكان بيانات الحكومة وأعضاء المجلس المحلي الذين اجتمعوا في العاصمة لمناقشة "
+             "الأوضاع وفقاً لمصادر مطلعة")
+
+
+def family(rng: random.Random) -> str:
+    return "".join(rng.choice(FAMILY_SYL) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def synthetic_entities(rng: random.Random, count: int) -> list[Entity]:
+    entities = []
+    for i in range(count):
+        surname = family(rng)
+        latin = f"{rng.choice(GIVEN)} {family(rng)} al-{surname}"
+        arabic = f"{rng.choice(AR_GIVEN)} " + "ال" + "".join(
+            rng.choice(AR_SYL) for _ in range(3))
+        aliases = (latin, f"{latin.split()[0]} al-{surname}", arabic)
+        entities.append(Entity(f"Person {i} {latin}", "actor", aliases))
+    return entities
+
+
+def respell(name: str, rng: random.Random) -> str:
+    """A variant spelling as news writes it: article forms, doubling, vowel swaps."""
+    name = name.replace("al-", rng.choice(["al-", "Al-", "al ", "el-", "", "Al "]))
+    if rng.random() < 0.3:
+        name = re.sub("a", "e", name, count=1)
+    if rng.random() < 0.3:
+        name = re.sub(r"([lmnrs])", r"\1\1", name, count=1)
+    return name
+
+
+def article(rng: random.Random, arabic: bool, mentions: list[str], size: int,
+            density: float) -> str:
+    filler = AR_FILLER if arabic else EN_FILLER
+    words: list[str] = []
+    length = 0
+    while length < size:
+        if rng.random() < density and mentions:
+            word = rng.choice(mentions)
+        else:
+            word = rng.choice(filler)
+            if not arabic and rng.random() < 0.05:
+                word = word.capitalize() + rng.choice([".", ",", "’s", ""])
+        words.append(word)
+        length += len(word) + 1
+        if len(words) % 70 == 69:
+            words.append("\n\n")
+    return " ".join(words)
+
+
+def corpus(rng: random.Random, entities: list[Entity], megabytes: float,
+           density: float = 0.01) -> list[str]:
+    latin = [respell(e.aliases[rng.randint(0, 1)], rng) for e in entities[:2000]]
+    latin += ["Moqtada as-Sadr", "Qays al-Khazali", "Kataeb Hizballah", "Hussein Al-Allaq",
+              "Asa’ib Ahl al-Haq", "PMF", "AAH"]
+    arabic = [rng.choice(["", "و", "ل"]) + e.aliases[2] for e in entities[:2000]]
+    arabic += ["مُقتدى الصدر", "لعصائب أهل الحق", "أبا فدك", "قيس الخزعلي"]
+    texts = []
+    total = 0
+    while total < megabytes * 1_000_000:
+        is_arabic = len(texts) % 2 == 1
+        text = article(rng, is_arabic, arabic if is_arabic else latin, rng.randint(3000, 8000),
+                       density)
+        texts.append(text)
+        total += len(text.encode())
+    return texts
+
+
+def timed(label: str, fn, texts: list[str], size_mb: float) -> float:
+    start = time.perf_counter()
+    found = 0
+    for text in texts:
+        found += fn(text)
+    seconds = time.perf_counter() - start
+    speed = size_mb / seconds
+    print(f"{label:34s} {speed:8.1f} MB/s  ({seconds:6.2f} s, {found} matches)")
+    return speed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=50.0)
+    parser.add_argument("--entities", type=int, default=5000)
+    parser.add_argument("--density", type=float, default=0.01,
+                        help="share of words that are watched names (0.01 = 1 in 100)")
+    args = parser.parse_args()
+    rng = random.Random(20260103)
+    shipped = load_config(ROOT / "config.yaml", env={})
+    entities = synthetic_entities(rng, args.entities) + list(shipped.watchlist)
+    texts = corpus(rng, entities, args.mb, args.density)
+    size_mb = sum(len(t.encode()) for t in texts) / 1_000_000
+    print(f"{len(entities)} entities, {len(texts)} articles, {size_mb:.1f} MB UTF-8 "
+          f"(half English, half Arabic), {args.density:.1%} of words are names")
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    matcher = Matcher(entities, shipped.rules)
+    build = time.perf_counter() - start
+    print(f"index build: {build:.2f} s ({len(matcher.problems)} build problems reported: "
+          "synthetic names collide)")
+    ours = timed("ours (Matcher.find, end to end)", lambda t: len(matcher.find(t)), texts,
+                 size_mb)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"max RSS growth during build + matching: {(rss_after - rss_before) / 1024:.0f} MB")
+    del matcher
+    tracemalloc.start()
+    matcher = Matcher(entities, shipped.rules)
+    for text in texts[:500]:
+        matcher.find(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"peak traced memory, build + 500 articles: {peak / 1e6:.0f} MB")
+
+    terms = sorted({a for e in entities for a in e.aliases}, key=len, reverse=True)
+    start = time.perf_counter()
+    alternation = re.compile(r"\b(?:" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
+    print(f"regex compile: {time.perf_counter() - start:.2f} s")
+    sample = texts[: max(2, len(texts) // 25)]  # the alternation is slow: time a sample
+    sample_mb = sum(len(t.encode()) for t in sample) / 1_000_000
+    regex = timed(f"regex alternation ({sample_mb:.0f} MB sample)",
+                  lambda t: len(alternation.findall(t)), sample, sample_mb)
+    print(f"ours / regex: {ours / regex:.1f}x")
+    try:
+        from flashtext import KeywordProcessor
+    except ImportError:
+        print("flashtext: not installed (pip install flashtext)")
+        return
+    processor = KeywordProcessor(case_sensitive=False)
+    for term in terms:
+        processor.add_keyword(term)
+    flash = timed("flashtext", lambda t: len(processor.extract_keywords(t)), texts, size_mb)
+    print(f"ours / flashtext: {ours / flash:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""Soak benchmark: `monitor run` (a real subprocess) against 500 local feeds polled every 10 s
+for 10 minutes, with new entries appearing and 5% of the feeds failing in rotation.
+
+    python bench/soak.py [--minutes 10] [--sources 500] [--every 10] [--warmup 60]
+
+The feed server runs in its own process (asyncio, one listener per loopback host
+127.0.0.1-20). Each feed gains an entry every minute (staggered across feeds), answers
+304 to a matching If-None-Match, and 1 feed in 20 answers 503 at any time — which ones
+rotates every 30 s. The daemon logs JSON at debug level; its "poll started ... after its
+planned time" lines give the schedule lag (actual start minus planned start, jitter
+included in the plan). Printed: cycles completed, polls by outcome, schedule lag p50/p99,
+RSS and open file descriptors at the end of the warm-up and at the end (RSS must not
+grow more than 10% after warm-up), shutdown time and exit code, and the database size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
+         "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
+NEW_ENTRY_EVERY = 60.0  # seconds between new entries in one feed
+ROTATE_EVERY = 30.0  # seconds before a different 5% of feeds fails
+FAILING_ONE_IN = 20  # 5%
+WINDOW = 10  # entries a feed shows
+
+
+def feed_version(feed: int, elapsed: float) -> int:
+    """How many entries the feed has gained; staggered so that not all change at once."""
+    return int((elapsed + feed % NEW_ENTRY_EVERY) / NEW_ENTRY_EVERY)
+
+
+def failing(feed: int, elapsed: float) -> bool:
+    return (feed + int(elapsed / ROTATE_EVERY)) % FAILING_ONE_IN == 0
+
+
+def feed_body(host: int, feed: int, version: int) -> bytes:
+    items = []
+    for e in range(version + WINDOW - 1, version - 1, -1):  # newest first, a sliding window
+        name = NAMES[(feed + e) % len(NAMES)]
+        items.append(
+            f"<item><title>Report {feed}-{e} on {name}</title>"
+            f"<link>http://127.0.0.{host + 1}/a/{feed}/{e}</link><guid>f{feed}e{e}</guid>"
+            f"<description>Officials said {name} met delegates to discuss security in the "
+            f"province, according to statement number {e} of feed {feed}.</description></item>")
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
+
+
+def serve(hosts: int, started: float, ports: mp.Queue) -> None:
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def answer(path: str, head: bytes) -> bytes:
+        feed = int(path.rsplit("/", 1)[1].split(".")[0])
+        elapsed = time.time() - started
+        if failing(feed, elapsed):
+            return b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"
+        version = feed_version(feed, elapsed)
+        etag = f'"{feed}-{version}"'.encode()
+        if b"if-none-match: " + etag in head.lower():
+            return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
+        body = cache.get((feed, version))
+        if body is None:
+            body = cache[(feed, version)] = feed_body(feed % hosts, feed, version)
+            cache.pop((feed, version - 2), None)
+        return (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: " + etag +
+                b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                writer.write(answer(head.split(b" ", 2)[1].decode(), head))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        servers = [await asyncio.start_server(handle, f"127.0.0.{h + 1}", 0)
+                   for h in range(hosts)]
+        ports.put([s.sockets[0].getsockname()[1] for s in servers])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def write_config(directory: Path, args: argparse.Namespace, ports: list[int],
+                 status_port: int) -> Path:
+    lines = [
+        "database: soak.db", "log_format: json", f"status: {{listen: '127.0.0.1:{status_port}'}}",
+        "fetch: {allow_private_addresses: true, delay: 0s, retries: 0, concurrency: 32, "
+        "per_host: 8, timeout: 10s, backoff_cap: 60s}",
+        "sources:"]
+    for f in range(args.sources):
+        host = f % args.hosts
+        lines.append(f"  - {{name: feed-{f}, kind: rss, every: {args.every}s, "
+                     f"fetch_articles: false, robots: false, "
+                     f"url: 'http://127.0.0.{host + 1}:{ports[host]}/feeds/{f}.xml'}}")
+    lines += ["watchlists:", "  actors:"] + [f"    - name: {n}" for n in NAMES[:3]]
+    lines += ["  places:"] + [f"    - name: {n}" for n in ("Maysan", "Basra", "Erbil")]
+    path = directory / "config.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def sample(pid: int) -> dict[str, float]:
+    """RSS of the daemon and of it with its parser workers; its open file descriptors."""
+    main = rss_mb(pid)
+    workers = sum(rss_mb(c) for c in children(pid) if Path(f"/proc/{c}").exists())
+    return {"rss": main, "rss_all": main + workers, "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metrics(port: int) -> dict[str, float]:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
+        else values[0]
+
+
+def read_log(path: Path) -> list[dict[str, object]]:
+    records = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            records.append({"level": "RAW", "message": line})
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--sources", type=int, default=500)
+    parser.add_argument("--every", type=float, default=10)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--warmup", type=float, default=60, help="seconds before the "
+                        "'start' RSS/fd sample")
+    args = parser.parse_args()
+
+    ports: mp.Queue = mp.Queue()
+    server = mp.Process(target=serve, args=(args.hosts, time.time(), ports), daemon=True)
+    server.start()
+    host_ports = ports.get(timeout=60)
+    status_port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        config = write_config(directory, args, host_ports, status_port)
+        log_path = directory / "daemon.log"
+        with log_path.open("w") as log:
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "run", "-c", str(config), "--log-level",
+                 "debug"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+            started = time.monotonic()
+            samples: list[tuple[float, dict[str, float]]] = []
+            while time.monotonic() - started < args.minutes * 60:
+                if daemon.poll() is not None:
+                    raise SystemExit(f"the daemon exited ({daemon.returncode}); see {log_path}")
+                time.sleep(5)
+                samples.append((time.monotonic() - started, sample(daemon.pid)))
+            final = metrics(status_port)
+            samples.append((time.monotonic() - started, sample(daemon.pid)))
+            stop = time.monotonic()
+            daemon.send_signal(signal.SIGTERM)
+            code = daemon.wait(timeout=60)
+            stop_seconds = time.monotonic() - stop
+        report(args, samples, final, read_log(log_path), code, stop_seconds, directory)
+    server.terminate()
+
+
+def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, float]]],
+           final: dict[str, float], records: list[dict[str, object]], code: int,
+           stop_seconds: float, directory: Path) -> None:
+    warm = next((s for t, s in samples if t >= args.warmup), samples[-1][1])
+    first, end = samples[0][1], samples[-1][1]
+    start_time = min((str(r["time"]) for r in records if "time" in r), default="")
+    lags = [float(r["lag"]) for r in records if r.get("logger") == "monitor.daemon.schedule"
+            and "lag" in r]
+    warm_from = _after(start_time, args.warmup)
+    warm_lags = [float(r["lag"]) for r in records if r.get("logger") == "monitor.daemon.schedule"
+                 and "lag" in r and str(r.get("time", "")) >= warm_from]
+    levels: dict[str, int] = {}
+    for r in records:
+        levels[str(r.get("level"))] = levels.get(str(r.get("level")), 0) + 1
+    skipped = sum("maximum number of running instances" in str(r.get("message")) for r in records)
+    missed = sum("was missed by" in str(r.get("message")) for r in records)
+    unexpected = sum("unexpected error" in str(r.get("message")) for r in records)
+    db_mb = sum(p.stat().st_size for p in directory.glob("soak.db*")) / 1e6
+    polls = {k.split('"')[1]: int(v) for k, v in final.items()
+             if k.startswith("monitor_fetches_total{")}
+    minutes = samples[-1][0] / 60
+    expected = args.sources * minutes * 60 / args.every
+    growth = end["rss"] / warm["rss"] - 1
+    growth_all = end["rss_all"] / warm["rss_all"] - 1
+    print(f"soak: {args.sources} sources every {args.every:g} s for {minutes:.1f} min "
+          f"({args.hosts} hosts, 5% failing in rotation, new entries every minute)")
+    print(f"cycles completed: {int(final.get('monitor_cycles_total', 0))}; polls "
+          f"{sum(polls.values())} (of ~{expected:.0f} planned; failing sources back off): "
+          f"{polls}")
+    print(f"articles stored: {int(final.get('monitor_articles_total', 0))}, hits "
+          f"{int(final.get('monitor_hits_total', 0))}")
+    print(f"schedule lag (actual - planned start), {len(lags)} polls: p50 "
+          f"{percentile(lags, 50) * 1000:.0f} ms, p99 {percentile(lags, 99) * 1000:.0f} ms, max "
+          f"{max(lags, default=float('nan')) * 1000:.0f} ms; after warm-up: p50 "
+          f"{percentile(warm_lags, 50) * 1000:.0f} ms, "
+          f"p99 {percentile(warm_lags, 99) * 1000:.0f} ms")
+    print(f"RSS daemon: first sample {first['rss']:.0f} MB, after warm-up ({args.warmup:.0f} s) "
+          f"{warm['rss']:.0f} MB, end {end['rss']:.0f} MB ({growth:+.1%}); with parser workers "
+          f"{warm['rss_all']:.0f} -> {end['rss_all']:.0f} MB ({growth_all:+.1%}) — target "
+          f"< +10%: {'met' if growth < 0.10 and growth_all < 0.10 else 'MISSED'}")
+    print(f"open file descriptors: first {first['fds']:.0f}, after warm-up {warm['fds']:.0f}, "
+          f"end {end['fds']:.0f}")
+    print(f"database: {db_mb:.1f} MB (soak.db + WAL)")
+    print(f"log lines by level: {levels}; 'skipped: max instances' {skipped}, 'missed' "
+          f"{missed}, unexpected errors {unexpected}")
+    print(f"SIGTERM -> exit {code} in {stop_seconds:.1f} s")
+
+
+def _after(stamp: str, seconds: float) -> str:
+    from datetime import datetime, timedelta
+
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp) + timedelta(seconds=seconds)
+    return moment.isoformat(timespec="milliseconds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+"""Analyst commands over the SQLite file: hits, search, stories, show, rematch, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from typing import Any
+
+import click
+
+from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..clock import since_to_iso
+from ..config import load_config
+from ..errors import MonitorError
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
+               "rule": "bold magenta"}
+
+
+def _since(value: str | None, option: str = "--since") -> str | None:
+    if value is None:
+        return None
+    try:
+        return since_to_iso(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: **marked** text in bold, everything else literal (no rich markup)."""
+    from rich.text import Text
+
+    if value is None:
+        return ""
+    text, out, done = str(value), Text(), 0
+    for m in _BOLD.finditer(text):
+        out.append(text[done:m.start()])
+        out.append(m.group(1), style="bold yellow")
+        done = m.end()
+    out.append(text[done:])
+    return out
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str], title: str = "") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str = "") -> None:
+    if fmt == "table":
+        _table(rows, columns, title)
+    else:
+        render(rows, fmt, columns, title)
+
+
+# ---------------------------------------------------------------- hits
+
+@click.command()
+@config_option
+@click.option("--since", default="24h", show_default=True,
+              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
+@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
+@click.option("--kind", type=click.Choice(["actor", "place", "keyword", "rule"]),
+              help="Only hits of this kind.")
+@click.option("--source", help="Only hits from this source name.")
+@click.option("--group-by", "group_by", type=click.Choice(["entity", "story"]),
+              help="Count hits per entity or per story instead of listing them.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@format_option
+@reports_errors
+def hits(config_path: str | None, since: str, entity: str | None, kind: str | None,
+         source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
+    """List recent hits, newest first, or count them per entity or story.
+
+    \b
+    Examples:
+      monitor hits --since 24h
+      monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
+      monitor hits --since 7d --kind actor --group-by entity
+    """
+    since_iso = _since(since)
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        if group_by:
+            rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
+                                      source=source, limit=limit)
+        else:
+            rows = store.recent_hits(since=since_iso, entity=entity, kind=kind, source=source,
+                                     limit=limit)
+    if group_by == "entity":
+        columns = ["entity", "kind", "hits", "articles", "outlets", "first", "last"]
+    elif group_by == "story":
+        columns = ["story_id", "story_title", "entities", "hits", "articles", "outlets",
+                   "first", "last"]
+    else:
+        columns = ["fetched", "source", "entity", "kind", "how", "matched_text", "title", "url"]
+        if fmt != "table":
+            columns += ["published", "snippet", "article_id", "story_id", "id"]
+    _output(rows, fmt, columns, title=f"Hits since {since_iso}")
+
+
+# ---------------------------------------------------------------- search
+
+@click.command()
+@config_option
+@click.argument("query")
+@click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
+@click.option("--source", help="Only articles from this source name.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@format_option
+@reports_errors
+def search(config_path: str | None, query: str, since: str | None, source: str | None,
+           limit: int, fmt: str) -> None:
+    """Full-text search of titles and bodies, best matches first, with highlighted snippets.
+
+    Case, diacritics and Arabic letter forms do not matter (احمد finds أحمد and أَحْمَد);
+    words are ANDed, "double quotes" make a phrase, OR / NOT and a trailing * work as in
+    SQLite FTS5.
+
+    \b
+    Examples:
+      monitor search 'Khazali Maysan' --since 7d
+      monitor search '"Asa'"'"'ib Ahl al-Haq"' --format json
+      monitor search 'عصائب أهل الحق' --source Alsumaria
+    """
+    from ..search import parse, snippet
+
+    try:
+        parsed = parse(query)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
+    for row in rows:
+        row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
+        row["rank"] = round(row["rank"], 3)
+    columns = ["id", "source", "published", "title", "excerpt"]
+    if fmt != "table":
+        columns += ["url", "fetched", "story_id", "rank"]
+    _output(rows, fmt, columns, title=f"{len(rows)} articles matching {query!r}")
+
+
+# ---------------------------------------------------------------- stories
+
+def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: int,
+                limit: int) -> list[dict[str, Any]]:
+    stories = store.story_list(since=since, entity=entity, min_sources=min_sources,
+                               limit=limit)
+    articles = store.story_articles([s["id"] for s in stories])
+    for story in stories:
+        story["sources"] = json.loads(story["sources"] or "[]")
+        story["articles"] = articles[story["id"]]
+    return stories
+
+
+@click.command()
+@config_option
+@click.option("--since", default="7d", show_default=True,
+              help="Stories with a report since (24h, 7d, ISO date).")
+@click.option("--entity", help="Only stories with a hit on this canonical name.")
+@click.option("--min-outlets", "min_sources", default=1, show_default=True,
+              type=click.IntRange(1), help="Only stories reported by at least this many.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@format_option
+@reports_errors
+def stories(config_path: str | None, since: str, entity: str | None, min_sources: int,
+            limit: int, fmt: str) -> None:
+    """Stories (one event, every outlet's report of it), latest first, with each report.
+
+    \b
+    Examples:
+      monitor stories --since 7d
+      monitor stories --entity "Asa'ib Ahl al-Haq" --min-outlets 2 --format json
+    """
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        rows = _story_rows(store, _since(since), entity, min_sources, limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":  # one line per report, the story repeated: what spreadsheets want
+        flat = [{"story_id": s["id"], "story_title": s["title"], "first_seen": s["first_seen"],
+                 "last_seen": s["last_seen"], "article_id": a["id"], "source": a["source"],
+                 "published": a["published"], "fetched": a["fetched"], "title": a["title"],
+                 "url": a["url"]} for s in rows for a in s["articles"]]
+        render(flat, "csv", ["story_id", "story_title", "first_seen", "last_seen",
+                             "article_id", "source", "published", "fetched", "title", "url"])
+        return
+    for story in rows:
+        story["outlets"] = len(story["sources"])
+        for key in ("first_seen", "last_seen"):  # minutes are enough on screen (UTC)
+            story[key] = (story[key] or "")[:16].replace("T", " ")
+        story["reports"] = "\n".join(
+            f"{(a['published'] or a['fetched'])[:16].replace('T', ' ')}  {a['source']}"
+            for a in story["articles"])
+    _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "outlets",
+                  "reports"], title=f"Stories since {_since(since)}")
+
+
+# ---------------------------------------------------------------- show
+
+def _marked_text(text: str, hits: list[dict[str, Any]]) -> Any:
+    from rich.text import Text
+
+    out = Text(text)
+    for h in hits:
+        out.stylize(_KIND_STYLE.get(h["kind"], "bold"), h["start"], h["end"])
+    return out
+
+
+def _marked_plain(text: str, hits: list[dict[str, Any]]) -> str:
+    """`text` with each hit as [matched text](entity), for JSON readers."""
+    out, done = [], 0
+    for h in sorted(hits, key=lambda h: h["start"]):
+        if h["start"] < done:
+            continue
+        out += [text[done:h["start"]], "[", text[h["start"]:h["end"]], "](", h["entity"], ")"]
+        done = h["end"]
+    out.append(text[done:])
+    return "".join(out)
+
+
+@click.command()
+@config_option
+@click.argument("ref", metavar="ARTICLE_ID|URL")
+@format_option
+@reports_errors
+def show(config_path: str | None, ref: str, fmt: str) -> None:
+    """Show one stored article: metadata, its story's other reports, text with hits marked.
+
+    \b
+    Examples:
+      monitor show 1234
+      monitor show https://shafaq.com/en/Security/some-article --format json
+    """
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        article = store.find_article(ref)
+        if article is None:
+            raise MonitorError(f"no stored article with id or url {ref!r}")
+        hits = store.hits_for(article["id"])
+        story = store.story(article["story_id"]) if article["story_id"] else None
+        reports = store.story_articles([story["id"]])[story["id"]] if story else []
+    by_field = {f: [h for h in hits if h["field"] == f] for f in ("title", "body")}
+    if fmt == "csv":
+        render([{**h, "url": article["url"], "title": article["title"]} for h in hits], "csv",
+               ["article_id", "entity", "kind", "field", "matched_text", "start", "end", "how",
+                "snippet", "title", "url"])
+        return
+    if fmt == "json":
+        article["marked_title"] = _marked_plain(article["title"] or "", by_field["title"])
+        article["marked_body"] = _marked_plain(article["body"] or "", by_field["body"])
+        click.echo(json.dumps({"article": article, "hits": hits, "story": story,
+                               "story_articles": reports}, ensure_ascii=False, indent=2))
+        return
+    _print_article(article, hits, by_field, story, reports)
+
+
+def _print_article(article: dict[str, Any], hits: list[dict[str, Any]],
+                   by_field: dict[str, list[dict[str, Any]]], story: dict[str, Any] | None,
+                   reports: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console()
+    console.print(_marked_text(article["title"] or "(no title)", by_field["title"]),
+                  style="bold")
+    console.print(Text(f"{article['source']} · published {article['published'] or '?'} · "
+                       f"fetched {article['fetched']} · id {article['id']}\n{article['url']}",
+                       style="dim"))
+    if story and len(reports) > 1:
+        console.print(Text(f"Story {story['id']}: {len(reports)} reports", style="bold"))
+        for a in reports:
+            here = "  ← this" if a["id"] == article["id"] else ""
+            console.print(Text(f"  {(a['published'] or a['fetched'])[:16]}  {a['source']}: "
+                               f"{a['title']}{here}"))
+    entities = sorted({(h["entity"], h["kind"]) for h in hits})
+    console.print(Text("Hits: " + (", ".join(f"{e} ({k})" for e, k in entities) or "none")))
+    console.print()
+    console.print(_marked_text(article["body"] or "(body not kept)", by_field["body"]))
+
+
+# ---------------------------------------------------------------- rematch (backtest)
+
+@click.command()
+@config_option
+@click.option("--since", default="30d", show_default=True,
+              help="Articles fetched since (30d, 2w, ISO date).")
+@click.option("--dry-run/--apply", "dry_run", default=True, show_default=True,
+              help="Only report (default), or write the new hits.")
+@click.option("--alert", is_flag=True,
+              help="With --apply: queue alerts for articles that alert now and did not.")
+@format_option
+@reports_errors
+def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
+            fmt: str) -> None:
+    """Backtest the current watchlist on stored articles: what would be added or removed.
+
+    A dry run (the default) changes nothing. --apply rewrites the hits of changed articles
+    and sends nothing, unless --alert also queues alerts for articles that newly alert.
+
+    \b
+    Examples:
+      monitor rematch --since 30d
+      monitor rematch --since 90d --apply
+      monitor rematch --since 7d --apply --alert
+    """
+    from .. import rematch as backtest
+    from ..match import Matcher
+
+    if alert and dry_run:
+        raise click.UsageError("--alert needs --apply")
+    config = load_config(config_path)
+    matcher = Matcher(config.watchlist, config.rules)
+    with open_existing_store(config) as store:
+        report = backtest.plan(store, matcher, _since(since))
+        if not dry_run:
+            channels = [c.name for c in config.channels] if alert else []
+            backtest.apply(store, report, channels)
+    rows = report.per_entity()
+    _output(rows, fmt, ["entity", "kind", "added_hits", "added_articles", "removed_hits",
+                        "removed_articles"],
+            title=f"Rematch since {_since(since)} ({'dry run' if dry_run else 'applied'})")
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{report.articles} articles rematched ({report.skipped} without body skipped); "
+               f"{len(report.changes)} {verb}; {len(report.newly_alerting)} newly alerting; "
+               f"{report.deliveries} alerts queued", err=fmt != "table")
+
+
+# ---------------------------------------------------------------- export
+
+EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet", "how",
+                  "article_id", "title", "url", "source", "published", "fetched", "language",
+                  "story_id", "story_title"]
+
+
+@click.command()
+@config_option
+@click.option("--since", default="7d", show_default=True,
+              help="Hits of articles fetched since (24h, 7d, ISO date).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
+              show_default=True, help="csv, a JSON array, or one JSON object per line.")
+@reports_errors
+def export(config_path: str | None, since: str, fmt: str) -> None:
+    """Export hits with their article's metadata, oldest first, to stdout (streamed).
+
+    \b
+    Examples:
+      monitor export --since 7d > hits.csv
+      monitor export --since 30d --format ndjson | jq .entity
+    """
+    config = load_config(config_path)
+    with open_existing_store(config) as store:
+        rows = store.iter_hit_rows(_since(since))
+        if fmt == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS,
+                                    extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        elif fmt == "ndjson":
+            for row in rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write("[")
+            for i, row in enumerate(rows):
+                sys.stdout.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            sys.stdout.write("\n]\n")
+
+
+COMMANDS = [hits, search, stories, show, rematch, export]
