@@ -2,15 +2,18 @@
 for 10 minutes, with new entries appearing and 5% of the feeds failing in rotation.
 
     python bench/soak.py [--minutes 10] [--sources 500] [--every 10] [--warmup 60]
+                         [--new-every 60]
 
 The feed server runs in its own process (asyncio, one listener per loopback host
-127.0.0.1-20). Each feed gains an entry every minute (staggered across feeds), answers
-304 to a matching If-None-Match, and 1 feed in 20 answers 503 at any time — which ones
-rotates every 30 s. The daemon logs JSON at debug level; its "poll started ... after its
-planned time" lines give the schedule lag (actual start minus planned start, jitter
-included in the plan). Printed: cycles completed, polls by outcome, schedule lag p50/p99,
-RSS and open file descriptors at the end of the warm-up and at the end (RSS must not
-grow more than 10% after warm-up), shutdown time and exit code, and the database size.
+127.0.0.1-20). Each feed gains an entry every `--new-every` seconds (staggered across
+feeds; 60 s makes 500 articles a minute, some 70 times what 500 real outlets publish),
+answers 304 to a matching If-None-Match, and 1 feed in 20 answers 503 at any time —
+which ones rotates every 30 s. The daemon logs JSON at debug level; its "poll started
+... after its planned time" lines give the schedule lag (actual start minus planned
+start, jitter included in the plan). Printed: cycles completed, polls by outcome,
+schedule lag p50/p99, RSS and open file descriptors at the end of the warm-up and at the
+end (RSS must not grow more than 10% after warm-up), shutdown time and exit code, and
+the database size.
 """
 
 from __future__ import annotations
@@ -33,15 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
          "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
-NEW_ENTRY_EVERY = 60.0  # seconds between new entries in one feed
 ROTATE_EVERY = 30.0  # seconds before a different 5% of feeds fails
 FAILING_ONE_IN = 20  # 5%
 WINDOW = 10  # entries a feed shows
 
 
-def feed_version(feed: int, elapsed: float) -> int:
+def feed_version(feed: int, elapsed: float, new_every: float) -> int:
     """How many entries the feed has gained; staggered so that not all change at once."""
-    return int((elapsed + feed % NEW_ENTRY_EVERY) / NEW_ENTRY_EVERY)
+    return int((elapsed + feed % new_every) / new_every)
 
 
 def failing(feed: int, elapsed: float) -> bool:
@@ -61,7 +63,7 @@ def feed_body(host: int, feed: int, version: int) -> bytes:
             f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
 
 
-def serve(hosts: int, started: float, ports: mp.Queue) -> None:
+def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None:
     cache: dict[tuple[int, int], bytes] = {}
 
     def answer(path: str, head: bytes) -> bytes:
@@ -69,7 +71,7 @@ def serve(hosts: int, started: float, ports: mp.Queue) -> None:
         elapsed = time.time() - started
         if failing(feed, elapsed):
             return b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"
-        version = feed_version(feed, elapsed)
+        version = feed_version(feed, elapsed, new_every)
         etag = f'"{feed}-{version}"'.encode()
         if b"if-none-match: " + etag in head.lower():
             return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
@@ -187,10 +189,13 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--warmup", type=float, default=60, help="seconds before the "
                         "'start' RSS/fd sample")
+    parser.add_argument("--new-every", type=float, default=60, help="seconds between new "
+                        "entries in one feed")
     args = parser.parse_args()
 
     ports: mp.Queue = mp.Queue()
-    server = mp.Process(target=serve, args=(args.hosts, time.time(), ports), daemon=True)
+    server = mp.Process(target=serve, args=(args.hosts, time.time(), args.new_every, ports),
+                        daemon=True)
     server.start()
     host_ports = ports.get(timeout=60)
     status_port = free_port()
@@ -244,7 +249,8 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, float]
     growth = end["rss"] / warm["rss"] - 1
     growth_all = end["rss_all"] / warm["rss_all"] - 1
     print(f"soak: {args.sources} sources every {args.every:g} s for {minutes:.1f} min "
-          f"({args.hosts} hosts, 5% failing in rotation, new entries every minute)")
+          f"({args.hosts} hosts, 5% failing in rotation, a new entry per feed every "
+          f"{args.new_every:g} s)")
     print(f"cycles completed: {int(final.get('monitor_cycles_total', 0))}; polls "
           f"{sum(polls.values())} (of ~{expected:.0f} planned; failing sources back off): "
           f"{polls}")
@@ -259,6 +265,9 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, float]
           f"{warm['rss']:.0f} MB, end {end['rss']:.0f} MB ({growth:+.1%}); with parser workers "
           f"{warm['rss_all']:.0f} -> {end['rss_all']:.0f} MB ({growth_all:+.1%}) — target "
           f"< +10%: {'met' if growth < 0.10 and growth_all < 0.10 else 'MISSED'}")
+    timeline = ", ".join(f"{t / 60:.0f}m {s['rss']:.0f}" for t, s in samples
+                         if int(t) % 60 < 5 or s is end)
+    print(f"RSS timeline (daemon, MB): {timeline}")
     print(f"open file descriptors: first {first['fds']:.0f}, after warm-up {warm['fds']:.0f}, "
           f"end {end['fds']:.0f}")
     print(f"database: {db_mb:.1f} MB (soak.db + WAL)")

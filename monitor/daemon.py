@@ -402,6 +402,8 @@ class Daemon:
                                   "restart (it is locked by this daemon)")
             fetcher = self.fetcher
             if new.fetch != self.config.fetch:
+                # Polls still running keep the old client, so it is closed only at exit
+                # (one idle client per such reload: reloads are rare).
                 fetcher = await self._async_exits.enter_async_context(Fetcher(new.fetch))
             pipeline = Pipeline(new, self.store, fetcher, parsers=self.parsers)
         except Exception as exc:  # ConfigError, or a watchlist the matcher refuses
