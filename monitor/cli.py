@@ -145,14 +145,21 @@ def once(config_path: str | None, log_level: str) -> None:
     Example:
       monitor once -c config.yaml
     """
+    from .daemon import DatabaseLock
     from .pipeline import run_once
 
     setup_logging(log_level)
     config = load_config(config_path)
     for line in config.disabled_channels:
         logging.getLogger("monitor").info("%s", line)
-    with Store(config.database) as store:
-        report = asyncio.run(run_once(config, store))
+    # The daemon's lock: a `once` beside a running daemon could send an alert twice.
+    lock = DatabaseLock(config.database)
+    lock.acquire()
+    try:
+        with Store(config.database) as store:
+            report = asyncio.run(run_once(config, store))
+    finally:
+        lock.release()
     for source in report.sources:
         click.echo(source.summary())
         for url, reason in source.failed_articles:

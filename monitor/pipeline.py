@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -19,7 +20,8 @@ from .alerts.dispatch import DispatchReport, dispatch_pending
 from .clock import iso, now, now_iso
 from .config import Config, Source
 from .errors import BlockedError, ExtractError, FetchError
-from .extract import decode_html, extract_article, find_links, parse_feed
+from .extract import decode_html, extract_article
+from .extract.discover import discover_entries
 from .extract.sitemap import parse_sitemap
 from .fetch import Fetcher, Response
 from .fetch.domains import allowed_domains, is_followable
@@ -78,13 +80,14 @@ class CycleReport:
         return [s for s in self.sources if not s.ok]
 
 
+def _discover_args(source: Source, response: Response) -> tuple[object, ...]:
+    return (source.kind, response.body, response.url, response.content_type, source.links,
+            source.link_pattern)
+
+
 def discover(source: Source, response: Response) -> tuple[list[FeedEntry], str | None]:
     """Entries of a feed, or article links of a listing page."""
-    if source.kind == "rss":
-        return parse_feed(response.body, response.url, response.content_type)
-    html = decode_html(response.body, response.content_type)
-    links = find_links(html, response.url, source.links, source.link_pattern)
-    return [FeedEntry(url=link) for link in links], None
+    return discover_entries(*_discover_args(source, response))  # type: ignore[arg-type]
 
 
 # A sitemap index may list hundreds of sitemaps; only the newest few are read per poll.
@@ -215,7 +218,7 @@ class Pipeline:
         if self.parsers is None:
             return discover(source, response)
         return await asyncio.get_running_loop().run_in_executor(
-            self.parsers, discover, source, response)
+            self.parsers, discover_entries, *_discover_args(source, response))
 
     def _record(self, source: Source, state: SourceState, report: SourceReport, poll: Poll,
                 retry_after: float | None) -> None:
@@ -298,11 +301,17 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def parser_pool() -> Iterator[Executor]:
     """Worker processes for parsing; spawned, not forked, as the parent runs threads."""
     workers = max(1, min(4, os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_ignore_interrupts) as pool:
         yield pool
 
 

@@ -347,3 +347,16 @@ def test_readers_are_not_blocked_while_the_daemon_writes(
         assert out.stdout.strip() == "3", out.stderr
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=25) == 0
+
+
+def test_once_refuses_to_run_beside_a_daemon(tmp_path: Path, site: FixtureServer,
+                                             daemons: Callable[..., Daemon]) -> None:
+    config = write_config(tmp_path, site)
+    daemon = daemons(config)
+    assert wait_for(lambda: site.hits("/rss/en") >= 1)
+    result = subprocess.run([sys.executable, "-m", "monitor", "once", "-c", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "database is in use by a running monitor" in result.stderr
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=25) == 0, daemon.text
