@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import random
 import resource
 import sys
 import tempfile
@@ -35,17 +36,33 @@ NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Ba
          "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
 
 
+# Entry text is drawn from a vocabulary of 4,000 pseudo-words plus common function words, so
+# that, as in real feeds, unrelated entries share few words (identical or small-vocabulary
+# text would make every entry a near-duplicate of every other, one giant story).
+_SYLLABLES = ["ka", "ri", "mo", "sa", "lu", "te", "na", "bi", "do", "fe", "gu", "ha", "ji",
+              "lo", "me", "pu", "qa", "ro", "si", "tu", "wa", "ye", "zo", "ar", "en", "il"]
+_COMMON = ["the", "of", "and", "in", "to", "a", "said", "on", "for", "with", "by", "that"]
+VOCABULARY = ["".join(random.Random(i).choices(_SYLLABLES, k=3)) for i in range(4000)]
+
+
+def entry_text(rng: random.Random, name: str) -> str:
+    words = [rng.choice(_COMMON if rng.random() < 0.4 else VOCABULARY)
+             for _ in range(rng.randint(25, 45))]
+    words.insert(rng.randrange(len(words)), name)
+    return " ".join(words).capitalize() + "."
+
+
 def feed_body(host: int, feed: int, entries: int, version: int) -> bytes:
+    rng = random.Random(feed * 1000 + version)
     items = []
     for e in range(entries + (10 if version else 0)):
         name = NAMES[(feed + e) % len(NAMES)]
+        title = " ".join(rng.choice(VOCABULARY) for _ in range(6)).capitalize()
         items.append(
-            f"<item><title>Report {feed}-{e} on {name}</title>"
+            f"<item><title>{title} {name}</title>"
             f"<link>http://127.0.0.{host + 1}/a/{feed}/{e}</link>"
             f"<guid>f{feed}e{e}</guid><pubDate>Sat, 03 Jan 2026 12:00:00 +0000</pubDate>"
-            f"<description>Officials said {name} met delegates on Saturday to discuss "
-            f"security in the province, according to statement number {e}.</description>"
-            "</item>")
+            f"<description>{entry_text(rng, name)}</description></item>")
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
 
