@@ -15,10 +15,12 @@ import pytest
 
 from monitor.alerts import AlertMessage, build_payload, describe, send
 from monitor.alerts.email import build_subject, send_email
+from monitor.alerts.http import status_error
 from monitor.alerts.message import mostly_arabic, one_line, split_marks, window
-from monitor.alerts.slack import _body_excerpt, parse_retry_after
+from monitor.alerts.slack import webhook_secrets
 from monitor.config import EmailChannel, SlackChannel
 from monitor.errors import AlertError, PermanentAlertError
+from monitor.fetch.retry import parse_retry_after
 from monitor.models import Hit
 from tests.receivers import (
     WEBHOOK_PATH,
@@ -306,7 +308,10 @@ def test_slack_reuses_a_given_client(slack: SlackReceiver) -> None:
 def test_slack_error_body_is_scrubbed_of_the_webhook() -> None:
     webhook = f"https://hooks.slack.com/services/T1/B1/{SECRET}"
     body = f"no such hook {webhook} (token {SECRET})\n{'y' * 500}".encode()
-    excerpt = _body_excerpt(body, webhook)
+    error = status_error("slack", 404, httpx.Headers(), body, "hooks.slack.com",
+                         webhook_secrets(webhook))
+    assert isinstance(error, PermanentAlertError)
+    excerpt = str(error).split(": ", 2)[2]  # after "slack: HTTP 404 from <host>: "
     assert SECRET not in excerpt and "/services/" not in excerpt
     assert len(excerpt) <= 200 and "\n" not in excerpt
 

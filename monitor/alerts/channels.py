@@ -7,8 +7,9 @@ import httpx
 from monitor.config import Channel, EmailChannel, SlackChannel, WebhookChannel
 
 from .email import send_email
+from .http import endpoint_host
 from .message import Message
-from .slack import send_slack, webhook_host
+from .slack import send_slack
 from .webhook import send_webhook
 
 
@@ -19,9 +20,9 @@ def describe(channel: Channel) -> str:
     Safe for logs and the CLI: never the webhook path/token, header values nor the password.
     """
     if isinstance(channel, SlackChannel):
-        text = f"slack ({webhook_host(channel.webhook)})"
+        text = f"slack ({endpoint_host(channel.webhook)})"
     elif isinstance(channel, WebhookChannel):
-        text = f"webhook ({webhook_host(channel.url)})"
+        text = f"webhook ({endpoint_host(channel.url)})"
     else:
         count = len(channel.to)
         noun = "recipient" if count == 1 else "recipients"

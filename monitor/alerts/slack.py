@@ -17,18 +17,14 @@ errors is scrubbed of the URL and its token.
 from __future__ import annotations
 
 import logging
-import socket
-from email.utils import parsedate_to_datetime
-from time import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from monitor import __version__
 from monitor.config import SlackChannel
-from monitor.errors import AlertError, PermanentAlertError
 
+from .http import endpoint_host, post_json
 from .message import (
     ELLIPSIS,
     AlertMessage,
@@ -55,7 +51,6 @@ MAX_TITLE_CHARS = 300  # a headline longer than this is noise in a channel
 MAX_LINK_CHARS = 2000  # a longer URL could push the closing '>' past the section limit
 MAX_FALLBACK_CHARS = 1000  # the notification text; Slack truncates long ones anyway
 MAX_BODY_IN_ERROR = 200
-USER_AGENT = f"news-monitor/{__version__}"
 
 _NEUTRALISE = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 
@@ -293,142 +288,15 @@ def build_digest_payload(message: DigestMessage) -> dict[str, Any]:
 # ---------------------------------------------------------------- delivery
 
 
-def webhook_host(webhook: str) -> str:
-    """'hooks.slack.com' (plus ':port' when one is given) — safe to show, unlike the URL."""
-    try:
-        parts = urlsplit(webhook)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "invalid webhook URL"
-    if not host:
-        return "invalid webhook URL"
-    return f"{host}:{port}" if port else host
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _scrub(text: str, webhook: str) -> str:
-    """Remove the webhook URL, its path and its token from text a server sent back."""
+def webhook_secrets(webhook: str) -> list[str]:
+    """The webhook URL, its path and its token: never to appear in an error."""
     path = urlsplit(webhook).path
-    secrets = [webhook, path, path.rstrip("/").rsplit("/", 1)[-1]]
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 4:  # a tiny "secret" would shred ordinary words
-            text = text.replace(secret, "…")
-    return text
-
-
-def _body_excerpt(body: bytes, webhook: str) -> str:
-    text = one_line(_scrub(body.decode("utf-8", "replace"), webhook))
-    return truncate(text, MAX_BODY_IN_ERROR)
-
-
-def _temporary(text: str, retry_after: float | None = None) -> AlertError:
-    err = AlertError(text)
-    err.retry_after = retry_after  # type: ignore[attr-defined]  # read by the dispatcher
-    return err
-
-
-def _status_error(status: int, headers: httpx.Headers, body: bytes, host: str,
-                  webhook: str) -> AlertError:
-    excerpt = _body_excerpt(body, webhook)
-    text = f"slack: HTTP {status} from {host}" + (f": {excerpt}" if excerpt else "")
-    if status == 429:
-        return _temporary(text, parse_retry_after(headers.get("retry-after")))
-    if status >= 500:
-        return _temporary(text)
-    return PermanentAlertError(text)  # bad payload, revoked token, channel gone: retry won't fix
-
-
-def _refused(exc: BaseException) -> bool:
-    """Is a ConnectionRefusedError somewhere in the chain httpx/httpcore wrapped?"""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return "refused" in str(exc).lower()
-
-
-def _unresolvable(exc: BaseException) -> bool:
-    """Did name resolution fail (socket.gaierror somewhere in the chain)?"""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, socket.gaierror):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    text = str(exc).lower()
-    return "name or service not known" in text or "nodename nor servname" in text
-
-
-def connect_failure(label: str, exc: BaseException, host: str) -> str:
-    """'slack: cannot resolve hooks.example' / 'connection refused by ...' / 'cannot
-    connect to ...' — the exact reason, with the host only."""
-    if _unresolvable(exc):
-        return f"{label}: cannot resolve {host}"
-    if _refused(exc):
-        return f"{label}: connection refused by {host}"
-    return f"{label}: cannot connect to {host}"
-
-
-async def _read_prefix(response: httpx.Response, limit: int = 4096) -> bytes:
-    """Up to `limit` bytes of the body: enough for an error message, bounded for safety."""
-    data = b""
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return data[:limit]
-
-
-async def _post(client: httpx.AsyncClient, channel: SlackChannel, payload: dict[str, Any]
-                ) -> None:
-    host = webhook_host(channel.webhook)
-    # `from None` everywhere: httpx exceptions carry the request, i.e. the secret URL, and a
-    # chained traceback in a log would print it.
-    try:
-        async with client.stream("POST", channel.webhook, json=payload,
-                                 timeout=channel.timeout, follow_redirects=False) as response:
-            body = await _read_prefix(response)
-            status, headers = response.status_code, response.headers
-    except httpx.TimeoutException:
-        raise _temporary(f"slack: timed out after {channel.timeout:g}s waiting for {host}"
-                         ) from None
-    except httpx.ConnectError as exc:
-        raise _temporary(connect_failure("slack", exc, host)) from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise PermanentAlertError("slack: the webhook is not a valid http(s) URL") from None
-    except httpx.HTTPError as exc:
-        raise _temporary(f"slack: {type(exc).__name__} talking to {host}") from None
-    if not 200 <= status < 300:
-        raise _status_error(status, headers, body, host, channel.webhook)
-    log.debug("slack: delivered to %s (%s)", host, channel.name)
+    return [webhook, path, path.rstrip("/").rsplit("/", 1)[-1]]
 
 
 async def send_slack(channel: SlackChannel, message: Message,
                      client: httpx.AsyncClient | None = None) -> None:
     """POST `message` to the channel's webhook. Raises AlertError / PermanentAlertError."""
-    payload = build_payload(message)
-    if client is not None:
-        await _post(client, channel, payload)
-        return
-    async with httpx.AsyncClient(timeout=channel.timeout,
-                                 headers={"User-Agent": USER_AGENT}) as own:
-        await _post(own, channel, payload)
+    await post_json("slack", client, channel.webhook, build_payload(message),
+                    timeout=channel.timeout, secrets=webhook_secrets(channel.webhook))
+    log.debug("slack: delivered to %s (%s)", endpoint_host(channel.webhook), channel.name)

@@ -25,16 +25,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from monitor import __version__
 from monitor.config import WebhookChannel
-from monitor.errors import AlertError, PermanentAlertError
 
-from .message import AlertMessage, DigestMessage, Message, Report, StoryEntry, one_line, truncate
-from .slack import _read_prefix, connect_failure, parse_retry_after, webhook_host
+from .http import endpoint_host, post_json
+from .message import AlertMessage, DigestMessage, Message, Report, StoryEntry
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"news-monitor/{__version__}"
 MAX_BODY_IN_ERROR = 200
 
 
@@ -72,65 +69,19 @@ def _alert_payload(message: AlertMessage) -> dict[str, Any]:
             "earlier_reports": [_report(r) for r in message.earlier]}
 
 
-def _scrub(text: str, channel: WebhookChannel) -> str:
-    """Remove the URL (and its path/query) and every header value from a server's reply."""
+def _secrets(channel: WebhookChannel) -> list[str]:
+    """The URL (and its path/query values) and every header value."""
     parts = urlsplit(channel.url)
-    secrets = [channel.url, parts.path, parts.query, parts.path.rstrip("/").rsplit("/", 1)[-1],
-               *(value for _, value in parse_qsl(parts.query)),
-               *(value for _, value in channel.headers),
-               *(value.split()[-1] for _, value in channel.headers if value.split())]
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 4:  # a tiny "secret" would shred ordinary words
-            text = text.replace(secret, "…")
-    return text
-
-
-def _temporary(text: str, retry_after: float | None = None) -> AlertError:
-    err = AlertError(text)
-    err.retry_after = retry_after  # type: ignore[attr-defined]  # read by the dispatcher
-    return err
-
-
-def _status_error(status: int, headers: httpx.Headers, body: bytes, host: str,
-                  channel: WebhookChannel) -> AlertError:
-    excerpt = truncate(one_line(_scrub(body.decode("utf-8", "replace"), channel)),
-                       MAX_BODY_IN_ERROR)
-    text = f"webhook: HTTP {status} from {host}" + (f": {excerpt}" if excerpt else "")
-    if status in (408, 429) or status >= 500:
-        return _temporary(text, parse_retry_after(headers.get("retry-after")))
-    return PermanentAlertError(text)
-
-
-async def _post(client: httpx.AsyncClient, channel: WebhookChannel, payload: dict[str, Any]
-                ) -> None:
-    host = webhook_host(channel.url)
-    headers = {"User-Agent": USER_AGENT, **dict(channel.headers)}
-    # `from None` everywhere: httpx exceptions carry the request (URL and headers).
-    try:
-        async with client.stream("POST", channel.url, json=payload, headers=headers,
-                                 timeout=channel.timeout, follow_redirects=False) as response:
-            body = await _read_prefix(response)
-            status, reply_headers = response.status_code, response.headers
-    except httpx.TimeoutException:
-        raise _temporary(f"webhook: timed out after {channel.timeout:g}s waiting for {host}"
-                         ) from None
-    except httpx.ConnectError as exc:
-        raise _temporary(connect_failure("webhook", exc, host)) from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise PermanentAlertError("webhook: the url is not a valid http(s) URL") from None
-    except httpx.HTTPError as exc:
-        raise _temporary(f"webhook: {type(exc).__name__} talking to {host}") from None
-    if not 200 <= status < 300:
-        raise _status_error(status, reply_headers, body, host, channel)
-    log.debug("webhook: delivered to %s (%s)", host, channel.name)
+    return [channel.url, parts.path, parts.query, parts.path.rstrip("/").rsplit("/", 1)[-1],
+            *(value for _, value in parse_qsl(parts.query)),
+            *(value for _, value in channel.headers),
+            *(value.split()[-1] for _, value in channel.headers if value.split())]
 
 
 async def send_webhook(channel: WebhookChannel, message: Message,
                        client: httpx.AsyncClient | None = None) -> None:
     """POST `message` as JSON. Raises AlertError / PermanentAlertError."""
-    payload = build_webhook_payload(message)
-    if client is not None:
-        await _post(client, channel, payload)
-        return
-    async with httpx.AsyncClient(timeout=channel.timeout) as own:
-        await _post(own, channel, payload)
+    await post_json("webhook", client, channel.url, build_webhook_payload(message),
+                    timeout=channel.timeout, secrets=_secrets(channel),
+                    headers=dict(channel.headers))
+    log.debug("webhook: delivered to %s (%s)", endpoint_host(channel.url), channel.name)

@@ -17,8 +17,10 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
