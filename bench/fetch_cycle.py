@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
-import random
 import resource
 import sys
 import tempfile
@@ -27,44 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.feedserver import item, response, rss, serve_hosts  # noqa: E402
 from monitor.config import Config, FetchSettings, Source, load_config  # noqa: E402
 from monitor.fetch import Fetcher  # noqa: E402
 from monitor.pipeline import Pipeline, parser_pool  # noqa: E402
 from monitor.store import Store  # noqa: E402
 
-NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
-         "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
-
-
-# Entry text is drawn from a vocabulary of 4,000 pseudo-words plus common function words, so
-# that, as in real feeds, unrelated entries share few words (identical or small-vocabulary
-# text would make every entry a near-duplicate of every other, one giant story).
-_SYLLABLES = ["ka", "ri", "mo", "sa", "lu", "te", "na", "bi", "do", "fe", "gu", "ha", "ji",
-              "lo", "me", "pu", "qa", "ro", "si", "tu", "wa", "ye", "zo", "ar", "en", "il"]
-_COMMON = ["the", "of", "and", "in", "to", "a", "said", "on", "for", "with", "by", "that"]
-VOCABULARY = ["".join(random.Random(i).choices(_SYLLABLES, k=3)) for i in range(4000)]
-
-
-def entry_text(rng: random.Random, name: str) -> str:
-    words = [rng.choice(_COMMON if rng.random() < 0.4 else VOCABULARY)
-             for _ in range(rng.randint(25, 45))]
-    words.insert(rng.randrange(len(words)), name)
-    return " ".join(words).capitalize() + "."
-
 
 def feed_body(host: int, feed: int, entries: int, version: int) -> bytes:
-    rng = random.Random(feed * 1000 + version)
-    items = []
-    for e in range(entries + (10 if version else 0)):
-        name = NAMES[(feed + e) % len(NAMES)]
-        title = " ".join(rng.choice(VOCABULARY) for _ in range(6)).capitalize()
-        items.append(
-            f"<item><title>{title} {name}</title>"
-            f"<link>http://127.0.0.{host + 1}/a/{feed}/{e}</link>"
-            f"<guid>f{feed}e{e}</guid><pubDate>Sat, 03 Jan 2026 12:00:00 +0000</pubDate>"
-            f"<description>{entry_text(rng, name)}</description></item>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
+    # Version 1 (the 5% that changed) has 10 more entries than version 0.
+    return rss(feed, [item(host, feed, e) for e in range(entries + (10 if version else 0))])
 
 
 def serve(hosts: int, feeds: int, entries: int, ports: mp.Queue, sent: mp.Value,
@@ -73,36 +44,19 @@ def serve(hosts: int, feeds: int, entries: int, ports: mp.Queue, sent: mp.Value,
     bodies = {f: feed_body(f % hosts, f, entries, 0) for f in range(feeds)}
     changed = {f: feed_body(f % hosts, f, entries, 1) for f in range(0, feeds, 20)}
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                feed = int(path.rsplit("/", 1)[1].split(".")[0])
-                etag = f'"{feed}-v1"'.encode()
-                if phase.value == 1 and feed not in changed and etag in head:
-                    out = b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
-                else:
-                    body = changed[feed] if phase.value == 1 and feed in changed else bodies[feed]
-                    out = (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                           b"ETag: " + etag + b"\r\nContent-Length: " +
-                           str(len(body)).encode() + b"\r\n\r\n" + body)
-                with sent.get_lock():
-                    sent.value += len(out)
-                writer.write(out)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    def answer(path: str, head: bytes) -> bytes:
+        feed = int(path.rsplit("/", 1)[1].split(".")[0])
+        etag = f'"{feed}-v1"'.encode()
+        if phase.value == 1 and feed not in changed and etag in head:
+            out = response("304 Not Modified", etag=etag)
+        else:
+            body = changed[feed] if phase.value == 1 and feed in changed else bodies[feed]
+            out = response("200 OK", body, etag)
+        with sent.get_lock():
+            sent.value += len(out)
+        return out
 
-    async def main() -> None:
-        servers = [await asyncio.start_server(handle, f"127.0.0.{h + 1}", 0)
-                   for h in range(hosts)]
-        ports.put([s.sockets[0].getsockname()[1] for s in servers])
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    serve_hosts(hosts, answer, ports)
 
 
 def rss_mb(workers: list[int] = ()) -> float:  # type: ignore[assignment]

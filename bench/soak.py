@@ -19,7 +19,6 @@ the database size.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing as mp
 import os
@@ -34,8 +33,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["Qais al-Khazali", "Muqtada al-Sadr", "Asaib Ahl al-Haq", "Maysan", "Basra",
-         "Kataib Hezbollah", "Hadi al-Amiri", "the PMF", "Erbil", "Baghdad"]
+sys.path.insert(0, str(ROOT))
+
+from bench.feedserver import NAMES, item, response, rss, serve_hosts  # noqa: E402
+
 ROTATE_EVERY = 30.0  # seconds before a different 5% of feeds fails
 FAILING_ONE_IN = 20  # 5%
 WINDOW = 10  # entries a feed shows
@@ -51,16 +52,8 @@ def failing(feed: int, elapsed: float) -> bool:
 
 
 def feed_body(host: int, feed: int, version: int) -> bytes:
-    items = []
-    for e in range(version + WINDOW - 1, version - 1, -1):  # newest first, a sliding window
-        name = NAMES[(feed + e) % len(NAMES)]
-        items.append(
-            f"<item><title>Report {feed}-{e} on {name}</title>"
-            f"<link>http://127.0.0.{host + 1}/a/{feed}/{e}</link><guid>f{feed}e{e}</guid>"
-            f"<description>Officials said {name} met delegates to discuss security in the "
-            f"province, according to statement number {e} of feed {feed}.</description></item>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {feed}</title>{''.join(items)}</channel></rss>").encode()
+    # Newest first, a sliding window of WINDOW entries.
+    return rss(feed, [item(host, feed, e) for e in range(version + WINDOW - 1, version - 1, -1)])
 
 
 def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None:
@@ -74,32 +67,14 @@ def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None
         version = feed_version(feed, elapsed, new_every)
         etag = f'"{feed}-{version}"'.encode()
         if b"if-none-match: " + etag in head.lower():
-            return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n"
+            return response("304 Not Modified", etag=etag)
         body = cache.get((feed, version))
         if body is None:
             body = cache[(feed, version)] = feed_body(feed % hosts, feed, version)
             cache.pop((feed, version - 2), None)
-        return (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: " + etag +
-                b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        return response("200 OK", body, etag)
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                writer.write(answer(head.split(b" ", 2)[1].decode(), head))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        servers = [await asyncio.start_server(handle, f"127.0.0.{h + 1}", 0)
-                   for h in range(hosts)]
-        ports.put([s.sockets[0].getsockname()[1] for s in servers])
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    serve_hosts(hosts, answer, ports)
 
 
 def write_config(directory: Path, args: argparse.Namespace, ports: list[int],
