@@ -149,6 +149,10 @@ def once(config_path: str | None, log_level: str) -> None:
     from .pipeline import run_once
 
     setup_logging(log_level)
+    if log_level == "warning":
+        # The summary printed below names every failure; the same lines as log warnings
+        # would only say it twice.
+        logging.getLogger("monitor.pipeline").setLevel(logging.ERROR)
     config = load_config(config_path)
     for line in config.disabled_channels:
         logging.getLogger("monitor").info("%s", line)
