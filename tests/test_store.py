@@ -131,3 +131,21 @@ def test_source_health_records_failures_and_reset(tmp_path: Path) -> None:
         assert (row["consecutive_failures"], row["last_error"], row["last_item_count"]) == (
             0, None, 7)
         assert store.source_state("S").etag == '"e1"'
+
+
+def test_upgrade_from_an_older_schema_keeps_and_indexes_existing_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m005_delivery_routing")  # the schema of an older release
+    old["articles"].insert({"url": "https://x.example/old", "source": "Shafaq News (AR)",
+                            "title": "قيس الخزعلي في ميسان", "body": "قال قيس الخزعلي إن...",
+                            "fetched": "2026-01-03T12:00:00+00:00"})
+    old.close()
+    with Store(path) as store:
+        applied = [m.name for m in migrations.applied(store.db)]
+        assert applied == [m.name for m in migrations._migrations]
+        assert store.db["articles"].count == 1
+        # The normalised search index added later covers the article stored before it.
+        found = store.query("SELECT rowid FROM articles_search WHERE articles_search MATCH ?",
+                            ["ميسان"])
+        assert len(found) == 1

@@ -105,7 +105,7 @@ def m004_story_lookup_index(db: Database) -> None:
 
 
 @migrations()
-def m101_delivery_routing(db: Database) -> None:
+def m005_delivery_routing(db: Database) -> None:
     # Per-channel routing decides at dispatch time that a queued delivery is not for a
     # channel: it becomes 'skipped' (kept, with the reason in `note`, rather than deleted).
     db["deliveries"].add_column("note", str)
@@ -133,7 +133,7 @@ def m101_delivery_routing(db: Database) -> None:
 
 
 @migrations()
-def m301_story_clustering(db: Database) -> None:
+def m006_story_clustering(db: Database) -> None:
     # Which outlets reported a story: a JSON array, so Datasette and sqlite-utils show it as a
     # list and SQL can filter with json_each; source_count answers "reported by 2+ outlets".
     db["stories"].add_column("sources", str)
@@ -160,7 +160,7 @@ def m301_story_clustering(db: Database) -> None:
 
 
 @migrations()
-def m302_normalised_search(db: Database) -> None:
+def m007_normalised_search(db: Database) -> None:
     # FTS5 over the NORMALISED title and body (monitor.match.normalize: hamza/alef forms,
     # harakat, taa marbuta, case folded), so Arabic searches find every spelling. The
     # tokenizer cannot call Python, hence a table of its own, filled by the Store on insert.
@@ -184,7 +184,7 @@ def m302_normalised_search(db: Database) -> None:
 
 
 @migrations()
-def m303_query_views(db: Database) -> None:
+def m008_query_views(db: Database) -> None:
     # The common filters: hits of an entity in a time span, articles in a time span.
     db["articles"].create_index(["fetched"])
     db["hits"].create_index(["entity", "kind", "article_id"])
@@ -204,7 +204,7 @@ def m303_query_views(db: Database) -> None:
 
 
 @migrations()
-def m201_daemon_state(db: Database) -> None:
+def m009_daemon_state(db: Database) -> None:
     # One row (id 1) that `monitor run` keeps current: who runs, since when, the last
     # heartbeat and completed poll; `monitor status` and operators read it. Writing the
     # heartbeat is also how /healthz proves the database is writable.
