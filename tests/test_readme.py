@@ -123,3 +123,17 @@ def test_datasette_metadata_queries_run(store: Store) -> None:
         rows = store.query(query["sql"], {k: v for k, v in params.items()
                                           if f":{k}" in query["sql"]})
         assert rows, f"canned query {name} returned nothing"
+
+
+def test_readme_config_example_is_a_valid_config(tmp_path: Path) -> None:
+    from monitor.config import load_config
+
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    path = tmp_path / "config.yaml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(path, env={})
+    assert [s.kind for s in config.sources] == ["rss", "html", "sitemap"]
+    assert config.sources[1].article is not None and config.sources[1].timezone
+    assert [r.name for r in config.rules] == ["Maysan violence", "Khazali and Sadr together"]
+    assert config.status.listen == "127.0.0.1:8321" and config.fetch.delay == 1.0
