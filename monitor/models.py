@@ -27,7 +27,7 @@ class ExtractedArticle:
 
     title: str | None
     body: str
-    method: str  # which layer produced the body: "jsonld", "article", "paragraphs", ...
+    method: str  # which layer produced the body: selectors | jsonld | generic | text
     author: str | None = None
     published: str | None = None  # UTC ISO 8601
     language: str | None = None

@@ -58,5 +58,5 @@ async def send(channel: Channel, message: Message,
         await send_webhook(channel, message, client)
     elif isinstance(channel, EmailChannel):
         await send_email(channel, message)
-    else:  # a new channel kind in config.py without a sender here is a bug
+    else:  # a new channel kind in monitor.config without a sender here is a bug
         raise TypeError(f"unknown alert channel type {type(channel).__name__}")
