@@ -31,15 +31,6 @@ from .values import (
     parse_duration,
 )
 
-_TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts", "status",
-             "retention", "log_format", "stories")
-_FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
-               "concurrency", "per_host", "delay", "retries", "backoff_cap", "down_after",
-               "robots_ttl")
-_SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_pattern",
-                "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
-                "dateline", "follow_domains", "robots", "max_age")
-_SELECTOR_KEYS = ("title", "body", "date", "author", "drop")
 _ROUTING_KEYS = ("entities", "kinds", "sources", "min_hits", "mode", "digest", "digest_at",
                  "timezone", "max_per_minute")
 _SLACK_KEYS = ("kind", "name", "webhook", "timeout", *_ROUTING_KEYS)

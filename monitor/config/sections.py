@@ -39,12 +39,6 @@ _SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_patte
                 "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
                 "dateline", "follow_domains", "robots", "max_age")
 _SELECTOR_KEYS = ("title", "body", "date", "author", "drop")
-_ROUTING_KEYS = ("entities", "kinds", "sources", "min_hits", "mode", "digest", "digest_at",
-                 "timezone", "max_per_minute")
-_SLACK_KEYS = ("kind", "name", "webhook", "timeout", *_ROUTING_KEYS)
-_EMAIL_KEYS = ("kind", "name", "host", "port", "security", "username", "password", "from", "to",
-               "timeout", *_ROUTING_KEYS)
-_WEBHOOK_KEYS = ("kind", "name", "url", "headers", "timeout", *_ROUTING_KEYS)
 
 
 def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:

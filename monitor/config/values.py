@@ -167,25 +167,24 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
-def _positive_int(value: Any) -> int:
+def _whole_number(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a whole number")
     try:
-        number = int(str(value).strip())
+        return int(str(value).strip())
     except ValueError:
         raise ValueError(f"{value!r} is not a whole number") from None
+
+
+def _positive_int(value: Any) -> int:
+    number = _whole_number(value)
     if number <= 0:
         raise ValueError(f"{value!r} must be greater than 0")
     return number
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
+    number = _whole_number(value)
     if number < 0:
         raise ValueError(f"{value!r} must not be negative")
     return number
