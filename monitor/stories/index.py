@@ -4,8 +4,11 @@ Candidate retrieval is MinHash LSH: the signature is cut into bands of 2 values,
 articles whose Jaccard similarity is s share at least one of 64 bands with probability
 1 - (1 - s^2)^64 (0.77 at s = 0.15, 0.96 at 0.22, 0.15 at an unrelated 0.05). Articles that
 share a rarely named entity are added as candidates too. Candidates are then scored exactly
-on the whole signature, vectorised. The index is rebuilt from `story_signatures` when a
-Store first needs it, and holds only the window (older articles are evicted).
+on the whole signature, vectorised. Band keys are one row of an int64 matrix per article
+(512 bytes) and are matched against a new article in one vectorised pass: dictionaries of
+buckets cost ~10 times the memory, and the index holds every article of the window. The
+index is rebuilt from `story_signatures` when a Store first needs it, and holds only the
+window (older articles are evicted).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ RARE_ENTITY = 300  # an entity named by at most this many window articles is a c
 # A band shared by this many window articles comes from common words, not from one event:
 # it is skipped, which bounds the candidates per article (the classic LSH stop-list).
 MAX_BUCKET = 500
-_BAND_OFFSETS = np.array([band << 64 for band in range(NUM_PERM // 2)], dtype=object)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BAND_SALT = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+_NO_KEY = -1  # band keys are >= 0: an empty or text-less row never matches
 
 # The decision, tuned on the fixture reports (tests/story_fixtures.py): independent reports
 # of one event score 0.2-0.45 on text with the same entities; different events sharing
@@ -63,9 +68,8 @@ class StoryIndex:
         self._slot: dict[int, int] = {}  # article id -> row
         self._article: dict[int, int] = {}  # row -> article id
         self._free: list[int] = list(range(capacity - 1, -1, -1))
-        # Band key -> the rows in that bucket: a bare row while it is the only one (most
-        # buckets), a set from the second row on. Saves ~15 KB per article in the window.
-        self._buckets: dict[int, int | set[int]] = {}
+        self._keys = np.full((capacity, BANDS), _NO_KEY, dtype=np.int64)
+        self._high = 0  # rows at and above this were never used
         self._named: dict[str, set[int]] = {}  # entity -> rows
         self.newest = float("-inf")
         self._evicted_at = float("-inf")  # cutoff of the last eviction scan
@@ -75,11 +79,12 @@ class StoryIndex:
         return len(self._slot)
 
     @staticmethod
-    def _band_keys(signature: np.ndarray) -> list[int]:
-        # Two uint32 values read as one uint64, plus the band number above bit 64: one int
-        # per band, made in C.
+    def _band_keys(signature: np.ndarray) -> np.ndarray:
+        """One signed 63-bit key per band: the band's two values and its number, mixed."""
         values = np.ascontiguousarray(signature, dtype=np.uint32).view(np.uint64)
-        return (values.astype(object) + _BAND_OFFSETS).tolist()
+        with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+            mixed = values * _MIX + _BAND_SALT
+        return (mixed >> np.uint64(1)).astype(np.int64)
 
     # ------------------------------------------------------------ updating
 
@@ -93,16 +98,8 @@ class StoryIndex:
         self._sigs[row], self._at[row], self._story[row] = f.signature, f.at, story_id
         self._usable[row] = f.size >= MIN_WORDS
         self._entities[row] = f.entities
-        if self._usable[row]:
-            buckets = self._buckets
-            for key in self._band_keys(f.signature):
-                held = buckets.get(key)
-                if held is None:
-                    buckets[key] = row
-                elif isinstance(held, set):
-                    held.add(row)
-                else:
-                    buckets[key] = {held, row}
+        self._keys[row] = self._band_keys(f.signature) if self._usable[row] else _NO_KEY
+        self._high = max(self._high, row + 1)
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
         self.last_article_id = max(self.last_article_id, article_id)
@@ -115,15 +112,7 @@ class StoryIndex:
         if row is None:
             return
         del self._article[row]
-        if self._usable[row]:
-            for key in self._band_keys(self._sigs[row]):
-                held = self._buckets.get(key)
-                if held == row:
-                    del self._buckets[key]
-                elif isinstance(held, set):
-                    held.discard(row)
-                    if len(held) == 1:
-                        self._buckets[key] = held.pop()
+        self._keys[row] = _NO_KEY
         for name in self._entities[row]:
             named = self._named.get(name)
             if named is not None:
@@ -153,6 +142,7 @@ class StoryIndex:
     def _grow(self) -> None:
         size = len(self._sigs)
         self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
+        self._keys = np.concatenate([self._keys, np.full_like(self._keys, _NO_KEY)])
         self._at = np.concatenate([self._at, np.zeros_like(self._at)])
         self._story = np.concatenate([self._story, np.zeros_like(self._story)])
         self._usable = np.concatenate([self._usable, np.zeros_like(self._usable)])
@@ -163,15 +153,14 @@ class StoryIndex:
 
     def _candidates(self, f: Features) -> np.ndarray:
         rows: set[int] = set()
-        if f.size >= MIN_WORDS:
-            for key in self._band_keys(f.signature):
-                held = self._buckets.get(key)
-                if held is None:
-                    continue
-                if not isinstance(held, set):
-                    rows.add(held)
-                elif len(held) <= MAX_BUCKET:
-                    rows |= held
+        if f.size >= MIN_WORDS and self._high:
+            shared = self._keys[:self._high] == self._band_keys(f.signature)
+            # Bands shared by too many articles are common words: the LSH stop-list.
+            common = np.count_nonzero(shared, axis=0) > MAX_BUCKET
+            if common.any():
+                shared[:, common] = False
+            # 64 booleans per row read as 8 machine words: "any band shared?" at C speed.
+            rows.update(np.flatnonzero(shared.view(np.uint64).any(axis=1)).tolist())
         for name in f.entities:
             named = self._named.get(name)
             if named and len(named) <= RARE_ENTITY:
