@@ -96,6 +96,8 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=FetchSettings().concurrency)
+    parser.add_argument("--per-host", type=int, default=FetchSettings().per_host)
     args = parser.parse_args()
 
     ports: mp.Queue = mp.Queue()
@@ -109,8 +111,10 @@ def main() -> None:
                            robots=False, url=f"http://127.0.0.{f % args.hosts + 1}:"
                            f"{port_of[f % args.hosts]}/feeds/{f}.xml")
                     for f in range(args.feeds))
-    settings = FetchSettings(allow_private_addresses=True, delay=0, retries=0, concurrency=64,
-                             per_host=4)
+    # The shipped defaults for concurrency and per-host slots; no politeness pause (one
+    # local server) and no retries (a failure should show, not be retried away).
+    settings = FetchSettings(allow_private_addresses=True, delay=0, retries=0,
+                             concurrency=args.concurrency, per_host=args.per_host)
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(path=base.path, database=Path(tmp) / "bench.db", fetch=settings,
                         sources=sources, watchlist=base.watchlist, channels=(),
