@@ -91,6 +91,14 @@ def daemons() -> Iterator[Callable[..., Daemon]]:
         daemon.stop()
 
 
+def assert_refused(command: str, config: Path) -> None:
+    """`monitor COMMAND` beside a running daemon stops at once, saying why."""
+    result = subprocess.run([sys.executable, "-m", "monitor", command, "-c", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "database is in use by a running monitor" in result.stderr
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,10 +136,7 @@ def test_daemon_polls_repeatedly_and_stops_on_sigterm(tmp_path: Path, site: Fixt
     assert wait_for(lambda: site.hits("/rss/en") >= 3), "the feed was not polled on schedule"
     assert count(db, "SELECT count(*) FROM articles") == 3
     # A second daemon on the same database refuses to start, with a clear message.
-    second = subprocess.run([sys.executable, "-m", "monitor", "run", "-c", str(config)],
-                            capture_output=True, text=True, timeout=30)
-    assert second.returncode == 1
-    assert "database is in use by a running monitor" in second.stderr
+    assert_refused("run", config)
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=25) == 0, daemon.text
     assert "stopped" in daemon.text
@@ -354,9 +359,6 @@ def test_once_refuses_to_run_beside_a_daemon(tmp_path: Path, site: FixtureServer
     config = write_config(tmp_path, site)
     daemon = daemons(config)
     assert wait_for(lambda: site.hits("/rss/en") >= 1)
-    result = subprocess.run([sys.executable, "-m", "monitor", "once", "-c", str(config)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert "database is in use by a running monitor" in result.stderr
+    assert_refused("once", config)
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=25) == 0, daemon.text
