@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-HIT_KINDS = ("actor", "place", "keyword", "rule")
 # Kinds that make an article worth an alert on their own; a place alone is context.
 ALERTING_KINDS = frozenset({"actor", "keyword", "rule"})
 

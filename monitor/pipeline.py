@@ -85,9 +85,6 @@ def _discover_args(source: Source, response: Response) -> tuple[object, ...]:
             source.link_pattern)
 
 
-def discover(source: Source, response: Response) -> tuple[list[FeedEntry], str | None]:
-    """Entries of a feed, or article links of a listing page."""
-    return discover_entries(*_discover_args(source, response))  # type: ignore[arg-type]
 
 
 # A sitemap index may list hundreds of sitemaps; only the newest few are read per poll.
@@ -215,10 +212,11 @@ class Pipeline:
                         ) -> tuple[list[FeedEntry], str | None]:
         if source.kind == "sitemap":
             return await discover_sitemap(self.fetcher, source, response)
+        args = _discover_args(source, response)
         if self.parsers is None:
-            return discover(source, response)
+            return discover_entries(*args)  # type: ignore[arg-type]
         return await asyncio.get_running_loop().run_in_executor(
-            self.parsers, discover_entries, *_discover_args(source, response))
+            self.parsers, discover_entries, *args)
 
     def _record(self, source: Source, state: SourceState, report: SourceReport, poll: Poll,
                 retry_after: float | None) -> None:

@@ -55,8 +55,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 20, 35, "**Muqtada al-Sadr**"),
             Hit("Maysan", "place", "Maysan", 53, 59, "**Maysan**")]), [])
     db.record_source("Broken", "https://b.example", "rss", Poll(error="HTTP 500"))
-    (delivery,) = db.pending_deliveries(["slack"])
-    db.mark_failed_attempt(delivery.id, "slack: HTTP 403", permanent=True)
+    (delivery,) = db.due_deliveries("slack", now_iso())
+    db.mark_failed_attempt(delivery["id"], "slack: HTTP 403", permanent=True)
     return db
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from monitor.clock import now_iso
 from monitor.errors import StoreError
 from monitor.models import Article, Hit
 from monitor.store import Poll, Store
@@ -66,15 +67,15 @@ def test_add_article_is_idempotent_and_queues_deliveries(tmp_path: Path) -> None
         assert first is not None and again is None
         assert store.db["articles"].count == 1
         assert store.db["hits"].count == 2
-        assert {d.channel for d in store.pending_deliveries(["slack", "email"])} == {
-            "slack", "email"}
+        due = store.due_deliveries("slack", now_iso()) + store.due_deliveries("email", now_iso())
+        assert len(due) == 2 and {d["article_id"] for d in due} == {first}
 
 
 def test_place_only_article_queues_no_delivery(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db") as store:
         store.add_article(make_article(hits=[Hit("Maysan", "place", "Maysan", 0, 6, "")]),
                           ["slack"])
-        assert store.pending_deliveries(["slack"]) == []
+        assert store.due_deliveries("slack", now_iso()) == []
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -90,10 +91,10 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
 def test_delivery_retry_then_fail(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db") as store:
         store.add_article(make_article(), ["slack"])
-        (delivery,) = store.pending_deliveries(["slack"])
-        assert store.mark_failed_attempt(delivery.id, "HTTP 500", permanent=False) == "pending"
-        assert store.pending_deliveries(["slack"]) == []  # backed off into the future
-        assert store.mark_failed_attempt(delivery.id, "HTTP 403", permanent=True) == "failed"
+        (delivery,) = store.due_deliveries("slack", now_iso())
+        assert store.mark_failed_attempt(delivery["id"], "HTTP 500", permanent=False) == "pending"
+        assert store.due_deliveries("slack", now_iso()) == []  # backed off into the future
+        assert store.mark_failed_attempt(delivery["id"], "HTTP 403", permanent=True) == "failed"
         row = store.deliveries()[0]
         assert (row["status"], row["attempts"], row["last_error"]) == ("failed", 2, "HTTP 403")
 

@@ -1,5 +1,5 @@
 """Storage stage: the SQLite file (schema in `migrations.py`, documented in the README)."""
 
-from .store import PendingDelivery, Poll, SourceState, Store, content_hash
+from .store import Poll, SourceState, Store, content_hash
 
-__all__ = ["PendingDelivery", "Poll", "SourceState", "Store", "content_hash"]
+__all__ = ["Poll", "SourceState", "Store", "content_hash"]

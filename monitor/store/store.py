@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -54,14 +54,6 @@ class Poll:
     warning: str | None = None
     down_notified: bool | None = None  # None: unchanged
     links_notified: bool | None = None
-
-
-@dataclass(frozen=True)
-class PendingDelivery:
-    id: int
-    channel: str
-    article_id: int
-    attempts: int
 
 
 def _outbox(table: str) -> str:
@@ -316,25 +308,6 @@ class Store(QueryMixin):
 
     # ------------------------------------------------------------ deliveries (the outbox)
 
-    def pending_deliveries(self, channels: Iterable[str]) -> list[PendingDelivery]:
-        names = list(channels)
-        if not names:
-            return []
-        marks = ",".join("?" * len(names))
-        rows = self.db.execute(
-            f"SELECT id, channel, article_id, attempts FROM deliveries "
-            f"WHERE status = 'pending' AND channel IN ({marks}) "
-            f"AND (next_attempt IS NULL OR next_attempt <= ?) ORDER BY id",
-            [*names, now_iso()]).fetchall()
-        return [PendingDelivery(*row) for row in rows]
-
-    def mark_sent(self, delivery_id: int, table: str = "deliveries") -> None:
-        with self.db.atomic():
-            self.db.execute(
-                f"UPDATE {_outbox(table)} SET status = 'sent', sent = ?, "
-                "attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                [now_iso(), delivery_id])
-
     def mark_failed_attempt(self, delivery_id: int, error: str, *, permanent: bool,
                             retry_after: float | None = None, table: str = "deliveries") -> str:
         """Record a failed send. Returns the new status: 'pending' (will retry) or 'failed'."""
@@ -467,6 +440,3 @@ class Store(QueryMixin):
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = NULL "
                 "WHERE id = ?", [(r["id"],) for r in rows])
         return rows
-
-    def iter_articles(self) -> Iterator[dict[str, Any]]:
-        yield from self.db.query("SELECT * FROM articles ORDER BY id")
