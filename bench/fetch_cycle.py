@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from bench.feedserver import item, response, rss, serve_hosts  # noqa: E402
 from monitor.config import Config, FetchSettings, Source, load_config  # noqa: E402
 from monitor.fetch import Fetcher  # noqa: E402
-from monitor.pipeline import Pipeline, parser_pool  # noqa: E402
+from monitor.pipeline import Pipeline  # noqa: E402
+from monitor.prepare import worker_pool  # noqa: E402
 from monitor.store import Store  # noqa: E402
 
 
@@ -121,7 +122,8 @@ def main() -> None:
         config = Config(path=base.path, database=Path(tmp) / "bench.db", fetch=settings,
                         sources=sources, watchlist=base.watchlist, channels=(),
                         rules=base.rules)
-        with Store(config.database) as store, parser_pool() as parsers:
+        with Store(config.database) as store, \
+                worker_pool(config.watchlist, config.rules) as parsers:
             parsers.submit(int).result()  # start the workers before timing
             workers = list(parsers._processes)  # type: ignore[attr-defined]
             rss_start = rss_mb(workers)

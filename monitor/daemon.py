@@ -44,7 +44,8 @@ from .errors import ConfigError, StoreError
 from .fetch import Fetcher
 from .housekeeping import Housekeeper, checkpoint
 from .logs import current_source, set_format
-from .pipeline import Pipeline, SourceReport, parser_pool
+from .pipeline import Pipeline, SourceReport
+from .prepare import worker_pool
 from .status import (
     Metrics,
     StatusServer,
@@ -134,6 +135,7 @@ class Daemon:
         self.grace = grace
         self.stopping = asyncio.Event()
         self.in_flight: set[asyncio.Task[Any]] = set()
+        self._retiring: set[asyncio.Task[None]] = set()  # replaced worker pools, draining
         self.metrics = Metrics()
         self.housekeeper = Housekeeper()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -168,7 +170,7 @@ class Daemon:
             with contextlib.ExitStack() as exits:
                 self._exits = exits
                 self.store = exits.enter_context(Store(self.config.database))
-                self.parsers = exits.enter_context(parser_pool())
+                self.parsers = self._new_workers(self.config)
                 async with contextlib.AsyncExitStack() as async_exits:
                     self._async_exits = async_exits
                     self.fetcher = await async_exits.enter_async_context(
@@ -381,9 +383,24 @@ class Daemon:
 
     def _renew_parsers(self) -> None:
         old = self.parsers
-        self.parsers = self._exits.enter_context(parser_pool())
+        self.parsers = self._new_workers(self.config)
         self.pipeline.parsers = self.parsers
         old.shutdown(wait=False, cancel_futures=True)
+
+    def _new_workers(self, config: Config) -> Executor:
+        return self._exits.enter_context(worker_pool(config.watchlist, config.rules))
+
+    def _retire_workers(self, pool: Executor) -> None:
+        """Shut a replaced pool down once the polls that may still use it have finished."""
+        busy = [t for t in self.in_flight if t is not asyncio.current_task()]
+
+        async def retire() -> None:
+            await asyncio.gather(*busy, return_exceptions=True)
+            pool.shutdown(wait=False)
+
+        task = asyncio.get_running_loop().create_task(retire())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     # ------------------------------------------------------------ SIGHUP: reload
 
@@ -411,6 +428,10 @@ class Daemon:
             problem = str(exc).replace("\n", "; ")
             log.error("config reload failed, keeping the running configuration: %s", problem)
             return
+        if (new.watchlist, new.rules) != (self.config.watchlist, self.config.rules):
+            # The workers match with the watchlist they were started with.
+            self._retire_workers(self.parsers)
+            self.parsers = pipeline.parsers = self._new_workers(new)
         old = self.config
         self.fetcher, self.pipeline, self.config = fetcher, pipeline, new
         added, removed, changed = self._reschedule(old, new)

@@ -1,26 +1,24 @@
 """One pass over the sources: fetch -> discover -> fetch articles -> extract -> match -> store,
-then send what the outbox holds. Each stage is a function with plain inputs and outputs."""
+then send what the outbox holds. Each stage is a function with plain inputs and outputs; the
+CPU-bound ones (discover, extract, match: monitor.prepare) run in worker processes, so this
+process only fetches and stores."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
-import multiprocessing
-import os
 import re
-import signal
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import TypeVar
 
 from .alerts.dispatch import DispatchReport, dispatch_pending
 from .clock import iso, now, now_iso
 from .config import Config, Source
 from .errors import BlockedError, ExtractError, FetchError
-from .extract import decode_html, extract_article
 from .extract.discover import discover_entries
 from .extract.sitemap import parse_sitemap
 from .fetch import Fetcher, Response
@@ -28,8 +26,11 @@ from .fetch.domains import allowed_domains, is_followable
 from .fetch.retry import backoff_delay
 from .health import assess
 from .match import Matcher
-from .models import Article, FeedEntry, Hit
+from .models import FeedEntry
+from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
+
+T = TypeVar("T")
 
 log = logging.getLogger("monitor.pipeline")
 
@@ -109,35 +110,6 @@ async def discover_sitemap(fetcher: Fetcher, source: Source, response: Response
     return entries, "; ".join(problems) or None
 
 
-def article_from_page(source: Source, entry: FeedEntry, response: Response) -> Article:
-    """Extract an article page, with the feed entry's metadata as fallback."""
-    html = decode_html(response.body, response.content_type)
-    page = extract_article(html, response.url, selectors=source.article,
-                           timezone=source.timezone, dateline=source.dateline)
-    return Article(
-        url=entry.url, source=source.name, title=page.title or entry.title, body=page.body,
-        fetched=now_iso(), author=page.author or entry.author,
-        published=page.published or entry.published,
-        language=page.language or source.language, method=page.method,
-        canonical_url=page.canonical_url if page.canonical_url != entry.url else None,
-        modified=page.modified, dateline=page.dateline)
-
-
-def article_from_entry(source: Source, entry: FeedEntry) -> Article:
-    """The feed entry's own text as the article (sources with fetch_articles: false)."""
-    if not (entry.summary or entry.title):
-        raise ExtractError("feed entry has neither title nor text")
-    return Article(url=entry.url, source=source.name, title=entry.title,
-                   body=entry.summary or "", fetched=now_iso(), author=entry.author,
-                   published=entry.published, language=source.language, method="feed")
-
-
-def match_article(matcher: Matcher, article: Article) -> list[Hit]:
-    """Hits in the title and the body; each hit's offsets index its own field. Decided once
-    per article: a surname in the body counts when the full name is in the title."""
-    return matcher.match_article(article.title, article.body)
-
-
 class Pipeline:
     """Runs cycles for one configuration against one store."""
 
@@ -147,9 +119,11 @@ class Pipeline:
         self.store = store
         store.story_window = config.stories.window  # articles further apart: never one story
         self.fetcher = fetcher
-        # Feed/listing parsing is CPU-bound (feedparser): a process pool puts the other
-        # cores to work while this process fetches and stores. None: parse inline.
+        # Parsing, extraction and matching are CPU-bound: a `worker_pool` for this
+        # config's watchlist puts the other cores to work while this process fetches and
+        # stores. None: all inline.
         self.parsers = parsers
+        # Built even with a pool: it is what validates the watchlist, and what runs inline.
         self.matcher = matcher or Matcher(config.watchlist, config.rules)
         self.channel_names = [c.name for c in config.channels]
 
@@ -261,7 +235,13 @@ class Pipeline:
 
     async def _store_articles(self, source: Source, entries: list[FeedEntry],
                               report: SourceReport) -> None:
-        results = await asyncio.gather(*(self._article(source, e) for e in entries))
+        if not entries:
+            return
+        results: list[Prepared | str]
+        if source.fetch_articles:
+            results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
+        else:
+            results = await self._offload(prepare_entries, source, entries)
         ready = []
         for entry, result in zip(entries, results, strict=True):
             if isinstance(result, str):
@@ -270,25 +250,31 @@ class Pipeline:
                 log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
-            result.hits = match_article(self.matcher, result)
             ready.append(result)
         # One transaction per poll: all of this poll's articles, hits and deliveries or none.
-        stored = self.store.add_articles(ready, self.channel_names)
-        for article, article_id in zip(ready, stored, strict=True):
+        stored = self.store.add_articles([p.article for p in ready], self.channel_names,
+                                         [p.features for p in ready])
+        for prepared, article_id in zip(ready, stored, strict=True):
             if article_id is not None:
                 report.new_articles += 1
-                report.hits += len(article.hits)
+                report.hits += len(prepared.article.hits)
 
-    async def _article(self, source: Source, entry: FeedEntry) -> Article | str:
-        """The article for an entry, or the reason it could not be had."""
+    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str:
+        """The article of an entry's page, or the reason it could not be had."""
         try:
-            if not source.fetch_articles:
-                return article_from_entry(source, entry)
             await self._check_robots(source, entry.url)
             response = await self.fetcher.get(entry.url)
-            return article_from_page(source, entry, response)
         except (FetchError, ExtractError) as exc:
             return str(exc)
+        return await self._offload(prepare_page, source, entry, response.body, response.url,
+                                   response.content_type)
+
+    async def _offload(self, stage: Callable[..., T], *args: object) -> T:
+        """Run a matching stage in the worker pool; inline, with this pipeline's matcher,
+        when there is no pool."""
+        if self.parsers is None:
+            return stage(*args, matcher=self.matcher)
+        return await asyncio.get_running_loop().run_in_executor(self.parsers, stage, *args)
 
 
 def body_fingerprint(source: Source, body: bytes) -> str:
@@ -299,21 +285,7 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextmanager
-def parser_pool() -> Iterator[Executor]:
-    """Worker processes for parsing; spawned, not forked, as the parent runs threads."""
-    workers = max(1, min(4, os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_ignore_interrupts) as pool:
-        yield pool
-
-
 async def run_once(config: Config, store: Store) -> CycleReport:
-    with parser_pool() as parsers:
+    with worker_pool(config.watchlist, config.rules) as parsers:
         async with Fetcher(config.fetch) as fetcher:
             return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()

@@ -36,14 +36,14 @@ def site() -> Iterator[FixtureServer]:
 
 
 def write_config(tmp_path: Path, site: FixtureServer, *, every: str = "1s", extra: str = "",
-                 sources: str = "") -> Path:
+                 sources: str = "", watchlist: str = WATCHLIST) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(f"""
 fetch: {{timeout: 15s, allow_private_addresses: true, delay: 0s, retries: 0}}
 sources:
   - {{name: Shafaq News (EN), kind: rss, url: "{site.url('/rss/en')}", every: {every}}}
 {sources}
-{WATCHLIST}
+{watchlist}
 {extra}
 """, encoding="utf-8")
     return config
@@ -250,6 +250,26 @@ def test_sighup_reloads_a_valid_config_and_keeps_the_old_on_a_bad_one(
     assert site.hits("/rss/ar") == settled
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=25) == 0
+
+
+def test_sighup_with_a_new_watchlist_entry_matches_it_in_the_workers(
+        tmp_path: Path, site: FixtureServer, daemons: Callable[..., Daemon]) -> None:
+    # Matching runs in worker processes built with the watchlist: a reload that changes it
+    # must replace them, or new articles would be matched against the old list.
+    db = tmp_path / "monitor.db"
+    daemon = daemons(write_config(tmp_path, site))
+    assert wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 1), daemon.text
+    alaq = WATCHLIST.replace("    - name: Hadi al-Amiri\n", "    - name: Hussein al-Alaq\n"
+                             "      aliases: [حسين العلاق]\n    - name: Hadi al-Amiri\n")
+    write_config(tmp_path, site, watchlist=alaq, sources=f"""
+  - {{name: Shafaq News (AR), kind: rss, url: "{site.url('/rss/ar')}", every: 1s,
+      fetch_articles: false}}""")
+    daemon.signal(signal.SIGHUP)
+    new_hits = "SELECT count(*) FROM hits WHERE entity = 'Hussein al-Alaq'"
+    assert wait_for(lambda: count(db, new_hits) == 1), daemon.text
+    assert "12 watchlist entries" in daemon.text
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=25) == 0, daemon.text
 
 
 def metric_values(text: str) -> dict[str, float]:

@@ -319,7 +319,7 @@ def test_short_form_in_body_licensed_by_title() -> None:
 
 
 def test_pipeline_match_article_uses_the_article_level() -> None:
-    from monitor.pipeline import match_article
+    from monitor.prepare import match_article
     sadr = Entity("Muqtada al-Sadr", "actor", ("Muqtada al-Sadr",), short=("al-Sadr",))
     hits = match_article(Matcher([sadr]), _article("Muqtada al-Sadr", "al-Sadr spoke"))
     assert [(h.field, h.matched_text) for h in hits] == [
@@ -328,7 +328,7 @@ def test_pipeline_match_article_uses_the_article_level() -> None:
 
 def test_hits_are_identical_twice_and_after_a_store_round_trip(tmp_path: Path) -> None:
     from monitor.config import Rule
-    from monitor.pipeline import match_article
+    from monitor.prepare import match_article
     from monitor.store import Store
 
     sadr = Entity("Muqtada al-Sadr", "actor", ("Muqtada al-Sadr", "مقتدى الصدر"),

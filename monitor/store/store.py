@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..clock import iso, now, now_iso
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import StoryAssigner
+from ..stories.features import Features
 from .migrations import migrations
 from .queries import QueryMixin
 
@@ -226,18 +227,24 @@ class Store(QueryMixin):
         """
         return self.add_articles([article], channels)[0]
 
-    def add_articles(self, articles: list[Article], channels: Iterable[str]
-                     ) -> list[int | None]:
-        """`add_article` for a batch, in one transaction: all of them are stored or none."""
-        names = list(channels)
-        with self.db.atomic():
-            return [self._insert_article(a, names) for a in articles]
+    def add_articles(self, articles: list[Article], channels: Iterable[str],
+                     features: Sequence[Features | None] | None = None) -> list[int | None]:
+        """`add_article` for a batch, in one transaction: all of them are stored or none.
 
-    def _insert_article(self, article: Article, channels: list[str]) -> int | None:
+        `features`: each article's story features if already computed (by the worker that
+        matched it); computed here otherwise."""
+        names = list(channels)
+        given = features or [None] * len(articles)
+        with self.db.atomic():
+            return [self._insert_article(a, names, f)
+                    for a, f in zip(articles, given, strict=True)]
+
+    def _insert_article(self, article: Article, channels: list[str],
+                        features: Features | None = None) -> int | None:
         urls = [article.url] + ([article.canonical_url] if article.canonical_url else [])
         if self.known_urls(urls):
             return None
-        story_id = self._assign_story(article)
+        story_id = self._stories().assign(article, features)
         # Plain SQL: this is the hot path of a cycle (100,000 entries in the benchmark).
         article_id = self.db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, author, published, "
@@ -261,11 +268,6 @@ class Store(QueryMixin):
                 "attempts, created) VALUES (?, ?, ?, 'pending', 0, ?)",
                 [(channel, article_id, story_id, created) for channel in channels])
         return int(article_id)
-
-    def _assign_story(self, article: Article) -> int:
-        """The story of a new article: one of the window that reports the same event (similar
-        normalised words and the same watched entities), else a new one (monitor.stories)."""
-        return self._stories().assign(article)
 
     def _stories(self) -> StoryAssigner:
         # Built on first use, so the pipeline can set `story_window` from the config first.

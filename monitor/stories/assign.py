@@ -34,6 +34,13 @@ def article_time(article: Article) -> float:
     return min(published, fetched)
 
 
+def article_features(article: Article) -> Features:
+    """What clustering compares (normalised words, MinHash, entities): computed where the
+    article is matched, in a worker process, so the store's transaction only decides."""
+    return features(article.title, article.body, article.hits, article_time(article),
+                    article.source)
+
+
 def _stamp(at: float) -> str:
     return iso(datetime.fromtimestamp(at, UTC))
 
@@ -67,11 +74,11 @@ class StoryAssigner:
 
     # ------------------------------------------------------------ per article
 
-    def assign(self, article: Article) -> int:
-        """The story `article` belongs to: an existing one of the window, or a new one."""
+    def assign(self, article: Article, f: Features | None = None) -> int:
+        """The story `article` belongs to: an existing one of the window, or a new one.
+        `f`: its features, if already computed (`article_features`)."""
         self._catch_up()
-        f = features(article.title, article.body, article.hits, article_time(article),
-                     article.source)
+        f = f or article_features(article)
         story_id = None
         for decision in self.index.decide(f):
             if self._join(decision.story_id, f):
