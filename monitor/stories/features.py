@@ -54,8 +54,10 @@ _STOP = frozenset(normalize_text(_STOP_WORDS).text.split())
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")
 
 
-def _hash32(data: bytes) -> int:
-    """A stable 32-bit hash (Python's hash() is salted per process)."""
+@lru_cache(maxsize=262_144)  # the same word keys recur in article after article
+def _hash32(key: str) -> int:
+    """A stable 32-bit hash of a word key (Python's hash() is salted per process)."""
+    data = key.encode("utf-8", "surrogatepass")
     return struct.unpack("<I", hashlib.blake2b(data, digest_size=4).digest())[0]
 
 
@@ -83,7 +85,7 @@ def signature(keys: Iterable[str]) -> np.ndarray:
     """MinHash signature (uint32) of a set of word keys."""
     hashes = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations,
                      hashfunc=_hash32, scheme="affine32")
-    hashes.update_batch([k.encode("utf-8", "surrogatepass") for k in keys])
+    hashes.update_batch(list(keys))  # hashed by _hash32
     return hashes.hashvalues.astype(np.uint32)
 
 
