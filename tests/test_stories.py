@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import monitor.stories.index as story_index
 from monitor.models import Hit
 from monitor.store import Store
+from monitor.stories import NUM_PERM, Features, StoryIndex
 from tests.story_fixtures import article
 
 
@@ -111,3 +115,234 @@ def test_headline_only_items_need_more_than_shared_entities(store: Store) -> Non
     two.hits = one.hits
     a, b = store.add_article(one, []), store.add_article(two, [])
     assert story_of(store, a) != story_of(store, b)
+
+
+# ---------------------------------------------------------------- the index's band lookup
+# StoryIndex finds the articles sharing a band through a sorted main segment, a tail and
+# per-row states. These tests run it with a tiny capacity and tail (many merges and
+# capacity doublings) against a brute-force reference of what a candidate is.
+
+
+def _signature(rng: random.Random, bases: np.ndarray, changed: float) -> np.ndarray:
+    """One of a few base signatures with a share of its values redrawn: articles of one
+    base share some bands, and the most shared bands exceed the (lowered) stop-list."""
+    sig = bases[rng.randrange(len(bases))].copy()
+    for i in rng.sample(range(NUM_PERM), int(changed * NUM_PERM)):
+        sig[i] = rng.getrandbits(32)
+    return sig
+
+
+def _feature(rng: random.Random, bases: np.ndarray, at: float) -> Features:
+    return Features(at=at, source="", title_norm="", body_norm="",
+                    signature=_signature(rng, bases, rng.choice([0.3, 0.7, 0.95])),
+                    entities=frozenset(rng.sample([f"E{i}" for i in range(30)],
+                                                  rng.randint(0, 3))),
+                    size=rng.choice([3, 10, 10, 10]))  # 3: too short to compare text
+
+
+def _text(at: float, signature: np.ndarray) -> Features:
+    return Features(at=at, source="", title_norm="", body_norm="", signature=signature,
+                    entities=frozenset(), size=10)
+
+
+class _Reference:
+    """What the candidates of an article are, by brute force over the live articles."""
+
+    def __init__(self, window: float):
+        self.window = window
+        self.live: dict[int, tuple[Features, int]] = {}  # article id -> features, story
+        self.newest = float("-inf")
+        self.evicted_at = float("-inf")
+
+    def add(self, article_id: int, story_id: int, f: Features) -> None:
+        self.live[article_id] = (f, story_id)
+        if f.at > self.newest:  # the index's eviction rule: hourly, at the newest time
+            self.newest = f.at
+            cutoff = f.at - self.window
+            if self.evicted_at <= cutoff - 3600:
+                self.evicted_at = cutoff
+                self.live = {a: v for a, v in self.live.items() if v[0].at >= cutoff}
+
+    def drop_story(self, story_id: int) -> None:
+        self.live = {a: v for a, v in self.live.items() if v[1] != story_id}
+
+    def candidates(self, f: Features) -> tuple[set[int], bool]:
+        """Article ids, and whether the stop-list left a band out."""
+        found: set[int] = set()
+        skipped = False
+        if f.size >= story_index.MIN_WORDS:
+            keys = StoryIndex._band_keys(f.signature)
+            usable = [(a, StoryIndex._band_keys(g.signature)) for a, (g, _) in self.live.items()
+                      if g.size >= story_index.MIN_WORDS]
+            counts = np.zeros(story_index.BANDS, dtype=int)
+            for _, other in usable:
+                counts += other == keys
+            rare = counts <= story_index.MAX_BUCKET
+            skipped = not rare.all()
+            found |= {a for a, other in usable if ((other == keys) & rare).any()}
+        for name in f.entities:
+            naming = {a for a, (g, _) in self.live.items() if name in g.entities}
+            if len(naming) <= story_index.RARE_ENTITY:
+                found |= naming
+        return {a for a in found if abs(self.live[a][0].at - f.at) <= self.window}, skipped
+
+
+def _candidate_ids(index: StoryIndex, f: Features) -> set[int]:
+    rows = index._candidates(f).tolist()
+    assert len(rows) == len(set(rows))  # each row once, however many bands it shares
+    return {index._article[row] for row in rows}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_band_lookup_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(story_index, "MAX_BUCKET", 4)  # reached by some bands
+    monkeypatch.setattr(story_index, "RARE_ENTITY", 4)
+    merges = 0
+    merge = StoryIndex._merge
+
+    def counting_merge(self: StoryIndex) -> None:
+        nonlocal merges
+        merges += 1
+        merge(self)
+
+    monkeypatch.setattr(StoryIndex, "_merge", counting_merge)
+    rng = random.Random(seed)
+    bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)] for _ in range(8)],
+                     dtype=np.uint32)
+    window = 3600.0
+    index, reference = StoryIndex(window, capacity=8, tail_rows=16), _Reference(window)
+    now, next_id = 0.0, 1
+    queries = found = skipped = with_stale = 0
+    for _ in range(2500):
+        now += rng.uniform(0, 30)  # evictions every ~240 operations
+        f = _feature(rng, bases, now - rng.uniform(0, 5000))  # some beyond the window
+        op = rng.random()
+        if op < 0.55 or not reference.live:
+            story = rng.randrange(1, 300)
+            index.add(next_id, story, f)
+            reference.add(next_id, story, f)
+            next_id += 1
+        elif op < 0.65:
+            gone = rng.choice(list(reference.live))
+            index.remove(gone)
+            del reference.live[gone]
+        elif op < 0.68:
+            story = rng.randrange(1, 300)
+            index.drop_story(story)
+            reference.drop_story(story)
+        elif op < 0.70:  # an article stored again: new features, same id
+            again, story = rng.choice(list(reference.live)), rng.randrange(1, 300)
+            index.add(again, story, f)
+            reference.add(again, story, f)
+        else:
+            with_stale += index._stale > 0
+            expected, left_out = reference.candidates(f)
+            assert _candidate_ids(index, f) == expected
+            queries += 1
+            found += bool(expected)
+            skipped += left_out
+        assert set(index._slot) == set(reference.live)
+    # The run went through what can go wrong: merges, doublings, stale entries, stop-list.
+    assert merges >= 20 and len(index._sigs) >= 64
+    assert with_stale >= 20 and skipped >= 20 and found >= 200 and queries >= 500
+
+
+def test_removed_article_never_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(story_index, "MAX_BUCKET", 1)  # a band of two articles is common
+    rng = random.Random(7)
+    bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)]], dtype=np.uint32)
+    index = StoryIndex(3600.0, capacity=4, tail_rows=4)
+    same = bases[0]
+    others = [_signature(rng, bases, 1.0) for _ in range(8)]
+    index.add(1, 1, _text(0.0, same))
+    for i, sig in enumerate(others[:4], start=2):  # fills the tail: article 1 is merged
+        index.add(i, i, _text(float(i), sig))
+    assert index._tail_len < 4 and _candidate_ids(index, _text(9.0, same)) == {1}
+    row = index._slot[1]
+    index.remove(1)
+    assert _candidate_ids(index, _text(9.0, same)) == set()  # stale in the main segment
+    # The next article takes the freed row, with the same text: the same entries as the
+    # removed one's, which must neither come back nor count twice against the stop-list.
+    index.add(10, 10, _text(10.0, same))
+    assert index._slot[10] == row
+    assert _candidate_ids(index, _text(11.0, same)) == {10}
+    for i, sig in enumerate(others[4:], start=11):  # merges again
+        index.add(i, i, _text(float(i), sig))
+    assert index._stale == 0 and index._tail_len < 4
+    assert np.unique(index._main).size == index._main.size
+    assert _candidate_ids(index, _text(19.0, same)) == {10}
+    index.remove(10)
+    index._merge()
+    assert _candidate_ids(index, _text(20.0, same)) == set()
+    assert row not in ((index._main & story_index._LOW) // story_index.BANDS).tolist()
+
+
+def test_drop_story_removes_exactly_that_story() -> None:
+    rng = random.Random(3)
+    bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)]], dtype=np.uint32)
+    index = StoryIndex(3600.0, capacity=4, tail_rows=4)
+    stories = {i: [2, 5, 5, 9][i % 4] for i in range(1, 30)}
+    for article_id, story in stories.items():
+        index.add(article_id, story, _feature(rng, bases, float(article_id)))
+    index.drop_story(12)  # above every story indexed: nothing to do
+    index.drop_story(5)
+    assert set(index._slot) == {a for a, s in stories.items() if s != 5}
+    query = Features(at=30.0, source="", title_norm="", body_norm="", signature=bases[0],
+                     entities=frozenset(f"E{i}" for i in range(30)), size=10)
+    assert {stories[a] for a in _candidate_ids(index, query)} <= {2, 9}
+    index.drop_story(9)
+    assert set(index._slot) == {a for a, s in stories.items() if s == 2}
+
+
+def test_stale_entries_do_not_make_a_band_common(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(story_index, "MAX_BUCKET", 4)
+    rng = random.Random(5)
+    same = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+    index = StoryIndex(3600.0, capacity=64, tail_rows=64)
+    for article_id in range(1, 15):
+        index.add(article_id, article_id, _text(float(article_id), same))
+    index._merge()
+    for article_id in range(1, 11):  # 10 stale entries per band: no merge before the query
+        index.remove(article_id)
+    assert index._stale == 10
+    # 14 entries in each band's range, 4 of them live: not common, so all 4 are candidates.
+    assert _candidate_ids(index, _text(20.0, same)) == {11, 12, 13, 14}
+    index.add(15, 15, _text(15.0, same))  # the fifth (in the tail) makes every band common
+    assert _candidate_ids(index, _text(20.0, same)) == set()
+
+
+def test_entries_agreeing_only_on_the_sorted_bits_are_not_candidates() -> None:
+    """The main segment sorts by the top 32 bits of each band key: an article whose key
+    differs only below them is found by the search, and must be rejected."""
+    rng = random.Random(6)
+    query = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+    # Band 0's value whose mixed key is the query's plus 2: same top bits, other key.
+    value = int(query[:2].view(np.uint64)[0])
+    mix, salt = int(story_index._MIX), int(story_index._BAND_SALT[0])
+    mixed = (value * mix + salt + 2) % 2**64
+    other = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+    other[:2] = np.array([(mixed - salt) * pow(mix, -1, 2**64) % 2**64],
+                         dtype=np.uint64).view(np.uint32)
+    keys, near = StoryIndex._band_keys(query), StoryIndex._band_keys(other)
+    assert keys[0] != near[0] and keys[0] >> 31 == near[0] >> 31
+    assert not (keys[1:] == near[1:]).any()
+    index = StoryIndex(3600.0, capacity=4, tail_rows=4)
+    index.add(1, 1, _text(0.0, other))
+    assert _candidate_ids(index, _text(1.0, query)) == set()  # in the tail: full keys
+    index._merge()
+    assert _candidate_ids(index, _text(1.0, query)) == set()  # in the main segment
+    assert _candidate_ids(index, _text(1.0, other)) == {1}
+
+
+def test_an_article_is_found_whatever_its_row() -> None:
+    """Positions in the main segment span the whole capacity (beyond 16 bits here)."""
+    rng = random.Random(8)
+    index = StoryIndex(3600.0, capacity=16)
+    signatures = [np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+                  for _ in range(1500)]
+    for article_id, sig in enumerate(signatures, start=1):
+        index.add(article_id, article_id, _text(float(article_id), sig))
+    index._merge()
+    assert index._tail_len == 0 and len(index._sigs) == 2048
+    for article_id in (1, 700, 1024, 1025, 1500):
+        assert _candidate_ids(index, _text(1500.0, signatures[article_id - 1])) == {article_id}
