@@ -346,3 +346,31 @@ def test_an_article_is_found_whatever_its_row() -> None:
     assert index._tail_len == 0 and len(index._sigs) == 2048
     for article_id in (1, 700, 1024, 1025, 1500):
         assert _candidate_ids(index, _text(1500.0, signatures[article_id - 1])) == {article_id}
+
+
+def test_signatures_are_the_ones_stored_by_earlier_versions() -> None:
+    # Signatures are persisted in story_signatures: a change in hashing or permutations would
+    # make every stored article look unrelated to new ones. These values were computed by
+    # datasketch 2.0's MinHash (scheme affine32, seed 8), which signature() replaced.
+    from monitor.stories.features import signature
+    sig = signature({"sdr", "ktb", "ميسان", "2026", "hsn"})
+    assert sig.dtype == np.uint32 and sig.shape == (NUM_PERM,)
+    assert sig[:6].tolist() == [636951898, 29387890, 553415225, 1018418777, 1346714213,
+                                2000209106]
+    assert int(sig.astype(np.int64).sum()) == 91027336361
+    assert (signature(set()) == 0xFFFFFFFF).all()
+
+
+def test_signature_is_a_minhash() -> None:
+    from monitor.stories.features import signature
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(400)]
+    a, b = set(rng.sample(vocabulary, 120)), set(rng.sample(vocabulary, 120))
+    # The signature of a union is the element-wise minimum (what LSH banding relies on) ...
+    assert (signature(a | b) == np.minimum(signature(a), signature(b))).all()
+    # ... and the share of equal values estimates the Jaccard similarity.
+    shared = set(rng.sample(sorted(a), 90))
+    c = shared | set(rng.sample(vocabulary, 30))
+    true = len(a & c) / len(a | c)
+    assert abs(float((signature(a) == signature(c)).mean()) - true) < 0.15
+    assert (signature(a) == signature(set(a))).all()

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from ..match.normalize import normalize_text
 from ..models import Hit
@@ -50,8 +49,23 @@ al el ibn bin abu um
 """
 _STOP = frozenset(normalize_text(_STOP_WORDS).text.split())
 
-# The permutations are drawn once: MinHash() draws them per instance otherwise (~0.3 ms).
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")
+# MinHash as datasketch 2 computes it with scheme="affine32" (what signatures were first
+# stored with, so they stay comparable): each 32-bit key hash is mixed by the MurmurHash3
+# finaliser, then mapped by NUM_PERM affine permutations h -> a*h + b mod 2**32 (a odd), and
+# the signature is the minimum per permutation. Written out here because importing
+# datasketch loads scipy, ~58 MB in each of the daemon's processes, for these few lines.
+_PERMUTATIONS = np.random.RandomState(_SEED)
+_A = _PERMUTATIONS.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+_B = _PERMUTATIONS.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 @lru_cache(maxsize=262_144)  # the same word keys recur in article after article
@@ -83,10 +97,12 @@ def word_keys(normalised: str) -> set[str]:
 
 def signature(keys: Iterable[str]) -> np.ndarray:
     """MinHash signature (uint32) of a set of word keys."""
-    hashes = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations,
-                     hashfunc=_hash32, scheme="affine32")
-    hashes.update_batch(list(keys))  # hashed by _hash32
-    return hashes.hashvalues.astype(np.uint32)
+    hashes = np.fromiter(map(_hash32, keys), dtype=np.uint32)
+    if not hashes.size:
+        return _EMPTY.copy()
+    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+        permuted = _fmix32(hashes)[:, None] * _A + _B
+    return permuted.min(axis=0)
 
 
 def entity_set(hits: Iterable[Hit]) -> frozenset[str]:
