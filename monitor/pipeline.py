@@ -29,6 +29,7 @@ from .match import Matcher
 from .models import FeedEntry
 from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
+from .store.group import GroupCommit
 
 T = TypeVar("T")
 
@@ -126,6 +127,7 @@ class Pipeline:
         # Built even with a pool: it is what validates the watchlist, and what runs inline.
         self.matcher = matcher or Matcher(config.watchlist, config.rules)
         self.channel_names = [c.name for c in config.channels]
+        self.writer = GroupCommit(store, self.channel_names)
 
     async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
         chosen = [s for s in (sources or self.config.sources) if s.enabled]
@@ -251,9 +253,9 @@ class Pipeline:
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
             ready.append(result)
-        # One transaction per poll: all of this poll's articles, hits and deliveries or none.
-        stored = self.store.add_articles([p.article for p in ready], self.channel_names,
-                                         [p.features for p in ready])
+        # All of this poll's articles, hits and deliveries or none (in one transaction,
+        # maybe shared with polls finishing at the same time).
+        stored = await self.writer.add([p.article for p in ready], [p.features for p in ready])
         for prepared, article_id in zip(ready, stored, strict=True):
             if article_id is not None:
                 report.new_articles += 1
