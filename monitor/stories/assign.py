@@ -51,6 +51,9 @@ class StoryAssigner:
         self.index = StoryIndex(window)
         self._loaded = False
         self._pending: tuple[Features, int] | None = None
+        # Rows of remembered articles, written by `write` before the transaction commits.
+        self._search_rows: list[tuple[object, ...]] = []
+        self._signature_rows: list[tuple[object, ...]] = []
 
     # ------------------------------------------------------------ index upkeep
 
@@ -116,16 +119,27 @@ class StoryAssigner:
         return story_id
 
     def remember(self, article_id: int) -> None:
-        """After the article row is written: search row, signature, index entry."""
+        """After the article row is written: index entry now (the next article of the batch
+        may join its story); search row and signature at `write`, in the same transaction."""
         if self._pending is None:
             return
         f, story_id = self._pending
         self._pending = None
-        self.db.execute("INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
-                        [article_id, f.title_norm, f.body_norm])
-        self.db.execute(
-            "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
-            "entities, size) VALUES (?, ?, ?, ?, ?, ?)",
-            [article_id, story_id, f.at, f.signature.tobytes(),
-             json.dumps(sorted(f.entities), ensure_ascii=False), f.size])
+        self._search_rows.append((article_id, f.title_norm, f.body_norm))
+        self._signature_rows.append((article_id, story_id, f.at, f.signature.tobytes(),
+                                     json.dumps(sorted(f.entities), ensure_ascii=False),
+                                     f.size))
         self.index.add(article_id, story_id, f)
+
+    def discard(self) -> None:
+        self._search_rows, self._signature_rows, self._pending = [], [], None
+
+    def write(self) -> None:
+        """The rows `remember` queued, one statement per table."""
+        search, self._search_rows = self._search_rows, []
+        signatures, self._signature_rows = self._signature_rows, []
+        self.db.conn.executemany(
+            "INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)", search)
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
+            "entities, size) VALUES (?, ?, ?, ?, ?, ?)", signatures)
