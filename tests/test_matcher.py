@@ -352,3 +352,110 @@ def test_hits_are_identical_twice_and_after_a_store_round_trip(tmp_path: Path) -
     assert {(r["field"], r["start"], r["end"], r["entity"]) for r in rows} <= {
         (h.field, h.start, h.end, h.entity) for h in first}
     store.close()
+
+
+# ---------------------------------------------------------------- fast paths and their references
+
+
+_NAMES = Matcher([
+    *WATCHLIST,
+    Entity("Hussein al-Allaq", "actor", ("Hussein al-Allaq", "حسين العلاق")),
+    Entity("Falih al-Fayyadh", "actor", ("Falih al-Fayyadh", "Faleh Alfayyadh")),
+    Entity("Abu Fadak al-Mohammedawi", "actor", ("Abu Fadak al-Mohammedawi", "أبو فدك")),
+    Entity("Said al-Shuhada", "actor", ("Kataib Sayyid al-Shuhada", "Said al-Shuhada")),
+])
+# Pieces of names, case and punctuation variants, and the characters the fast normalisation
+# rewrites (non-ASCII capitals, apostrophes, dashes, harakat, expansions).
+_PIECES = ["Hussein", "HUSSEIN", "hussein", "Husayn", "Ḥusayn", "Al-Allaq", "al", "Allaq",
+           "Alaq", "Falih", "Faleh", "Fāliḥ", "Alfayyadh", "Fayyadh", "Fayyad", "Said", "Sayyid",
+           "Shuhada", "Kataib", "Kata'ib", "Qais", "Khazali", "KHAZALI", "Muqtada", "Sadr",
+           "Sadr’s", "Abu", "Fadak", "Mohammedawi", "AAH", "PMF", "ẞ", "ǅ", "Ⓐ", "İ",
+           "حسين", "العلاق", "وللعصائب", "بالصدر", "أبا", "فدك", "مُقتدى", "ـ"]
+_SEPARATORS = [" ", " ", "  ", "-", "’", "'", ", ", ". ", "\n\n", "\u00a0", "\u200c", "—", ""]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_SEPARATORS)),
+                max_size=25))
+@settings(max_examples=400)
+def test_fast_scans_agree_with_the_reference_path(parts: list[tuple[str, str]]) -> None:
+    """The fast normalisation and the capital-led variant scan give what the exact
+    normalisation and the token-by-token reference scan (`_name_starts_exact`) give."""
+    from unittest import mock
+
+    from monitor.match import matcher as module
+    from monitor.match.normalize import _normalize_exact
+
+    text = "".join(piece + sep for piece, sep in parts)
+    fast = _NAMES.find(text)
+    with mock.patch.object(module, "normalize_text", _normalize_exact):
+        assert _NAMES.find(text) == fast
+
+
+def test_fast_variant_scan_examples() -> None:
+    def names(text: str) -> list[tuple[str, str, str]]:
+        return [(m.entity, m.text, m.how) for m in _NAMES.find(text)]
+
+    assert names("Ḥusayn al-ʿAllaq said") == [
+        ("Hussein al-Allaq", "Ḥusayn al-ʿAllaq", "variant")]
+    assert names("HUSSEIN ALLAQ; hussein allaq") == [
+        ("Hussein al-Allaq", "HUSSEIN ALLAQ", "variant")]  # a name starts with a capital
+    assert names("Fāliḥ Alfayyadh’s aides") == [
+        ("Falih al-Fayyadh", "Fāliḥ Alfayyadh", "variant")]
+    assert names("Said, al-Shuhada. Said al-Shuhada") == [
+        ("Said al-Shuhada", "Said al-Shuhada", "exact")]
+
+
+def test_variant_caches_can_be_replaced_mid_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.match import matcher as module
+
+    text = "Husayn Allaq met Faleh Fayyadh, Said al-Shuhada and Hussein al-Allaq. " * 3
+    expected = _NAMES.find(text)
+    monkeypatch.setattr(module, "_TOKEN_CACHE_LIMIT", 1)
+    monkeypatch.setattr(module, "_STEP_CACHE_LIMIT", 1)
+    fresh = Matcher(_NAMES._entities)
+    assert fresh.find(text) == expected
+    assert fresh.find(text) == expected
+
+
+_AR = ["ال", "ل", "و", "ف", "ب", "ك", "حشد", "الحشد", "بغداد", "لحشد", " ", "x"]
+
+
+@given(st.lists(st.sampled_from(_AR), max_size=12))
+@settings(max_examples=300)
+def test_proclitics_checked_at_match_time_agree_with_indexed_forms(parts: list[str]) -> None:
+    """The reference: every proclitic form of each key indexed whole (as the matcher once
+    did), matched at token starts."""
+    import re
+
+    aliases = {"الحشد": "Hashd", "بغداد": "Baghdad", "لحشد": "Lhashd"}
+    m = Matcher([Entity(name, "place", (alias,)) for alias, name in aliases.items()])
+    text = "".join(parts)
+    expected = set()
+    for alias, name in aliases.items():
+        forms = [("", alias)]
+        for conj in ("", "و", "ف"):
+            for prep in ("", "ب", "ك", "ل"):
+                if conj or prep:
+                    lam = prep == "ل" and alias.startswith("ال")
+                    forms.append((conj + "ل", alias[1:]) if lam else (conj + prep, alias))
+        for proclitic, rest in forms:
+            for hit in re.finditer(f"(?<!\\w){proclitic}({rest})(?!\\w)", text):
+                expected.add((name, hit.start(1), hit.end(1)))
+    assert {(x.entity, x.start, x.end) for x in m.find(text)} == expected
+
+
+# ---------------------------------------------------------------- the automaton
+
+
+_KEY_CHARS = st.sampled_from("ab\u0627\ud800\uffff")
+
+
+@given(st.lists(st.text(_KEY_CHARS, min_size=1, max_size=4), max_size=8, unique=True),
+       st.text(_KEY_CHARS, max_size=30))
+@settings(max_examples=300)
+def test_automaton_reports_every_occurrence(keys: list[str], text: str) -> None:
+    from monitor.match.automaton import Automaton
+
+    expected = sorted((i, s, s + len(k)) for i, k in enumerate(keys)
+                      for s in range(len(text)) if text.startswith(k, s))
+    assert sorted(Automaton(keys).find(text)) == expected

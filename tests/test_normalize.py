@@ -139,3 +139,30 @@ def test_huge_inputs() -> None:
     result = normalize_text(text)
     assert result.text == norm
     assert result.original(len(norm) - 1) == offsets[-1]
+
+
+_CAPITALS = "AZaz ḤḥẞßǅǄⒶⓐİÉéŒœ’-\u0301ـأ\x01"
+
+
+@given(st.one_of(_text, st.text(alphabet=st.sampled_from(_CAPITALS))))
+@settings(max_examples=500)
+def test_cased_keeps_the_capitals_aligned_with_the_text(text: str) -> None:
+    """What the variant scan relies on: `cased` is the normalised text with capitals at
+    exactly the ASCII letters whose original character is a capital."""
+    result = normalize_text(text)
+    cased = result.cased()
+    if cased is None:
+        return  # the exact path has none
+    assert len(cased) == len(result.text)
+    for i, (c, n) in enumerate(zip(cased, result.text, strict=True)):
+        assert c == n or (c.isascii() and c.lower() == n), (i, c, n)
+        if n.isascii() and n.isalpha():
+            assert c.isupper() == text[result.original(i)].isupper(), (i, c, n)
+    assert (cased == result.text) == (cased is result.text)  # no capitals: no copy
+
+
+def test_cased_examples() -> None:
+    assert normalize_text("Ḥusayn al-ʿAllaq’s").cased() == "Husayn al Allaqs"
+    assert normalize_text("STRAẞE  x").cased() == "STRASSE x"
+    assert normalize_text("قال مُقتدى").cased() == "قال مقتدي"
+    assert normalize_text("a\x00B").cased() is None

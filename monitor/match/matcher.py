@@ -1,20 +1,31 @@
 """Find watchlist entities in text.
 
-Build once, match many times. Three scans per text, each at C speed over the whole text:
+Build once, match many times. Per text (see `Matcher._scan`), after one normalisation
+(normalize.py; its fast path also yields `cased`, the normalised text with its capitals):
 
 * Every alias, short form and ``exclude`` phrase is normalised and put into ONE Aho-Corasick
-  automaton, which scans the normalised text once, whatever the watchlist size. Arabic keys
-  are also indexed with proclitics (و ف ب ك ل, لل) and with the other case forms of a kunya
-  (أبو/أبا/أبي).
+  automaton (automaton.py, a Rust DFA), which returns every occurrence of every key in the
+  normalised text in one C call, whatever the watchlist size; Python only looks at those.
+  Arabic keys also match after proclitics (و ف ب ك ل, لل): the automaton holds the bare key
+  (and for لل the key without its alef) and the scan checks the one or two letters before
+  a match inside a word against the proclitics allowed for that key, which keeps the
+  automaton 5x smaller than indexing all 12 forms of every key. The other case forms of a
+  kunya (أبو/أبا/أبي) are indexed as keys of their own.
 * Acronyms (``AAH``, ``PMF``: 2-6 capital Latin letters) are matched case-sensitively as whole
   tokens of the original text ("jam" is not "JAM"), found through the set of its
   capital-letter runs.
 * Transliteration variants (see variants.py): multi-word Latin names of actors and places sit
-  in a trie keyed per token by orthographic and skeleton keys. The set of the text's Latin
-  tokens is intersected (in C) with the set of tokens known to start a name; only those
-  occurrences are walked in Python, and only where the first token is capitalised in the
-  original (English writes names with capitals; "said" or "state" in running text would
-  otherwise start a walk). Token verdicts are cached across texts.
+  in a trie keyed per token by orthographic and skeleton keys. A walk starts only at a
+  capitalised word followed by another word (English writes names with capitals; "said" or
+  "state" in running text would otherwise start one): one regex pass over `cased` visits
+  just those words, with a per-word verdict (can it start a name?) cached across texts.
+  The walk follows the text's tokens through the trie, each step (nodes, token) -> nodes
+  remembered too, and stops as soon as no longer name can follow.
+
+Texts and capitals: a text without any capital (Arabic) has neither variant names nor
+acronyms, so both scans are skipped. A text the fast normalisation cannot take (it holds
+U+0000) has no `cased`; its walks start from every token, checked for a capital through
+the offset map (`_name_starts_exact`, also the reference the tests hold the fast scan to).
 
 ``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
 normalize()), or "variant" (equal only after transliteration folding: optional article,
@@ -38,15 +49,16 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-
-import ahocorasick
+from typing import NamedTuple
 
 from ..config import Entity, Rule
 from ..models import Hit, Match
 from . import rules as rq
+from .automaton import Automaton
 from .normalize import APOSTROPHES, Normalised, normalize, normalize_text
 from .snippet import make_snippet
 from .variants import (
@@ -71,12 +83,19 @@ _PREPOSITIONS = ("", "ب", "ك", "ل")
 _ARTICLE = "ال"
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+# A capitalised Latin word in `cased` text, followed by a space and another Latin word: every
+# name in the trie has 2+ words, so a word before punctuation cannot start one.
+_CAPITALISED = re.compile(r"[A-Z][A-Za-z0-9]*(?= [A-Za-z0-9])")
+_MARK_CAPITALS = str.maketrans(dict.fromkeys(range(65, 91), "\x00"))
+# _CAPITALISED, after _MARK_CAPITALS
+_MARKED_CAPITALISED = re.compile("\x00[\x00a-z0-9]*(?= [\x00a-z0-9])")
 _WORDS = re.compile(r"[^\W_]+")  # tokens of the original text, for NEAR distances
 # bytes.translate tables: keep only what the token sets need, everything else is a space.
 _LATIN_ONLY = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper()
                     else 32 for c in range(256))
 _CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
 _TOKEN_CACHE_LIMIT = 200_000
+_STEP_CACHE_LIMIT = 100_000
 
 # Capitalised words that may stand before a bare surname without making it another person.
 _NOT_GIVEN_NAMES = frozenset({
@@ -101,17 +120,14 @@ class _Entry:
 
     entity: int  # index into Matcher._entities
     alias: str  # the alias as configured (for `how` and messages)
-    length: int  # length of the key, in normalised characters
-    skip: int  # leading proclitic characters of the key that are not part of the name
     prefix: bool  # alias ended with "*": extend the match to the end of the word
     exclude: bool  # an exclude phrase of the entity, not an alias
     short: bool = False  # a surname-only form: needs a full alias in the same article
     variant: bool = False  # a derived form (kunya case): reported as how="variant"
 
 
-@dataclass(frozen=True)
-class _Span:
-    """A candidate, in original-text offsets."""
+class _Span(NamedTuple):
+    """A candidate, in original-text offsets (a tuple: made by the thousand per text)."""
 
     entity: int
     start: int
@@ -131,6 +147,14 @@ class _Node:
         self.ends: list[tuple[int, str, str, bool]] = []
 
 
+class _Step(NamedTuple):
+    """Where a walk goes from some trie nodes by one text token."""
+
+    nodes: tuple[_Node, ...]  # none: the walk ends
+    ends: tuple[tuple[int, str, str, bool], ...]  # the names ending there (see _Node.ends)
+    more: bool  # whether a longer name can follow
+
+
 @dataclass
 class _Field:
     """One text of an article (title or body) while it is being matched."""
@@ -146,17 +170,28 @@ def _is_arabic(key: str) -> bool:
     return "\u0600" <= key[0] <= "\u06ff"
 
 
-def _proclitic_forms(key: str) -> Iterator[tuple[str, int]]:
-    """(prefixed key, number of leading characters not part of the name) for an Arabic key."""
+def _proclitic_forms(key: str) -> Iterator[tuple[str, str]]:
+    """(proclitic, rest) of each prefixed form of an Arabic key: the form is proclitic + rest,
+    and rest is what the automaton looks for."""
     for conj in _CONJUNCTIONS:
         for prep in _PREPOSITIONS:
             if not conj and not prep:
                 continue
             if prep == "ل" and key.startswith(_ARTICLE):
                 # لِ + الحشد is written للحشد: the article's alef disappears.
-                yield conj + "ل" + key[1:], len(conj) + 1
+                yield conj + "ل", key[1:]
             else:
-                yield conj + prep + key, len(conj) + len(prep)
+                yield conj + prep, key
+
+
+def _token_prefix(norm: str, start: int) -> str | None:
+    """The characters of the token that `start` lies in before `start` (norm[start - 1] is
+    alphanumeric), or None when there are more than a proclitic's two."""
+    if start >= 2 and norm[start - 2].isalnum():
+        if start >= 3 and norm[start - 3].isalnum():
+            return None
+        return norm[start - 2:start]
+    return norm[start - 1]
 
 
 def _word_pattern(normalised_term: str) -> re.Pattern[str]:
@@ -168,8 +203,11 @@ def _word_pattern(normalised_term: str) -> re.Pattern[str]:
     return re.compile(stem + (r"[^\W_]*" if prefix else "") + r"(?![^\W_])")
 
 
-def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches of `pattern` in `text` that start a word."""
+def _word_starts(pattern: re.Pattern[str], literal: str, text: str
+                 ) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` (which begins with `literal`) in `text` that start a word."""
+    if literal not in text:
+        return  # str's C search rules out most texts several times faster than sre
     for m in pattern.finditer(text):
         start = m.start()
         if start == 0 or not (text[start - 1].isalnum()):
@@ -182,7 +220,10 @@ class Matcher:
     def __init__(self, entities: Iterable[Entity], rules: Iterable[Rule] = ()):
         self._entities: list[Entity] = list(entities)
         self.problems: list[str] = []
-        self._keys: dict[str, list[_Entry]] = {}
+        # automaton key -> proclitic ("" for none) that must precede it in its token ->
+        # what a match stands for. Proclitic forms are checked at match time rather than
+        # indexed whole: 12 forms of every Arabic key made a 5x larger automaton.
+        self._keys: dict[str, dict[str, list[_Entry]]] = {}
         self._acronyms: dict[str, list[_Entry]] = {}
         # (form, key) -> (entity index, alias) that claimed it first, to report collisions;
         # form is "acronym", "prefix", "variant" or "" since those never meet in a match.
@@ -192,15 +233,19 @@ class Matcher:
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
         self._automaton = self._build(self._keys)
+        # by key index: (entries at a token start, entries by proclitic or None)
+        self._entries = [_split_proclitics(by_proclitic) for by_proclitic in self._keys.values()]
         self._acronym_bytes = {key.encode(): key for key in self._acronyms}
         # Latin token (bytes) -> known; and the subset that can start a name. Replaced, not
         # cleared, when full, so a thread holding the old pair still sees a consistent one.
-        self._token_cache: tuple[set[bytes], set[bytes]] = (set(), set())
+        self._verdicts: dict[str, bool] = {}  # word -> can it start a name (_can_start)
+        # (trie nodes, token) -> the nodes a walk reaches next (see `_learn_step`)
+        self._steps: dict[tuple[tuple[_Node, ...], str], _Step] = {}
         self._names: dict[str, set[int]] = {}
         for index, entity in enumerate(self._entities):
             self._names.setdefault(normalize(entity.name)[0].strip(), set()).add(index)
         self._rules: list[tuple[Rule, rq.Node]] = []
-        self._term_patterns: dict[str, re.Pattern[str]] = {}
+        self._term_patterns: dict[str, tuple[re.Pattern[str], str]] = {}  # and its literal
         self._term_entities: dict[str, set[int]] = {}
         for rule in rules:
             self._add_rule(rule)
@@ -229,7 +274,7 @@ class Matcher:
         owner = self._owners.setdefault(("acronym", alias), (index, alias))
         if owner[0] != index:
             self._collision(owner, index, alias, alias, "the same")
-        entry = _Entry(index, alias, len(alias), 0, prefix=False, exclude=False)
+        entry = _Entry(index, alias, prefix=False, exclude=False)
         self._acronyms.setdefault(alias, []).append(entry)
 
     def _add_alias(self, index: int, entity: Entity, alias: str, *, exclude: bool,
@@ -249,16 +294,15 @@ class Matcher:
 
     def _index(self, index: int, alias: str, key: str, *, prefix: bool, exclude: bool,
                short: bool, variant: bool = False) -> None:
-        forms = [(key, 0)]
+        forms = [("", key)]
         if _is_arabic(key):
             forms.extend(_proclitic_forms(key))
-        for form, skip in forms:
-            entries = self._keys.setdefault(form, [])
+        for proclitic, rest in forms:
+            entries = self._keys.setdefault(rest, {}).setdefault(proclitic, [])
             # Two aliases of one entity may normalise alike ("Asa'ib", "Asaib"): keep one.
-            if not any(e.entity == index and e.exclude == exclude and e.skip == skip
-                       and e.prefix == prefix for e in entries):
-                entries.append(_Entry(index, alias, len(form), skip, prefix, exclude, short,
-                                      variant))
+            if not any(e.entity == index and e.exclude == exclude and e.prefix == prefix
+                       for e in entries):
+                entries.append(_Entry(index, alias, prefix, exclude, short, variant))
 
     def _check_alias(self, index: int, entity: Entity, alias: str, key: str, prefix: bool,
                      what: str, short: bool) -> None:
@@ -327,17 +371,11 @@ class Matcher:
             norm = normalize(term.text)[0].strip()
             self._term_entities[term.text] = self._names.get(norm, set())
             if norm.rstrip("*").strip():
-                self._term_patterns[term.text] = _word_pattern(norm)
+                self._term_patterns[term.text] = (_word_pattern(norm), norm.rstrip("*").strip())
 
     @staticmethod
-    def _build(keys: dict[str, list[_Entry]]) -> ahocorasick.Automaton | None:
-        if not keys:
-            return None  # pyahocorasick refuses to search an empty automaton
-        automaton = ahocorasick.Automaton()
-        for key, entries in keys.items():
-            automaton.add_word(key, tuple(entries))
-        automaton.make_automaton()
-        return automaton
+    def _build(keys: dict[str, dict[str, list[_Entry]]]) -> Automaton | None:
+        return Automaton(list(keys)) if keys else None
 
     # ------------------------------------------------------------ public API
 
@@ -395,8 +433,12 @@ class Matcher:
     def _scan(self, text: str) -> tuple[Normalised, list[_Span]]:
         normalised = normalize_text(text)
         spans, excluded = self._scan_normalised(text, normalised)
-        spans.extend(self._scan_variants(text, normalised))
-        spans.extend(self._scan_acronyms(text))
+        cased = normalised.cased()
+        # Variant names and acronyms start with a capital: a text without any (Arabic) has
+        # none. (cased is None: not known.)
+        if cased != normalised.text:
+            spans.extend(self._scan_variants(text, normalised, cased))
+            spans.extend(self._scan_acronyms(text))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
@@ -410,19 +452,26 @@ class Matcher:
             return spans, excluded
         norm, original = normalised.text, normalised.original
         size = len(norm)
-        for last, entries in self._automaton.iter(norm):
+        entries_of = self._entries
+        for index, start, match_end in self._automaton.find(norm):
+            at_token_start, by_proclitic = entries_of[index]
+            if start == 0 or not norm[start - 1].isalnum():
+                entries = at_token_start
+            elif by_proclitic is None:
+                continue  # inside a word
+            else:  # inside a word, unless what precedes it there is a proclitic ("والحشد")
+                entries = by_proclitic.get(_token_prefix(norm, start), ())
+            if not entries:
+                continue
+            orig_start = original(start)
             for entry in entries:
-                start = last + 1 - entry.length
-                end = last + 1
-                if start > 0 and norm[start - 1].isalnum():
-                    continue  # not at the start of a token
+                end = match_end
                 if entry.prefix:
                     while end < size and norm[end].isalnum():
                         end += 1
                 elif end < size and norm[end].isalnum() and not _is_possessive(
                         text, normalised, end):
                     continue
-                orig_start = original(start + entry.skip)
                 orig_end = original(end - 1) + 1
                 if entry.exclude:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
@@ -448,74 +497,121 @@ class Matcher:
                         yield _Span(entry.entity, start, end, "exact")
                 start = text.find(acronym, end)
 
-    def _scan_variants(self, text: str, normalised: Normalised) -> list[_Span]:
+    def _scan_variants(self, text: str, normalised: Normalised, cased: str | None
+                       ) -> list[_Span]:
+        """Variant spellings of multi-word Latin names, walked in the trie from each
+        capitalised token that can start one (`cased`: see Normalised.cased)."""
         if not self._root.edges:
             return []
-        data = getattr(normalised, "utf8", None)
-        if data is None:
-            data = normalised.text.encode("utf-8", "surrogatepass")
-        tokens = set(data.translate(_LATIN_ONLY, b"\x00").split())
+        if cased is None:
+            starts = self._name_starts_exact(text, normalised)
+        else:
+            starts = self._name_starts(cased)
         spans: list[_Span] = []
-        norm = normalised.text
-        for token in self._triggers(tokens):
-            # str.find, not a regex per token: a C substring search is several times faster,
-            # and the few hits inside longer words are rejected by the boundary checks.
-            word = token.decode()
-            at = norm.find(word)
-            while at >= 0:
-                after = at + len(word)
-                # Only from a capital: names are capitalised in English, while trigger words
-                # such as "said" (Said al-Shuhada) or "state" fill running text in lower case.
-                if (at == 0 or not norm[at - 1].isalnum()) and (
-                        after == len(norm) or not norm[after].isalnum()) and (
-                        text[normalised.original(at)].isupper()):
-                    spans.extend(self._walk(text, normalised, at))
-                at = norm.find(word, after)
+        for at in starts:
+            spans.extend(self._walk(text, normalised, at))
         return spans
 
-    def _triggers(self, tokens: set[bytes]) -> set[bytes]:
-        """The tokens that can start a watched name (cached verdicts; new tokens decided)."""
-        seen, triggers = self._token_cache
-        novel = tokens.difference(seen)
-        if novel:
-            if len(seen) > _TOKEN_CACHE_LIMIT:
-                seen, triggers = self._token_cache = (set(), set())
-            edges = self._root.edges
-            new = {t for t in novel if any(k in edges for k in token_keys(t.decode()))}
-            triggers.update(new)  # before `seen`, so a token in `seen` has its verdict
-            seen.update(novel)
-        return tokens.intersection(triggers)
+    def _name_starts(self, cased: str) -> Iterator[int]:
+        """Where a walk starts: a capitalised token that can start a watched name.
 
-    def _walk(self, text: str, normalised: Normalised, start: int) -> Iterator[_Span]:
+        Only from a capital: names are capitalised in English, while trigger words such as
+        "said" (Said al-Shuhada) or "state" fill running text in lower case. `cased` (the
+        normalised text with its capitals) lets one regex pass visit the capitalised words
+        alone, so the lower-case majority of the text never becomes Python objects.
+        """
+        if cased.isascii():
+            # sre tests a character class at every position (~8 ns per character) but
+            # skips to a literal first character several times faster: mark the capitals
+            # with \x00 (never in normalised fast-path text) at str.translate's ASCII speed.
+            words = _MARKED_CAPITALISED.finditer(cased.translate(_MARK_CAPITALS))
+        else:
+            words = _CAPITALISED.finditer(cased)
+        verdicts = self._verdicts
+        for m in words:
+            start, end = m.span()
+            word = cased[start:end]  # (not m.group(): that is the marked copy)
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = self._can_start(word)
+            if verdict and (start == 0 or not cased[start - 1].isalnum()):  # not "McDonald"
+                yield start  # (the regex ends it at a word end)
+
+    def _name_starts_exact(self, text: str, normalised: Normalised) -> Iterator[int]:
+        """`_name_starts` for a text the fast normalisation could not take (no `cased`): every
+        token of the text, checked for a capital through the offset map. Also the reference
+        the tests hold `_name_starts` to."""
+        data = normalised.text.encode("utf-8", "surrogatepass")
+        tokens = {t.decode() for t in data.translate(_LATIN_ONLY, b"\x00").split()}
+        for word in tokens:
+            known = self._verdicts.get(word)
+            if not (self._can_start(word) if known is None else known):
+                continue
+            for at in _token_occurrences(normalised.text, word):
+                if text[normalised.original(at)].isupper():
+                    yield at
+
+    def _can_start(self, word: str) -> bool:
+        """Whether `word` can start a watched name: decided once, then remembered."""
+        if len(self._verdicts) > _TOKEN_CACHE_LIMIT:
+            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
+        edges = self._root.edges
+        verdict = self._verdicts[word] = any(k in edges for k in token_keys(word.lower()))
+        return verdict
+
+    def _walk(self, text: str, normalised: Normalised, start: int) -> list[_Span]:
         """Names in the trie that start at normalised index `start` (a trigger token)."""
         norm = normalised.text
         size = len(norm)
-        nodes = [self._root]
+        steps = self._steps
+        nodes: tuple[_Node, ...] = (self._root,)
         pos, matched, after_article = start, 0, False
+        spans: list[_Span] = []
         while pos < size:
-            m = _LATIN_WORD.match(norm, pos)
-            if m is None:
-                return
-            token, end = m.group(), m.end()
-            if end < size and norm[end].isalnum():
-                return  # glued to a non-Latin letter
-            if matched and token in ARTICLES and not after_article:
+            end = norm.find(" ", pos)
+            if end < 0:
+                end = size
+            token = norm[pos:end]
+            if not (token.isascii() and token.isalnum()):  # (a plain token is cheaper so)
+                m = _LATIN_WORD.match(norm, pos)
+                if m is None:
+                    break
+                end = m.end()
+                if end < size and norm[end].isalnum():
+                    break  # glued to a non-Latin letter
+                token = m.group()
+            if matched and not after_article and token in ARTICLES:
                 after_article = True  # "as-Sadr", "al Khazali": the article is optional
             else:
-                nxt = _advance(nodes, token)
-                if not nxt and matched and token.endswith("s") and _is_possessive(
+                step = steps.get((nodes, token))
+                if step is None:
+                    step = self._learn_step(nodes, token)
+                if not step[0] and matched and token.endswith("s") and _is_possessive(
                         text, normalised, end - 1):
-                    nxt, end, size = _advance(nodes, token[:-1]), end - 1, end - 1
+                    step, end, size = self._learn_step(nodes, token[:-1]), end - 1, end - 1
+                nxt, ends, more = step
                 if not nxt:
-                    return
+                    break
                 nodes, matched, after_article = nxt, matched + 1, False
-                for node in nodes:
-                    for entity, alias, key, leading_article in node.ends:
-                        yield _variant_span(text, normalised, start, end, entity, alias, key,
-                                            leading_article)
+                if ends:
+                    spans.extend(_variant_spans(text, normalised, start, end, ends))
+                if not more:
+                    break  # most names: without reading the word after them
             if end >= size or norm[end] != " ":
-                return
+                break
             pos = end + 1
+        return spans
+
+    def _learn_step(self, nodes: tuple[_Node, ...], token: str) -> _Step:
+        """`_advance`, remembered: a walk's steps repeat (the same given names, the same
+        words after them), and a dict lookup is several times cheaper than computing the
+        token's keys and following the edges."""
+        if len(self._steps) > _STEP_CACHE_LIMIT:
+            self._steps = {}  # replaced, not cleared: a walk in another thread keeps its own
+        nxt = tuple(_advance(nodes, token))
+        step = self._steps[nodes, token] = _Step(
+            nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
+        return step
 
     # ------------------------------------------------------------ rules
 
@@ -544,12 +640,12 @@ class Matcher:
         entities = self._term_entities.get(term, set())
         found = [(i, s.start, s.end) for i, f in enumerate(fields) for s in f.spans
                  if s.entity in entities]
-        pattern = self._term_patterns.get(term)
-        if not found and pattern is not None:
+        search = self._term_patterns.get(term)
+        if not found and search is not None:
             for i, f in enumerate(fields):
                 if f.normalised is None:
                     continue
-                for m in _word_starts(pattern, f.normalised.text):
+                for m in _word_starts(*search, f.normalised.text):
                     found.append((i, f.normalised.original(m.start()),
                                   f.normalised.original(m.end() - 1) + 1))
         return [rq.Occurrence(i, start, end, *_token_range(fields[i], start, end))
@@ -564,17 +660,37 @@ def _hit(text: str, m: Match, field: str) -> Hit:
                snippet=make_snippet(text, m.start, m.end), how=m.how, field=field)
 
 
-def _variant_span(text: str, normalised: Normalised, start: int, end: int, entity: int,
-                  alias: str, key: str, leading_article: bool) -> _Span:
-    if leading_article:
-        start = _include_article(normalised.text, start)
-    orig_start = normalised.original(start)
+def _token_occurrences(text: str, word: str) -> Iterator[int]:
+    """Starts of `word` as a whole token of `text`. str.find, not a regex per word: a C
+    substring search is several times faster, and the few hits inside longer words are
+    rejected by the boundary checks."""
+    size = len(word)
+    at = text.find(word)
+    while at >= 0:
+        after = at + size
+        if (at == 0 or not text[at - 1].isalnum()) and (
+                after == len(text) or not text[after].isalnum()):
+            yield at
+        at = text.find(word, after)
+
+
+def _variant_spans(text: str, normalised: Normalised, start: int, end: int,
+                   ends: Iterable[tuple[int, str, str, bool]]) -> Iterator[_Span]:
+    """The spans of the names that end at a trie node (`ends`), found by a walk from the
+    normalised index `start` to `end`."""
+    norm = normalised.text
     orig_end = normalised.original(end - 1) + 1
-    if text[orig_start:orig_end] == alias:
-        how = "exact"
-    else:
-        how = "normalised" if normalised.text[start:end] == key else "variant"
-    return _Span(entity, orig_start, orig_end, how)
+    orig_starts: dict[int, int] = {}  # the same one or two starts for every name here
+    for entity, alias, key, leading_article in ends:
+        begin = _include_article(norm, start) if leading_article else start
+        orig_start = orig_starts.get(begin)
+        if orig_start is None:
+            orig_start = orig_starts[begin] = normalised.original(begin)
+        if text[orig_start:orig_end] == alias:
+            how = "exact"
+        else:
+            how = "normalised" if norm[begin:end] == key else "variant"
+        yield _Span(entity, orig_start, orig_end, how)
 
 
 def _advance(nodes: Sequence[_Node], token: str) -> list[_Node]:
@@ -600,6 +716,14 @@ def _include_article(norm: str, start: int) -> int:
     if norm[k:start - 1] in ARTICLES and (k == 0 or not norm[k - 1].isalnum()):
         return k
     return start
+
+
+def _split_proclitics(by_proclitic: dict[str, list[_Entry]]
+                      ) -> tuple[tuple[_Entry, ...], dict[str, tuple[_Entry, ...]] | None]:
+    """An automaton key's entries as the scan wants them: (those valid at a token start,
+    those valid after a proclitic, by proclitic; None when there are none)."""
+    after = {p: tuple(entries) for p, entries in by_proclitic.items() if p}
+    return tuple(by_proclitic.get("", ())), after or None
 
 
 def _token_range(f: _Field, start: int, end: int) -> tuple[int, int]:
@@ -678,15 +802,20 @@ def _drop_excluded(spans: list[_Span], excluded: dict[int, list[tuple[int, int]]
     return kept
 
 
-_HOW_ORDER = {"exact": 0, "normalised": 1, "variant": 2}
+# _Span fields: entity, short, then how ("exact" < "normalised" < "variant" as strings too)
+_BY_ENTITY = operator.itemgetter(0, 4, 3)
+_BY_END = operator.itemgetter(2)
+_BY_START = operator.itemgetter(1)
 
 
 def _drop_contained(spans: list[_Span]) -> list[_Span]:
     """Sort, de-duplicate, and drop matches inside a longer match of the same entity."""
     # Longest first at each start, so a containing span is seen before what it contains;
     # at the same place a full alias beats a short form, and exact beats normalised/variant.
-    ordered = sorted(set(spans), key=lambda s: (s.start, -s.end, s.entity, s.short,
-                                                _HOW_ORDER[s.how]))
+    # Three stable C-keyed sorts, last key first: cheaper than one sort with a Python key.
+    ordered = sorted(set(spans), key=_BY_ENTITY)
+    ordered.sort(key=_BY_END, reverse=True)  # (reverse keeps equal keys in order)
+    ordered.sort(key=_BY_START)
     kept: list[_Span] = []
     reach: dict[int, int] = {}  # entity -> furthest end of its kept spans
     for span in ordered:

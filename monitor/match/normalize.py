@@ -168,6 +168,11 @@ class Normalised:
             index = self._collapse[index]
         return self._expand_map[index]
 
+    def cased(self) -> str | None:
+        """`text` with the capitals of its Latin letters as in the original (Ḥ -> H), aligned
+        index for index with `text`; None when not available (the exact path)."""
+        return None
+
     def offsets(self) -> list[int]:
         expanded = self._expand_map.to_list()
         if self._collapse is None:
@@ -226,16 +231,20 @@ def _normalize_exact(text: str) -> Normalised:
 #
 # str.translate is C-fast only for pure-ASCII strings (~1 GB/s); on Arabic, or on English with
 # curly quotes, it does a dict lookup and an int allocation per character (~15-35 MB/s).
-# The fast path works on UTF-8 bytes instead, where every step is a C loop:
-#   1. bytes.translate folds the ASCII characters (case, whitespace, apostrophes);
-#   2. bytes.replace folds each non-ASCII character that needs it and is present (found by one
-#      regex over the few characters that are not already normalised);
+# The fast path only uses operations that run as one C loop over the text:
+#   1. str.replace folds each non-ASCII character that needs it and is present (found by one
+#      regex, or for mostly-ASCII text from its few non-ASCII bytes); the common Arabic folds
+#      are replaced without a search. On the str, not on UTF-8 bytes: a 2-byte Arabic needle
+#      whose lead byte starts every other character makes bytes.replace ~10x slower;
+#   2. bytes.translate folds the ASCII characters (whitespace, apostrophes) of the UTF-8 bytes
+#      but keeps capitals, which a second translate lowers. The first result, `cased`, keeps
+#      the capitals for the variant scan, byte for byte aligned with the folded text;
 #   3. a deleted character becomes the marker \x00 instead of nothing, so positions still line
 #      up with the original; markers and extra spaces are removed at the end, and the original
 #      offset of a normalised index is found by bisection over those removals, only for the
 #      indices someone asks about (the matched spans).
-# Replacing a character's whole UTF-8 sequence by another whole sequence keeps one character
-# per character (UTF-8 is self-synchronising, so a needle only matches at character starts).
+# Every replacement is of a whole character by whole characters, so the offset bookkeeping of
+# the exact path (expanders, deletions) carries over unchanged.
 
 _MARK = "\x00"
 _MARK_BYTES = b"\x00"
@@ -244,15 +253,19 @@ _MARK_BYTES = b"\x00"
 def _ascii_table() -> bytes:
     table = bytearray(range(256))
     for code in range(128):
+        if chr(code).isupper():
+            continue  # A-Z: lowered by _LOWER, after `cased` is taken
         folded = _expand(chr(code))
         table[code] = ord(folded) if folded else 0  # ASCII never expands to 2+ characters
     return bytes(table)
 
 
-_ASCII_FOLD = _ascii_table()
+_ASCII_CASED = _ascii_table()
+_LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
+_ASCII_BYTES = bytes(range(128))
 
 # Arabic letters that need folding in almost every sentence: replaced without a search.
-_COMMON_ARABIC = tuple((ch.encode(), _expand(ch).encode()) for ch in "أإآىةؤئ")
+_COMMON_ARABIC = tuple((ch, _expand(ch)) for ch in "أإآىةؤئ")
 _ARABIC_LEAD_BYTES = (b"\xd8", b"\xd9")  # UTF-8 lead bytes of U+0600..U+067F
 
 
@@ -268,6 +281,14 @@ def _identity_class() -> str:
 # Characters the fast path must look at: everything that is neither ASCII nor known to be a
 # fixed point. In English or Arabic news these are few (curly apostrophes, dashes, harakat).
 _TO_FOLD = re.compile("[^\x00-\x7f" + _identity_class() + "]")
+
+# What step 1 writes for a character: its expansion, the marker when it is deleted, and
+# with ASCII letters in capitals when the character is a capital (Ḥ -> H), so `cased`
+# still shows that a name starts there.
+_REPLACEMENT: dict[str, str] = {}
+_SAMPLE = 2000  # characters `_mostly_ascii` looks at
+_SPACES = re.compile(" +")
+_DOUBLE_SPACE = "  "
 
 
 class _Removals:
@@ -320,24 +341,39 @@ class _Removals:
 class _FastNormalised(Normalised):
     """A normalised text whose offsets are computed on demand (see the fast path above)."""
 
-    __slots__ = ("_expanders", "_marks", "_spaces", "utf8")
+    __slots__ = ("_cased", "_expanders", "_layers", "_marks", "_raw", "_space_runs", "_spaces")
 
     def __init__(self, text: str, expanders: OffsetMap | None, marks: _Removals | None,
-                 spaces: _Removals | None, utf8: bytes):
+                 space_runs: list[tuple[int, int]], raw: bytes | None):
         super().__init__(text, OffsetMap(), None)
         self._expanders = expanders  # input index after expansion -> original index
         self._marks = marks  # index after marker removal -> index before it
-        self._spaces = spaces  # index after space collapse -> index before it
-        self.utf8 = utf8  # before marker removal and space collapse (for token sets)
+        self._space_runs = space_runs  # (start, length) of the extra spaces removed
+        self._spaces = _Removals.from_runs(space_runs) if space_runs else None
+        # The UTF-8 of `cased` before marker removal and space collapse; None: no capitals.
+        self._raw = raw
+        self._cased: str | None = None if raw is not None else text
+        # The removals as (at, total) lists, spaces first: `original` inlines
+        # _Removals.__getitem__, as the matcher calls it twice per match.
+        self._layers = tuple((r._at, r._total) for r in (self._spaces, marks) if r is not None)
 
     def original(self, index: int) -> int:
-        if self._spaces is not None:
-            index = self._spaces[index]
-        if self._marks is not None:
-            index = self._marks[index]
+        for at, total in self._layers:
+            k = bisect.bisect_right(at, index) - 1
+            if k >= 0:
+                index += total[k]
         if self._expanders is not None:
             index = self._expanders[index]
         return index
+
+    def cased(self) -> str:
+        if self._cased is None:
+            assert self._raw is not None
+            text = self._raw.decode("utf-8", "surrogatepass")
+            if self._marks is not None:
+                text = text.replace(_MARK, "")
+            self._cased = _remove_runs(text, self._space_runs) if self._space_runs else text
+        return self._cased
 
     def offsets(self) -> list[int]:
         out = self._spaces.to_list(len(self.text)) if self._spaces else range(len(self.text))
@@ -352,55 +388,114 @@ class _FastNormalised(Normalised):
 
 
 def _space_runs(text: str) -> list[tuple[int, int]]:
-    """(start, length) of the extra spaces of each run of 2+ spaces (the first one stays)."""
-    return [(m.start() + 1, m.end() - m.start() - 1) for m in _SPACE_RUN.finditer(text)]
+    """(start, length) of the extra spaces of each run of 2+ spaces (the first one stays).
+
+    str.find, not a regex scan: its C search skips to the next double space several times
+    faster than sre looks at every character."""
+    runs = []
+    at = text.find(_DOUBLE_SPACE)
+    while at >= 0:
+        end = _SPACES.match(text, at).end()  # type: ignore[union-attr]  # text[at] is " "
+        runs.append((at + 1, end - at - 1))
+        at = text.find(_DOUBLE_SPACE, end)
+    return runs
 
 
-def _fold_bytes(text: str) -> tuple[bytes, list[str]] | None:
-    """Steps 1 and 2 of the fast path; None when the text needs the exact path."""
-    data = text.encode("utf-8", "surrogatepass")
-    if _MARK_BYTES in data:
-        return None  # the marker must not occur in the input
-    data = data.translate(_ASCII_FOLD)
-    if data.isascii():
-        return data, []
-    if any(lead in data for lead in _ARABIC_LEAD_BYTES):
-        for needle, folded in _COMMON_ARABIC:
-            if needle in data:
-                data = data.replace(needle, folded)
-    expanders: list[str] = []
-    present = set(_TO_FOLD.findall(text))
-    for ch in present.difference(_CACHE):
+def _remove_runs(text: str, runs: list[tuple[int, int]]) -> str:
+    """`text` without the characters of `runs` ((start, length) pairs, in order)."""
+    pieces = []
+    pos = 0
+    for start, length in runs:
+        pieces.append(text[pos:start])
+        pos = start + length
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _replacement(ch: str) -> str:
+    """What step 1 of the fast path writes for a non-ASCII character that needs folding."""
+    out = _REPLACEMENT.get(ch)
+    if out is None:
         _learn(ch)
-    for ch in present:
         folded = _CACHE[ch]
-        if folded == ch:
-            continue
-        if len(folded) > 1:
-            expanders.append(ch)
-        data = data.replace(ch.encode("utf-8", "surrogatepass"),
-                            folded.encode("utf-8", "surrogatepass") if folded else _MARK_BYTES)
-    return data, expanders
+        if not folded:
+            out = _MARK
+        elif ch.isupper():
+            out = "".join(c.upper() if c.isascii() else c for c in folded)
+        else:
+            out = folded
+        _REPLACEMENT[ch] = out
+    return out
+
+
+def _mostly_ascii(text: str) -> bool:
+    """Whether `text` looks like English rather than Arabic, judged by its start: it only
+    picks the faster of two ways to the same result."""
+    sample = text[:_SAMPLE]
+    return len(sample.encode("utf-8", "surrogatepass")) - len(sample) < len(sample) // 8
+
+
+def _fold_text(text: str) -> tuple[bytes, list[str]] | None:
+    """Steps 1 and 2 of the fast path: the UTF-8 of the folded text with ASCII capitals kept,
+    and the characters that expand to 2+ characters; None when the text needs the exact
+    path."""
+    if _MARK in text:
+        return None  # the marker must not occur in the input
+    if text.isascii():
+        return text.encode().translate(_ASCII_CASED), []
+    data: bytes | None = None
+    if _mostly_ascii(text):
+        # English: its few non-ASCII bytes hold every character to look at, and taking
+        # them with bytes.translate beats a regex visiting every character.
+        data = text.encode("utf-8", "surrogatepass")
+        rare = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+        pairs, expanders = _replacements({ch for ch in set(rare) if _TO_FOLD.match(ch)})
+        if any(lead in data for lead in _ARABIC_LEAD_BYTES):
+            pairs.extend(_COMMON_ARABIC)
+    else:
+        pairs, expanders = _replacements(set(_TO_FOLD.findall(text)))
+        pairs.extend(_COMMON_ARABIC)
+    folded = text
+    for ch, out in pairs:
+        folded = folded.replace(ch, out)
+    if data is None or folded is not text:
+        data = folded.encode("utf-8", "surrogatepass")
+    return data.translate(_ASCII_CASED), expanders
+
+
+def _replacements(present: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(character, what step 1 writes for it) for the characters of `present` that change,
+    and those of them that expand to 2+ characters."""
+    pairs: list[tuple[str, str]] = []
+    expanders: list[str] = []
+    for ch in present:
+        out = _replacement(ch)
+        if out != ch:
+            pairs.append((ch, out))
+            if len(_CACHE[ch]) > 1:
+                expanders.append(ch)
+    return pairs, expanders
 
 
 def normalize_text(text: str) -> Normalised:
     """Like :func:`normalize`, with offsets computed on demand (what the matcher uses)."""
-    folded = _fold_bytes(text)
+    folded = _fold_text(text)
     if folded is None:
         return _normalize_exact(text)
-    data, expanders = folded
-    expanded = data.decode("utf-8", "surrogatepass")
+    raw, expanders = folded
+    lowered = raw.translate(_LOWER)
+    expanded = lowered.decode("utf-8", "surrogatepass")
     expander_map = _expansion_map(text, expanders) if expanders else None
     marks = None
     if _MARK in expanded:
         pieces = expanded.split(_MARK)  # split + join: C speed, and the pieces give the map
         marks = _Removals.from_pieces(pieces)
         expanded = "".join(pieces)
-    spaces = None
-    if "  " in expanded:
-        spaces = _Removals.from_runs(_space_runs(expanded))
-        expanded = _SPACE_RUN.sub(" ", expanded)
-    return _FastNormalised(expanded, expander_map, marks, spaces, data)
+    runs = _space_runs(expanded)
+    if runs:
+        expanded = _remove_runs(expanded, runs)
+    return _FastNormalised(expanded, expander_map, marks, runs,
+                           raw if lowered != raw else None)
 
 
 def normalize(text: str) -> tuple[str, list[int]]:

@@ -252,7 +252,10 @@ def evaluate(node: Node, lookup: Lookup) -> list[Occurrence] | None:
 
 
 def _near(node: Near, lookup: Lookup) -> list[Occurrence] | None:
-    lefts, rights = lookup(node.left), lookup(node.right)
+    lefts = lookup(node.left)
+    if not lefts:
+        return None  # without looking the right term up: a search of the text saved
+    rights = lookup(node.right)
     pairs = [(a, b) for a in lefts for b in rights
              if a.field == b.field and _gap(a, b) <= node.distance]
     if not pairs:

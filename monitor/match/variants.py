@@ -19,6 +19,7 @@ on both sides: "Qais Khazali" = "Qais al-Khazali" = "Muqtada as-Sadr" -> (qais|m
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterator
 
@@ -50,6 +51,7 @@ COMMON_WORDS = frozenset({
 
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+")
 _DOUBLES = re.compile(r"(.)\1+")
+_FIRST_GROUP = operator.itemgetter(1)  # a match -> its group 1
 _DIGRAPHS = (("kh", "X"), ("gh", "G"), ("sh", "S"), ("ch", "S"), ("th", "t"), ("dh", "d"),
              ("ph", "f"), ("ou", "u"), ("oo", "u"), ("ee", "i"))
 _CONSONANTS = str.maketrans({"q": "k", "c": "k", "g": "k", "p": "b", "v": "f"})
@@ -58,12 +60,18 @@ _VOWELS = str.maketrans("", "", "aeiouyw")
 
 def ortho_key(token: str) -> str:
     """The token with doubled letters collapsed (articles and apostrophes are gone already)."""
-    return _DOUBLES.sub(r"\1", token)
+    # A C callable as the replacement: 2-3x faster than the template r"\1", which matters
+    # for the words of article text seen for the first time.
+    return _DOUBLES.sub(_FIRST_GROUP, token)
 
 
 def skeleton(token: str) -> str:
     """The consonant skeleton of a normalised Latin token (recipe in the module docstring)."""
-    s = ortho_key(token)
+    return _skeleton(ortho_key(token))
+
+
+def _skeleton(s: str) -> str:
+    """`skeleton`, from the token's orthographic key."""
     for digraph, letter in _DIGRAPHS:
         s = s.replace(digraph, letter)
     s = s.translate(_CONSONANTS)
@@ -80,10 +88,11 @@ def token_keys(token: str) -> tuple[tuple[str, str], ...]:
     """The keys a token can be looked up by: ("=", orthographic) and maybe ("~", skeleton).
 
     Cached: names and article text repeat the same tokens over and over."""
-    ortho = ("=", ortho_key(token))
+    key = ortho_key(token)
+    ortho = ("=", key)
     if len(token) < MIN_VARIANT_LETTERS or not token.isascii():
         return (ortho,)
-    skel = skeleton(token)
+    skel = _skeleton(key)
     return (ortho, ("~", skel)) if len(skel) >= 2 else (ortho,)
 
 
