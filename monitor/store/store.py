@@ -68,6 +68,7 @@ class _Rows:
     """What a batch writes besides its article rows, written with one statement per table
     at the end of its transaction (per-article statements cost more than the rows)."""
 
+    texts: list[tuple[object, ...]] = field(default_factory=list)  # articles_fts rows
     hits: list[tuple[object, ...]] = field(default_factory=list)
     deliveries: list[tuple[object, ...]] = field(default_factory=list)
     stored_urls: list[tuple[str]] = field(default_factory=list)
@@ -75,6 +76,7 @@ class _Rows:
     def add(self, article: Article, article_id: int, story_id: int,
             channels: list[str]) -> None:
         self.stored_urls.append((article.url,))
+        self.texts.append((article_id, article.title, article.body))
         self.hits.extend((article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet,
                           h.start, h.end, h.how) for h in article.hits)
         if any(h.kind in ALERTING_KINDS for h in article.hits):
@@ -84,6 +86,8 @@ class _Rows:
 
     def write(self, db: Database) -> None:
         db.conn.executemany("DELETE FROM article_failures WHERE url = ?", self.stored_urls)
+        db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                            self.texts)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
             'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
