@@ -9,6 +9,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.errors import ExtractError
 from monitor.extract import parse_feed
@@ -157,3 +159,16 @@ def test_feedparser_corpus() -> None:
         totals["ours"] += len(entries)
     print("feedparser corpus:", totals)
     assert totals["with_entries"] > 1000 and totals["ours"] > 100
+
+
+_TEXT_PIECES = ["a", "b", " ", "\n", "\r\n", "\t", "é", "ع", "\u00a0", "&amp;", "&lt;", "&gt;",
+                "&nbsp;", "&quot;", "&#39;", "&#1593;", "&#x639;", "&eacute;", "&amp", "&copy",
+                "&", ";", "#", "&notin;", "&noti", "\u2028", "\u0085"]
+
+
+@given(st.lists(st.sampled_from(_TEXT_PIECES), max_size=15).map("".join))
+def test_tagless_summaries_skip_the_parser_with_the_same_text(text: str) -> None:
+    # Most feeds label plain summaries as HTML; without a "<" they are decoded without a
+    # parser, and must read exactly as the parser reads them (here: the same text in a span).
+    from monitor.extract.feed import _html_to_text
+    assert _html_to_text(text) == _html_to_text(f"<span>{text}</span>")
