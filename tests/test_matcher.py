@@ -406,7 +406,7 @@ def test_fast_variant_scan_examples() -> None:
 
 
 def test_variant_caches_can_be_replaced_mid_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.match import matcher as module
+    from monitor.match import names as module
 
     text = "Husayn Allaq met Faleh Fayyadh, Said al-Shuhada and Hussein al-Allaq. " * 3
     expected = _NAMES.find(text)

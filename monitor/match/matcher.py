@@ -15,17 +15,13 @@ Build once, match many times. Per text (see `Matcher._scan`), after one normalis
   tokens of the original text ("jam" is not "JAM"), found through the set of its
   capital-letter runs.
 * Transliteration variants (see variants.py): multi-word Latin names of actors and places sit
-  in a trie keyed per token by orthographic and skeleton keys. A walk starts only at a
-  capitalised word followed by another word (English writes names with capitals; "said" or
-  "state" in running text would otherwise start one): one regex pass over `cased` visits
-  just those words, with a per-word verdict (can it start a name?) cached across texts.
-  The walk follows the text's tokens through the trie, each step (nodes, token) -> nodes
-  remembered too, and stops as soon as no longer name can follow.
+  in a trie keyed per token by orthographic and skeleton keys, walked from the capitalised
+  words of the text that can start a name (names.py).
 
 Texts and capitals: a text without any capital (Arabic) has neither variant names nor
 acronyms, so both scans are skipped. A text the fast normalisation cannot take (it holds
 U+0000) has no `cased`; its walks start from every token, checked for a capital through
-the offset map (`_name_starts_exact`, also the reference the tests hold the fast scan to).
+the offset map.
 
 ``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
 normalize()), or "variant" (equal only after transliteration folding: optional article,
@@ -51,15 +47,15 @@ import bisect
 import itertools
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..config import Entity, Rule
 from ..models import Hit, Match
 from . import rules as rq
 from .automaton import Automaton
-from .normalize import APOSTROPHES, Normalised, normalize, normalize_text
+from .names import NameTrie, Span, is_possessive
+from .normalize import Normalised, normalize, normalize_text
 from .snippet import make_snippet
 from .variants import (
     ARTICLES,
@@ -82,20 +78,8 @@ _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ك", "ل")
 _ARTICLE = "ال"
 
-_LATIN_WORD = re.compile(r"[a-z0-9]+")
-# A capitalised Latin word in `cased` text, followed by a space and another Latin word: every
-# name in the trie has 2+ words, so a word before punctuation cannot start one.
-_CAPITALISED = re.compile(r"[A-Z][A-Za-z0-9]*(?= [A-Za-z0-9])")
-_MARK_CAPITALS = str.maketrans(dict.fromkeys(range(65, 91), "\x00"))
-# _CAPITALISED, after _MARK_CAPITALS
-_MARKED_CAPITALISED = re.compile("\x00[\x00a-z0-9]*(?= [\x00a-z0-9])")
 _WORDS = re.compile(r"[^\W_]+")  # tokens of the original text, for NEAR distances
-# bytes.translate tables: keep only what the token sets need, everything else is a space.
-_LATIN_ONLY = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper()
-                    else 32 for c in range(256))
 _CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
-_TOKEN_CACHE_LIMIT = 200_000
-_STEP_CACHE_LIMIT = 100_000
 
 # Capitalised words that may stand before a bare surname without making it another person.
 _NOT_GIVEN_NAMES = frozenset({
@@ -126,35 +110,6 @@ class _Entry:
     variant: bool = False  # a derived form (kunya case): reported as how="variant"
 
 
-class _Span(NamedTuple):
-    """A candidate, in original-text offsets (a tuple: made by the thousand per text)."""
-
-    entity: int
-    start: int
-    end: int
-    how: str
-    short: bool = False
-
-
-class _Node:
-    """A trie node over name tokens: edges keyed by ("=", ortho) or ("~", skeleton)."""
-
-    __slots__ = ("edges", "ends")
-
-    def __init__(self) -> None:
-        self.edges: dict[tuple[str, str], _Node] = {}
-        # (entity, alias, its normalised key, whether it starts with an article)
-        self.ends: list[tuple[int, str, str, bool]] = []
-
-
-class _Step(NamedTuple):
-    """Where a walk goes from some trie nodes by one text token."""
-
-    nodes: tuple[_Node, ...]  # none: the walk ends
-    ends: tuple[tuple[int, str, str, bool], ...]  # the names ending there (see _Node.ends)
-    more: bool  # whether a longer name can follow
-
-
 @dataclass
 class _Field:
     """One text of an article (title or body) while it is being matched."""
@@ -162,7 +117,7 @@ class _Field:
     name: str
     text: str
     normalised: Normalised | None = None
-    spans: list[_Span] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
     token_starts: list[int] | None = None  # lazily, for NEAR
 
 
@@ -229,18 +184,13 @@ class Matcher:
         # form is "acronym", "prefix", "variant" or "" since those never meet in a match.
         self._owners: dict[tuple[str, str], tuple[int, str]] = {}
         self._reported: set[tuple[str, int]] = set()  # (key, entity): one problem each
-        self._root = _Node()
+        self._trie = NameTrie()  # multi-word Latin names, for variant spellings
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
         self._automaton = self._build(self._keys)
         # by key index: (entries at a token start, entries by proclitic or None)
         self._entries = [_split_proclitics(by_proclitic) for by_proclitic in self._keys.values()]
         self._acronym_bytes = {key.encode(): key for key in self._acronyms}
-        # Latin token (bytes) -> known; and the subset that can start a name. Replaced, not
-        # cleared, when full, so a thread holding the old pair still sees a consistent one.
-        self._verdicts: dict[str, bool] = {}  # word -> can it start a name (_can_start)
-        # (trie nodes, token) -> the nodes a walk reaches next (see `_learn_step`)
-        self._steps: dict[tuple[tuple[_Node, ...], str], _Step] = {}
         self._names: dict[str, set[int]] = {}
         for index, entity in enumerate(self._entities):
             self._names.setdefault(normalize(entity.name)[0].strip(), set()).add(index)
@@ -334,20 +284,7 @@ class Matcher:
             self._collision(owner, index, alias, folded, "the same after transliteration "
                             "folding")
         for form in [words, *glued_forms(words, had_article)]:
-            self._trie_add(form, (index, alias, key, leading_article))
-
-    def _trie_add(self, tokens: list[str], end: tuple[int, str, str, bool]) -> None:
-        node = self._root
-        for token in tokens:
-            # One child per token, reachable by its skeleton (long tokens) and by its
-            # orthographic key; the text token must agree on one of them at every step.
-            keys = token_keys(token)
-            child = node.edges.get(keys[-1]) or node.edges.get(keys[0]) or _Node()
-            for k in keys:
-                node.edges.setdefault(k, child)
-            node = child
-        if end not in node.ends:
-            node.ends.append(end)
+            self._trie.add(form, (index, alias, key, leading_article))
 
     def _collision(self, owner: tuple[int, str], index: int, alias: str, key: str,
                    how: str) -> None:
@@ -430,23 +367,23 @@ class Matcher:
                              start=span.start, end=span.end, how=span.how))
         return out
 
-    def _scan(self, text: str) -> tuple[Normalised, list[_Span]]:
+    def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
         normalised = normalize_text(text)
         spans, excluded = self._scan_normalised(text, normalised)
         cased = normalised.cased()
         # Variant names and acronyms start with a capital: a text without any (Arabic) has
         # none. (cased is None: not known.)
         if cased != normalised.text:
-            spans.extend(self._scan_variants(text, normalised, cased))
+            spans.extend(self._trie.scan(text, normalised, cased))
             spans.extend(self._scan_acronyms(text))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
 
     def _scan_normalised(self, text: str, normalised: Normalised
-                         ) -> tuple[list[_Span], dict[int, list[tuple[int, int]]]]:
+                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]]]:
         """Alias matches and exclude-phrase occurrences (by entity), in original offsets."""
-        spans: list[_Span] = []
+        spans: list[Span] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
         if self._automaton is None:
             return spans, excluded
@@ -469,7 +406,7 @@ class Matcher:
                 if entry.prefix:
                     while end < size and norm[end].isalnum():
                         end += 1
-                elif end < size and norm[end].isalnum() and not _is_possessive(
+                elif end < size and norm[end].isalnum() and not is_possessive(
                         text, normalised, end):
                     continue
                 orig_end = original(end - 1) + 1
@@ -477,10 +414,10 @@ class Matcher:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
                 else:
                     how = _how(text[orig_start:orig_end], entry)
-                    spans.append(_Span(entry.entity, orig_start, orig_end, how, entry.short))
+                    spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
         return spans, excluded
 
-    def _scan_acronyms(self, text: str) -> Iterator[_Span]:
+    def _scan_acronyms(self, text: str) -> Iterator[Span]:
         if not self._acronyms:
             return
         capitals = text.encode("utf-8", "surrogatepass").translate(_CAPITALS_ONLY).split()
@@ -494,129 +431,13 @@ class Matcher:
                 if not ((start > 0 and text[start - 1].isalnum())
                         or (end < size and text[end].isalnum())):
                     for entry in self._acronyms[acronym]:
-                        yield _Span(entry.entity, start, end, "exact")
+                        yield Span(entry.entity, start, end, "exact")
                 start = text.find(acronym, end)
-
-    def _scan_variants(self, text: str, normalised: Normalised, cased: str | None
-                       ) -> list[_Span]:
-        """Variant spellings of multi-word Latin names, walked in the trie from each
-        capitalised token that can start one (`cased`: see Normalised.cased)."""
-        if not self._root.edges:
-            return []
-        if cased is None:
-            starts = self._name_starts_exact(text, normalised)
-        else:
-            starts = self._name_starts(cased)
-        spans: list[_Span] = []
-        for at in starts:
-            spans.extend(self._walk(text, normalised, at))
-        return spans
-
-    def _name_starts(self, cased: str) -> Iterator[int]:
-        """Where a walk starts: a capitalised token that can start a watched name.
-
-        Only from a capital: names are capitalised in English, while trigger words such as
-        "said" (Said al-Shuhada) or "state" fill running text in lower case. `cased` (the
-        normalised text with its capitals) lets one regex pass visit the capitalised words
-        alone, so the lower-case majority of the text never becomes Python objects.
-        """
-        if cased.isascii():
-            # sre tests a character class at every position (~8 ns per character) but
-            # skips to a literal first character several times faster: mark the capitals
-            # with \x00 (never in normalised fast-path text) at str.translate's ASCII speed.
-            words = _MARKED_CAPITALISED.finditer(cased.translate(_MARK_CAPITALS))
-        else:
-            words = _CAPITALISED.finditer(cased)
-        verdicts = self._verdicts
-        for m in words:
-            start, end = m.span()
-            word = cased[start:end]  # (not m.group(): that is the marked copy)
-            verdict = verdicts.get(word)
-            if verdict is None:
-                verdict = self._can_start(word)
-            if verdict and (start == 0 or not cased[start - 1].isalnum()):  # not "McDonald"
-                yield start  # (the regex ends it at a word end)
-
-    def _name_starts_exact(self, text: str, normalised: Normalised) -> Iterator[int]:
-        """`_name_starts` for a text the fast normalisation could not take (no `cased`): every
-        token of the text, checked for a capital through the offset map. Also the reference
-        the tests hold `_name_starts` to."""
-        data = normalised.text.encode("utf-8", "surrogatepass")
-        tokens = {t.decode() for t in data.translate(_LATIN_ONLY, b"\x00").split()}
-        for word in tokens:
-            known = self._verdicts.get(word)
-            if not (self._can_start(word) if known is None else known):
-                continue
-            for at in _token_occurrences(normalised.text, word):
-                if text[normalised.original(at)].isupper():
-                    yield at
-
-    def _can_start(self, word: str) -> bool:
-        """Whether `word` can start a watched name: decided once, then remembered."""
-        if len(self._verdicts) > _TOKEN_CACHE_LIMIT:
-            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
-        edges = self._root.edges
-        verdict = self._verdicts[word] = any(k in edges for k in token_keys(word.lower()))
-        return verdict
-
-    def _walk(self, text: str, normalised: Normalised, start: int) -> list[_Span]:
-        """Names in the trie that start at normalised index `start` (a trigger token)."""
-        norm = normalised.text
-        size = len(norm)
-        steps = self._steps
-        nodes: tuple[_Node, ...] = (self._root,)
-        pos, matched, after_article = start, 0, False
-        spans: list[_Span] = []
-        while pos < size:
-            end = norm.find(" ", pos)
-            if end < 0:
-                end = size
-            token = norm[pos:end]
-            if not (token.isascii() and token.isalnum()):  # (a plain token is cheaper so)
-                m = _LATIN_WORD.match(norm, pos)
-                if m is None:
-                    break
-                end = m.end()
-                if end < size and norm[end].isalnum():
-                    break  # glued to a non-Latin letter
-                token = m.group()
-            if matched and not after_article and token in ARTICLES:
-                after_article = True  # "as-Sadr", "al Khazali": the article is optional
-            else:
-                step = steps.get((nodes, token))
-                if step is None:
-                    step = self._learn_step(nodes, token)
-                if not step[0] and matched and token.endswith("s") and _is_possessive(
-                        text, normalised, end - 1):
-                    step, end, size = self._learn_step(nodes, token[:-1]), end - 1, end - 1
-                nxt, ends, more = step
-                if not nxt:
-                    break
-                nodes, matched, after_article = nxt, matched + 1, False
-                if ends:
-                    spans.extend(_variant_spans(text, normalised, start, end, ends))
-                if not more:
-                    break  # most names: without reading the word after them
-            if end >= size or norm[end] != " ":
-                break
-            pos = end + 1
-        return spans
-
-    def _learn_step(self, nodes: tuple[_Node, ...], token: str) -> _Step:
-        """`_advance`, remembered: a walk's steps repeat (the same given names, the same
-        words after them), and a dict lookup is several times cheaper than computing the
-        token's keys and following the edges."""
-        if len(self._steps) > _STEP_CACHE_LIMIT:
-            self._steps = {}  # replaced, not cleared: a walk in another thread keeps its own
-        nxt = tuple(_advance(nodes, token))
-        step = self._steps[nodes, token] = _Step(
-            nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
-        return step
 
     # ------------------------------------------------------------ rules
 
-    def _evaluate_rules(self, fields: list[_Field]) -> list[list[_Span]]:
-        out: list[list[_Span]] = [[] for _ in fields]
+    def _evaluate_rules(self, fields: list[_Field]) -> list[list[Span]]:
+        out: list[list[Span]] = [[] for _ in fields]
         if not self._rules:
             return out
         cache: dict[str, list[rq.Occurrence]] = {}
@@ -632,7 +453,7 @@ class Matcher:
                 continue
             first = min(evidence) if evidence else rq.Occurrence(len(fields) - 1, 0, 0, 0, 0)
             # A rule hit is as good as the rule: "exact" (its span shows the first term).
-            out[first.field].append(_Span(-number - 1, first.start, first.end, "exact"))
+            out[first.field].append(Span(-number - 1, first.start, first.end, "exact"))
         return out
 
     def _term_occurrences(self, term: str, fields: list[_Field]) -> list[rq.Occurrence]:
@@ -660,64 +481,6 @@ def _hit(text: str, m: Match, field: str) -> Hit:
                snippet=make_snippet(text, m.start, m.end), how=m.how, field=field)
 
 
-def _token_occurrences(text: str, word: str) -> Iterator[int]:
-    """Starts of `word` as a whole token of `text`. str.find, not a regex per word: a C
-    substring search is several times faster, and the few hits inside longer words are
-    rejected by the boundary checks."""
-    size = len(word)
-    at = text.find(word)
-    while at >= 0:
-        after = at + size
-        if (at == 0 or not text[at - 1].isalnum()) and (
-                after == len(text) or not text[after].isalnum()):
-            yield at
-        at = text.find(word, after)
-
-
-def _variant_spans(text: str, normalised: Normalised, start: int, end: int,
-                   ends: Iterable[tuple[int, str, str, bool]]) -> Iterator[_Span]:
-    """The spans of the names that end at a trie node (`ends`), found by a walk from the
-    normalised index `start` to `end`."""
-    norm = normalised.text
-    orig_end = normalised.original(end - 1) + 1
-    orig_starts: dict[int, int] = {}  # the same one or two starts for every name here
-    for entity, alias, key, leading_article in ends:
-        begin = _include_article(norm, start) if leading_article else start
-        orig_start = orig_starts.get(begin)
-        if orig_start is None:
-            orig_start = orig_starts[begin] = normalised.original(begin)
-        if text[orig_start:orig_end] == alias:
-            how = "exact"
-        else:
-            how = "normalised" if norm[begin:end] == key else "variant"
-        yield _Span(entity, orig_start, orig_end, how)
-
-
-def _advance(nodes: Sequence[_Node], token: str) -> list[_Node]:
-    """The trie nodes reached from `nodes` by a text token (by any of its keys)."""
-    keys = token_keys(token)
-    if len(nodes) == 1:
-        edges = nodes[0].edges
-        out = [child for k in keys if (child := edges.get(k)) is not None]
-    else:
-        out = [child for node in nodes for k in keys if (child := node.edges.get(k)) is not None]
-    if len(out) > 1 and out[0] is out[1]:
-        return out[:1]  # the ortho and skeleton keys of one token lead to one child
-    return list({id(n): n for n in out}.values()) if len(out) > 1 else out
-
-
-def _include_article(norm: str, start: int) -> int:
-    """Move `start` back over an article token right before it ("al Fayyadh")."""
-    if start < 3 or norm[start - 1] != " ":
-        return start
-    k = start - 1
-    while k > 0 and "a" <= norm[k - 1] <= "z":
-        k -= 1
-    if norm[k:start - 1] in ARTICLES and (k == 0 or not norm[k - 1].isalnum()):
-        return k
-    return start
-
-
 def _split_proclitics(by_proclitic: dict[str, list[_Entry]]
                       ) -> tuple[tuple[_Entry, ...], dict[str, tuple[_Entry, ...]] | None]:
     """An automaton key's entries as the scan wants them: (those valid at a token start,
@@ -734,7 +497,7 @@ def _token_range(f: _Field, start: int, end: int) -> tuple[int, int]:
     return max(first, 0), max(last, 0)
 
 
-def _blocked(text: str, span: _Span, full: list[_Span]) -> bool:
+def _blocked(text: str, span: Span, full: list[Span]) -> bool:
     """Whether a short-form match is someone else: inside another entity's name ("Laith
     al-Khazali"), or right after an unknown capitalised given name ("Mohammed Baqir al-Sadr")."""
     if any(f.entity != span.entity and f.start <= span.start and span.end <= f.end
@@ -762,16 +525,6 @@ def _blocked(text: str, span: _Span, full: list[_Span]) -> bool:
     return False
 
 
-def _is_possessive(text: str, normalised: Normalised, end: int) -> bool:
-    """True when the normalised text at `end` is the "s" of an "'s" whose apostrophe
-    normalisation removed (so "al-Sadr's" still ends a token after "al-Sadr")."""
-    norm = normalised.text
-    if norm[end] != "s" or (end + 1 < len(norm) and norm[end + 1].isalnum()):
-        return False
-    gap = text[normalised.original(end - 1) + 1:normalised.original(end)]
-    return any(ch in APOSTROPHES for ch in gap)
-
-
 def _how(original: str, entry: _Entry) -> str:
     if entry.prefix:
         return "exact" if original.startswith(entry.alias.rstrip("*")) else "normalised"
@@ -780,8 +533,8 @@ def _how(original: str, entry: _Entry) -> str:
     return "variant" if entry.variant else "normalised"
 
 
-def _drop_excluded(spans: list[_Span], excluded: dict[int, list[tuple[int, int]]]
-                   ) -> list[_Span]:
+def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
+                   ) -> list[Span]:
     """Drop an entity's matches that lie inside one of its exclude phrases ("Sadr City")."""
     if not excluded:
         return spans
@@ -802,13 +555,13 @@ def _drop_excluded(spans: list[_Span], excluded: dict[int, list[tuple[int, int]]
     return kept
 
 
-# _Span fields: entity, short, then how ("exact" < "normalised" < "variant" as strings too)
+# Span fields: entity, short, then how ("exact" < "normalised" < "variant" as strings too)
 _BY_ENTITY = operator.itemgetter(0, 4, 3)
 _BY_END = operator.itemgetter(2)
 _BY_START = operator.itemgetter(1)
 
 
-def _drop_contained(spans: list[_Span]) -> list[_Span]:
+def _drop_contained(spans: list[Span]) -> list[Span]:
     """Sort, de-duplicate, and drop matches inside a longer match of the same entity."""
     # Longest first at each start, so a containing span is seen before what it contains;
     # at the same place a full alias beats a short form, and exact beats normalised/variant.
@@ -816,7 +569,7 @@ def _drop_contained(spans: list[_Span]) -> list[_Span]:
     ordered = sorted(set(spans), key=_BY_ENTITY)
     ordered.sort(key=_BY_END, reverse=True)  # (reverse keeps equal keys in order)
     ordered.sort(key=_BY_START)
-    kept: list[_Span] = []
+    kept: list[Span] = []
     reach: dict[int, int] = {}  # entity -> furthest end of its kept spans
     for span in ordered:
         # Every kept span of this entity starts at or before this one, so reaching as far
