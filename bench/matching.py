@@ -119,7 +119,7 @@ def timed(label: str, fn, texts: list[str], size_mb: float) -> float:
         found += fn(text)
     seconds = time.perf_counter() - start
     speed = size_mb / seconds
-    print(f"{label:34s} {speed:8.1f} MB/s  ({seconds:6.2f} s, {found} matches)")
+    print(f"{label:34s} {speed:8.3g} MB/s  ({seconds:6.2f} s, {found} matches)")
     return speed
 
 
