@@ -35,6 +35,8 @@ T = TypeVar("T")
 
 log = logging.getLogger("monitor.pipeline")
 
+MAX_POLLS_PROCESSING = 16
+
 # An article page that keeps failing is tried on this many polls, then left in
 # `article_failures` (visible) and not fetched again.
 MAX_ARTICLE_ATTEMPTS = 5
@@ -128,6 +130,10 @@ class Pipeline:
         self.matcher = matcher or Matcher(config.watchlist, config.rules)
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
+        # Polls past their fetch, being parsed, matched or written: without a bound, when
+        # the writer is the bottleneck (a first cycle over thousands of feeds) every fetched
+        # feed's entries and articles would wait in memory at once.
+        self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
 
     async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
         chosen = [s for s in (sources or self.config.sources) if s.enabled]
@@ -173,9 +179,10 @@ class Pipeline:
         if fingerprint == state.body_hash:
             report.not_modified = True
             return poll
-        entries, report.problem = await self._discover(source, response)
-        report.entries = len(entries)
-        await self._ingest(source, entries, report)
+        async with self._processing:
+            entries, report.problem = await self._discover(source, response)
+            report.entries = len(entries)
+            await self._ingest(source, entries, report)
         return Poll(etag=poll.etag, last_modified=poll.last_modified, body_hash=fingerprint,
                     item_count=len(entries), warning=report.problem)
 

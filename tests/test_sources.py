@@ -297,3 +297,35 @@ def test_malformed_feed_keeps_entries_and_records_the_problem(tmp_path: Path,
         assert report.ok and report.new_articles == 1
         (row,) = store.sources_health()
         assert row["last_warning"] and row["consecutive_failures"] == 0
+
+
+def test_polls_past_their_fetch_are_bounded(tmp_path: Path, site: FixtureServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # When parsing and writing lag behind fetching, fetched polls wait instead of all
+    # holding their entries and articles in memory at once.
+    import monitor.pipeline as pipeline_module
+    monkeypatch.setattr(pipeline_module, "MAX_POLLS_PROCESSING", 2)
+    for n in range(6):
+        site.add(f"/f{n}", rss((f"Item {n}", site.url(f"/a/{n}"), "Qais al-Khazali spoke.")),
+                 content_type="application/rss+xml")
+    config = make_config(tmp_path, "\n".join(
+        f"  - {{name: F{n}, kind: rss, url: '{site.url(f'/f{n}')}', fetch_articles: false}}"
+        for n in range(6)))
+    busy, most = 0, 0
+    ingest = Pipeline._ingest
+
+    async def counted(self: Pipeline, *args: object) -> None:
+        nonlocal busy, most
+        busy += 1
+        most = max(most, busy)
+        await asyncio.sleep(0.05)  # long enough for every other poll to arrive meanwhile
+        try:
+            await ingest(self, *args)  # type: ignore[arg-type]
+        finally:
+            busy -= 1
+
+    monkeypatch.setattr(Pipeline, "_ingest", counted)
+    with Store(tmp_path / "m.db") as store:
+        report = cycle(config, store)
+        assert [s.new_articles for s in report.sources] == [1] * 6
+    assert most == 2
