@@ -130,6 +130,9 @@ def build(path: Path, n_articles: int, n_hits: int) -> None:
                         "language, body, story_id) VALUES (?,?,?,?,?,?,?,?,?)", batch_articles)
                     conn.executemany("INSERT INTO articles_search (rowid, title, body) "
                                      "VALUES (?,?,?)", batch_search)
+                    conn.execute(  # the Store writes these rows with each article
+                        "INSERT INTO articles_fts (rowid, title, body) SELECT id, title, body "
+                        "FROM articles WHERE id > ?", [batch_articles[0][0] - 1])
                     conn.executemany(
                         'INSERT INTO hits (article_id, entity, kind, field, matched_text, '
                         'snippet, start, "end") VALUES (?,?,?,?,?,?,?,?)', batch_hits)
@@ -241,12 +244,17 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
         joined += bool(decided)
         index.add(i + 1, decided[0].story_id if decided else i + 1, f)
     per_decision = (time.perf_counter() - t0) / probes * 1000
+    # Rows scored per article, counted after the timed loop (so as not to warm its caches):
+    # each probe is then in the window too, one candidate more.
+    candidates = statistics.mean(index._candidates(f).size
+                                 for f in prepared[window_articles:])
     print(f"clustering, window of {len(index):,} articles ({joined}/{probes} joined a story):")
     print(f"  filling the window (decide + add):          {fill:7.1f} s")
     print(f"  index memory: arrays {_index_bytes(index) / len(index):,.0f} B/article, "
           f"RSS growth while filling {rss:,.0f} B/article")
     print(f"  features (normalise + MinHash):             {per_features:7.2f} ms/article")
     print(f"  candidates + decision (LSH, scoring):       {per_decision:7.2f} ms/article")
+    print(f"  candidates scored:                          {candidates:7.0f} per article")
     if path is None:
         return
     # The whole insert path on the big database: story assignment, article, search row,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sqlite3
@@ -155,6 +156,7 @@ class _Reference:
         self.evicted_at = float("-inf")
 
     def add(self, article_id: int, story_id: int, f: Features) -> None:
+        self.live.pop(article_id, None)  # stored again: the newest now
         self.live[article_id] = (f, story_id)
         if f.at > self.newest:  # the index's eviction rule: hourly, at the newest time
             self.newest = f.at
@@ -166,25 +168,40 @@ class _Reference:
     def drop_story(self, story_id: int) -> None:
         self.live = {a: v for a, v in self.live.items() if v[1] != story_id}
 
-    def candidates(self, f: Features) -> tuple[set[int], bool]:
-        """Article ids, and whether the stop-list left a band out."""
-        found: set[int] = set()
-        skipped = False
-        if f.size >= story_index.MIN_WORDS:
-            keys = StoryIndex._band_keys(f.signature)
-            usable = [(a, StoryIndex._band_keys(g.signature)) for a, (g, _) in self.live.items()
-                      if g.size >= story_index.MIN_WORDS]
-            counts = np.zeros(story_index.BANDS, dtype=int)
-            for _, other in usable:
-                counts += other == keys
-            rare = counts <= story_index.MAX_BUCKET
-            skipped = not rare.all()
-            found |= {a for a, other in usable if ((other == keys) & rare).any()}
+    def members(self, f: Features) -> list[list[int]]:
+        """Each band's members, the live articles with enough words sharing its key, in
+        the order added."""
+        keys = StoryIndex._band_keys(f.signature)
+        found: list[list[int]] = [[] for _ in keys]
+        for a, (g, _) in self.live.items():
+            if g.size >= story_index.MIN_WORDS:
+                for band in np.flatnonzero(StoryIndex._band_keys(g.signature) == keys):
+                    found[band].append(a)
+        return found
+
+    def candidates(self, f: Features) -> tuple[set[int], set[int], list[list[int]]]:
+        """The article ids that may be candidates, those that must be, and each band's
+        members in the order added."""
+        if f.size < story_index.MIN_WORDS:
+            return set(), set(), []  # no text to compare: nothing can join
+        members = self.members(f)
+        # Of each band, the members added last are taken.
+        may = {a for m in members for a in m[-story_index.BAND_SAMPLE:]}
+        must = set(may)
+        # Rows naming a rare entity; those whose entities agree enough are certain when
+        # all of them fit in the sample.
+        naming: set[int] = set()
         for name in f.entities:
-            naming = {a for a, (g, _) in self.live.items() if name in g.entities}
-            if len(naming) <= story_index.RARE_ENTITY:
-                found |= naming
-        return {a for a in found if abs(self.live[a][0].at - f.at) <= self.window}, skipped
+            named = {a for a, (g, _) in self.live.items() if name in g.entities}
+            if len(named) <= story_index.RARE_ENTITY:
+                naming |= {a for a in named if self.live[a][0].size >= story_index.MIN_WORDS
+                           and abs(self.live[a][0].at - f.at) <= self.window}
+        may |= naming
+        if len(naming) <= story_index.ENTITY_SAMPLE:
+            must |= {a for a in naming if len(f.entities & self.live[a][0].entities)
+                     >= story_index.ENTITY_AGREEMENT * len(f.entities | self.live[a][0].entities)}
+        near = {a for a in may if abs(self.live[a][0].at - f.at) <= self.window}
+        return near, must & near, members
 
 
 def _candidate_ids(index: StoryIndex, f: Features) -> set[int]:
@@ -195,24 +212,32 @@ def _candidate_ids(index: StoryIndex, f: Features) -> set[int]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_band_lookup_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(story_index, "MAX_BUCKET", 4)  # reached by some bands
-    monkeypatch.setattr(story_index, "RARE_ENTITY", 4)
-    merges = 0
-    merge = StoryIndex._merge
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 4)  # exceeded by some bands
+    monkeypatch.setattr(story_index, "RARE_ENTITY", 6)
+    monkeypatch.setattr(story_index, "ENTITY_SAMPLE", 2)
+    merges = renumbered = 0
+    merge, number_space = StoryIndex._merge, StoryIndex._number_space
 
     def counting_merge(self: StoryIndex) -> None:
         nonlocal merges
         merges += 1
         merge(self)
 
+    def counting_number_space(self: StoryIndex, wanted: int) -> None:
+        nonlocal renumbered
+        dead = self._dead
+        number_space(self, wanted)
+        renumbered += dead > 0 and self._dead == 0
+
     monkeypatch.setattr(StoryIndex, "_merge", counting_merge)
+    monkeypatch.setattr(StoryIndex, "_number_space", counting_number_space)
     rng = random.Random(seed)
     bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)] for _ in range(8)],
                      dtype=np.uint32)
     window = 3600.0
     index, reference = StoryIndex(window, capacity=8, tail_rows=16), _Reference(window)
     now, next_id = 0.0, 1
-    queries = found = skipped = with_stale = 0
+    queries = found = sampled = with_stale = 0
     for _ in range(2500):
         now += rng.uniform(0, 30)  # evictions every ~240 operations
         f = _feature(rng, bases, now - rng.uniform(0, 5000))  # some beyond the window
@@ -236,19 +261,24 @@ def test_band_lookup_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPa
             reference.add(again, story, f)
         else:
             with_stale += index._stale > 0
-            expected, left_out = reference.candidates(f)
-            assert _candidate_ids(index, f) == expected
+            may, must, members = reference.candidates(f)
+            assert must <= _candidate_ids(index, f) <= may
+            if members:  # exactly the newest BAND_SAMPLE members of each band
+                taken = [index._article[row] for row in index._sharing_bands(f).tolist()]
+                assert sorted(taken) == sorted(a for m in members
+                                               for a in m[-story_index.BAND_SAMPLE:])
             queries += 1
-            found += bool(expected)
-            skipped += left_out
+            found += bool(must)
+            sampled += any(len(m) > story_index.BAND_SAMPLE for m in members)
         assert set(index._slot) == set(reference.live)
-    # The run went through what can go wrong: merges, doublings, stale entries, stop-list.
-    assert merges >= 20 and len(index._sigs) >= 64
-    assert with_stale >= 20 and skipped >= 20 and found >= 200 and queries >= 500
+    # The run went through what can go wrong: merges, doublings, renumbering, stale
+    # entries, samples.
+    assert merges >= 20 and len(index._sigs) >= 64 and renumbered >= 3
+    assert with_stale >= 20 and sampled >= 20 and found >= 200 and queries >= 500
 
 
 def test_removed_article_never_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(story_index, "MAX_BUCKET", 1)  # a band of two articles is common
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 1)  # one article of a band is taken
     rng = random.Random(7)
     bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)]], dtype=np.uint32)
     index = StoryIndex(3600.0, capacity=4, tail_rows=4)
@@ -262,7 +292,7 @@ def test_removed_article_never_comes_back(monkeypatch: pytest.MonkeyPatch) -> No
     index.remove(1)
     assert _candidate_ids(index, _text(9.0, same)) == set()  # stale in the main segment
     # The next article takes the freed row, with the same text: the same entries as the
-    # removed one's, which must neither come back nor count twice against the stop-list.
+    # removed one's, which must neither come back nor take the sample's place.
     index.add(10, 10, _text(10.0, same))
     assert index._slot[10] == row
     assert _candidate_ids(index, _text(11.0, same)) == {10}
@@ -274,7 +304,8 @@ def test_removed_article_never_comes_back(monkeypatch: pytest.MonkeyPatch) -> No
     index.remove(10)
     index._merge()
     assert _candidate_ids(index, _text(20.0, same)) == set()
-    assert row not in ((index._main & story_index._LOW) // story_index.BANDS).tolist()
+    numbers = (index._main & story_index._LOW) // story_index.BANDS
+    assert row not in index._seq_row[numbers.astype(np.int64)].tolist()
 
 
 def test_drop_story_removes_exactly_that_story() -> None:
@@ -294,21 +325,32 @@ def test_drop_story_removes_exactly_that_story() -> None:
     assert set(index._slot) == {a for a, s in stories.items() if s == 2}
 
 
-def test_stale_entries_do_not_make_a_band_common(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(story_index, "MAX_BUCKET", 4)
+def test_stale_entries_do_not_take_the_sample_s_place(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 4)
     rng = random.Random(5)
     same = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
     index = StoryIndex(3600.0, capacity=64, tail_rows=64)
     for article_id in range(1, 15):
         index.add(article_id, article_id, _text(float(article_id), same))
     index._merge()
-    for article_id in range(1, 11):  # 10 stale entries per band: no merge before the query
+    assert _candidate_ids(index, _text(20.0, same)) == {11, 12, 13, 14}  # the newest four
+    for article_id in (11, 12, 13, 14, 2, 3):  # 6 stale entries per band: no merge yet
         index.remove(article_id)
-    assert index._stale == 10
-    # 14 entries in each band's range, 4 of them live: not common, so all 4 are candidates.
-    assert _candidate_ids(index, _text(20.0, same)) == {11, 12, 13, 14}
-    index.add(15, 15, _text(15.0, same))  # the fifth (in the tail) makes every band common
-    assert _candidate_ids(index, _text(20.0, same)) == set()
+    assert index._stale == 6
+    # Each band's range: 14 entries, 8 of them live; the newest 4 live ones are taken.
+    assert _candidate_ids(index, _text(20.0, same)) == {7, 8, 9, 10}
+    index.add(15, 15, _text(15.0, same))  # in the tail: the newest of all
+    assert _candidate_ids(index, _text(20.0, same)) == {15, 8, 9, 10}
+    index._merge()
+    assert index._stale == 0 and _candidate_ids(index, _text(20.0, same)) == {15, 8, 9, 10}
+
+
+def _band_with_mixed(band: int, mixed: int) -> np.ndarray:
+    """The two values of `band` whose mixed key (before the last shift) is `mixed`."""
+    mix, salt = int(story_index._MIX), int(story_index._BAND_SALT[band])
+    return np.array([(mixed - salt) * pow(mix, -1, 2**64) % 2**64],
+                    dtype=np.uint64).view(np.uint32)
 
 
 def test_entries_agreeing_only_on_the_sorted_bits_are_not_candidates() -> None:
@@ -318,20 +360,97 @@ def test_entries_agreeing_only_on_the_sorted_bits_are_not_candidates() -> None:
     query = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
     # Band 0's value whose mixed key is the query's plus 2: same top bits, other key.
     value = int(query[:2].view(np.uint64)[0])
-    mix, salt = int(story_index._MIX), int(story_index._BAND_SALT[0])
-    mixed = (value * mix + salt + 2) % 2**64
+    mixed = (value * int(story_index._MIX) + int(story_index._BAND_SALT[0])) % 2**64
     other = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
-    other[:2] = np.array([(mixed - salt) * pow(mix, -1, 2**64) % 2**64],
-                         dtype=np.uint64).view(np.uint32)
+    other[:2] = _band_with_mixed(0, mixed + 2)
     keys, near = StoryIndex._band_keys(query), StoryIndex._band_keys(other)
     assert keys[0] != near[0] and keys[0] >> 31 == near[0] >> 31
     assert not (keys[1:] == near[1:]).any()
+    # And one sharing band 0 whose band 1 has the very key of the query's band 0: read
+    # with band 0's entries, it must not be taken twice.
+    twin = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+    twin[:2], twin[2:4] = query[:2], _band_with_mixed(1, mixed)
+    assert StoryIndex._band_keys(twin)[1] == keys[0]
     index = StoryIndex(3600.0, capacity=4, tail_rows=4)
     index.add(1, 1, _text(0.0, other))
-    assert _candidate_ids(index, _text(1.0, query)) == set()  # in the tail: full keys
-    index._merge()
-    assert _candidate_ids(index, _text(1.0, query)) == set()  # in the main segment
-    assert _candidate_ids(index, _text(1.0, other)) == {1}
+    index.add(2, 2, _text(0.0, twin))
+    for _ in range(2):  # in the tail (top bits), then in the main segment
+        assert _candidate_ids(index, _text(1.0, query)) == {2}
+        assert index._sharing_bands(_text(1.0, query)).tolist() == [index._slot[2]]
+        assert _candidate_ids(index, _text(1.0, other)) == {1}
+        index._merge()
+
+
+def test_a_big_story_is_found_through_its_newest_reports(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """600 wire copies of one event make each of its bands hold 600 articles: a sample
+    of each must still find the story (a stop-list skipping such bands would not)."""
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 4)
+    rng = random.Random(11)
+    bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)] for _ in range(3)],
+                     dtype=np.uint32)
+    index = StoryIndex(3600.0, capacity=8, tail_rows=4)  # merged every few articles
+    for article_id in range(1, 13):  # 3 * BAND_SAMPLE near-identical copies ...
+        index.add(article_id, 7, _text(float(article_id), _signature(rng, bases[:1], 0.2)))
+        other = _signature(rng, bases[1:], 0.9)  # ... among unrelated articles
+        index.add(100 + article_id, 100 + article_id, _text(float(article_id), other))
+    report = _text(20.0, _signature(rng, bases[:1], 0.45))  # another outlet's rewrite
+    keys = StoryIndex._band_keys(report.signature)
+    shared = sum(int((StoryIndex._band_keys(index._sigs[index._slot[a]]) == keys).sum())
+                 for a in range(1, 13))
+    taken = index._sharing_bands(report)
+    assert 0 < taken.size < shared  # a sample of each band's members
+    assert {index._article[row] for row in taken.tolist()} <= set(range(1, 13))
+    assert index.decide(report)[0].story_id == 7
+
+
+def test_a_big_story_joins_in_the_store(store: Store, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 2)
+    monkeypatch.setattr(story_index, "RARE_ENTITY", 0)  # found by its text alone
+    first = store.add_article(article("maysan_shafaq"), [])
+    for i in range(6):  # the wire copy, republished: each of its bands holds 7 articles
+        copy = article("maysan_shafaq")
+        copy.url, copy.source = f"{copy.url}?copy={i}", f"Outlet {i}"
+        assert story_of(store, store.add_article(copy, [])) == story_of(store, first)
+    other = store.add_article(article("maysan_newregion"), [])
+    assert story_of(store, other) == story_of(store, first)
+
+
+def test_entity_candidates_are_those_that_may_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of the rows naming a rare entity, those whose entities cannot agree enough are left
+    out (they could join only as near-duplicates, which bands find); the others are
+    taken, most shared entities first, at most ENTITY_SAMPLE."""
+    monkeypatch.setattr(story_index, "ENTITY_SAMPLE", 40)
+    rng = random.Random(12)
+    index = StoryIndex(3600.0, capacity=8, tail_rows=4)
+    # Names with a bit each: no bound is loosened by colliding bits, so the candidates
+    # are known exactly.
+    names: list[str] = []
+    bits = 0
+    for i in itertools.count():
+        bit = int(story_index._entity_bits(frozenset([f"N{i}"])))
+        if not bits & bit:
+            names.append(f"N{i}")
+            bits |= bit
+        if len(names) == 36:
+            break
+    a, b, c, x = names[0], names[1], names[2], names[3:]
+
+    def unrelated(at: float, entities: set[str]) -> Features:
+        sig = np.array([rng.getrandbits(32) for _ in range(NUM_PERM)], dtype=np.uint32)
+        return Features(at=at, source="", title_norm="", body_norm="", signature=sig,
+                        entities=frozenset(entities), size=10)
+
+    index.add(1, 1, unrelated(0.0, {a, b}))  # 2/3: agrees
+    index.add(2, 2, unrelated(1.0, {a, b, c}))  # agrees fully
+    for i in range(3, 33):  # share one name of three: entity Jaccard 1/4 at most
+        index.add(i, i, unrelated(float(i), {rng.choice([a, b]), x[i]}))
+    index.add(33, 33, unrelated(33.0, {a, b}))
+    query = unrelated(40.0, {a, b, c})
+    assert _candidate_ids(index, query) == {1, 2, 33}
+    monkeypatch.setattr(story_index, "ENTITY_SAMPLE", 2)
+    assert _candidate_ids(index, query) == {2, 33}  # the most shared, then the newest
 
 
 def test_an_article_is_found_whatever_its_row() -> None:

@@ -7,27 +7,42 @@ share a rarely named entity are added as candidates too. Candidates are then sco
 on the whole signature, vectorised. The index is rebuilt from `story_signatures` when a
 Store first needs it, and holds only the window (older articles are evicted).
 
-Band keys are looked up in two numpy structures, so that a lookup costs what it finds, not
+The work per article is bounded whatever the window: of each band, at most BAND_SAMPLE
+members are candidates, the most recently added ones. A band shared by hundreds of window
+articles comes from common words, or from one big story (600 wire copies of an event in
+72 hours). For the big story any of its reports identifies it, the newest best: a story's
+reports come close together in time, a common word's articles are spread over the window.
+For common words the sample costs a few rejections, not hundreds. (A stop-list skipping
+such bands, as before, cost up to its limit per band, and never found a big story: all
+its bands were skipped.) A band of at most BAND_SAMPLE members is taken whole, so matches
+sharing a band particular to their event are all found; one sharing only bands of common
+words is found if it is among their newest members. Entity candidates are bounded too:
+those that may agree on entities enough to join, at most ENTITY_SAMPLE (see _naming).
+
+Band keys are looked up in two numpy structures, so that a lookup costs what it takes, not
 the size of the window (up to 100,000 articles), in as little memory as the int64 key
 matrix once scanned whole (dictionaries of buckets cost ~10 times it, and the daemon's RSS
 must stay flat):
 - the main segment: one sorted uint64 per (article, band), the top 32 bits of the band key
-  above the flat position row * BANDS + band (512 bytes an article). A lookup is one
-  binary search per band; the full key is recomputed from the stored signature for the
-  entries found, which rejects those whose top 32 bits merely collide;
-- the tail: the full keys of the articles added since the last merge, one row each,
-  compared in one vectorised pass. When it holds ~sqrt(16 * window) rows it is merged into
-  the main segment in linear time (sorted, then inserted), and the entries of articles
-  removed meanwhile are dropped.
-A row's state says where its keys are: main-segment entries of a row removed (or removed
-and reused) since the last merge are stale and are skipped. The stop-list counts are
-exact: stale and colliding entries are not counted, except that a range too long to be
-under MAX_BUCKET whatever they are is skipped unread.
+  above the entry's sequence number * BANDS + band (512 bytes an article). Sequence
+  numbers are given in the order rows were added, so a band's entries run from oldest to
+  newest, and its newest are read back from the end of its range. The fence, every 16th
+  entry, finds that end with few cache misses. Entries are checked on the stored
+  signature (the row has the band's two values), which rejects those whose top 32 bits
+  merely collide;
+- the tail: the top 32 bits of the keys of the articles added since the last merge, one
+  row each, compared in one vectorised pass (and checked likewise). When it holds
+  ~sqrt(16 * window) rows it is merged into the main segment in linear time (sorted, then
+  inserted), and the entries of articles removed meanwhile are dropped.
+A removed row's sequence number is cleared at once, so its main-segment entries, stale
+until the next merge, are never taken, even if the row is reused; a band is read back far
+enough to find its newest live members past them.
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,30 +52,31 @@ from .features import NUM_PERM, Features
 ROWS = 2  # values per LSH band (_band_keys reads the two uint32 as one uint64)
 BANDS = NUM_PERM // ROWS
 RARE_ENTITY = 300  # an entity named by at most this many window articles is a candidate key
-# A band shared by this many window articles comes from common words, not from one event:
-# it is skipped, which bounds the candidates per article (the classic LSH stop-list).
-MAX_BUCKET = 500
+# Of a band's members, at most this many are candidates, the most recently added: the
+# work per article is bounded whatever the window (see the module docstring).
+BAND_SAMPLE = 16
+ENTITY_SAMPLE = 16  # rows naming rare entities of the article taken at most (_naming)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BAND_SALT = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-_BYTES = np.uint64(0x0101010101010101)  # decide(): adds a uint64's 8 bytes into its top one
-assert NUM_PERM % 8 == 0 and NUM_PERM < 256, "decide() counts equal values in bytes"
-_NO_KEY = -1  # band keys are >= 0: a removed article's tail row never matches
-# A main-segment entry is one uint64: the top 32 of the band key's 63 bits, then the flat
-# position row * BANDS + band (below 2**32 - 1), so sorting entries sorts by key.
+# The main segment's fence: every _FENCE-th entry (32 bytes an article).
+_FENCE = 16
+_BYTES = np.uint64(0x0101010101010101)  # adds a uint64's 8 bytes into its top one
+assert NUM_PERM % 8 == 0 and NUM_PERM < 256, "_equal_share() counts equal values in bytes"
+assert BANDS == 64, "entries keep the band in their low 6 bits (_BAND_BITS)"
+# A main-segment entry is one uint64: the top 32 of the band key's 63 bits, then the row's
+# sequence number * BANDS + band (below 2**32 - 1), so sorting entries sorts by key, then
+# by the order rows were added.
 _LOW = np.uint64(0xFFFFFFFF)
+_BAND_BITS = 6  # the band is the low 6 bits of an entry
 _HIGH = ~_LOW
-# The tail: a lookup scans it whole (~0.06 us a row), a merge rewrites the main segment
+# The tail: a lookup scans it whole (~0.04 us a row), a merge rewrites the main segment
 # (~0.7 us per window article), so merging when it holds sqrt(16 * window articles) rows
 # balances the two (~1,300 rows at 100,000 articles); from 64 rows up to this many.
 TAIL_ROWS = 2048
 _MIN_TAIL = 64
-# Where a row's band keys are.
-_NONE = 0  # free, or text too short to compare: no keys anywhere
-_TAIL = 1  # in the tail (its main-segment entries, if any, are a former occupant's)
-_MAIN = 2  # in the main segment, unchanged since the last merge
-# A range of the main segment longer than MAX_BUCKET + stale rows + this is common whatever
-# its stale entries and 32-bit collisions (~0.0015 per range at 100,000 articles), so it is
-# skipped unread; shorter ones are read and counted exactly.
+# A band's range of the main segment is read back BAND_SAMPLE + stale rows + this many
+# entries: enough to find BAND_SAMPLE live ones unless more than this many of them merely
+# collide on the top 32 bits (~0.0015 ranges with any collision at 100,000 articles).
 _COLLISION_SLACK = 8
 
 # The decision, tuned on the fixture reports (tests/story_fixtures.py): independent reports
@@ -89,6 +105,34 @@ def _joins(text: float, entities: float, any_entities: bool) -> bool:
     return text >= TEXT_ALONE
 
 
+def _entity_bit(name: str) -> int:
+    """An entity name's bit in a row's _entity_bits: a row that names the entity has its
+    bit. (Not hash(): salted per process, it would make decisions vary between runs.)"""
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) & 63
+
+
+def _entity_bits(names: frozenset[str]) -> np.uint64:
+    """The bits of an article's entity names (see _naming)."""
+    bits = 0
+    for name in names:
+        bits |= 1 << _entity_bit(name)
+    return np.uint64(bits)
+
+
+def _equal_share(rows: np.ndarray, signature: np.ndarray) -> np.ndarray:
+    """The share of each row's values equal to the signature's, 8 at a time: the row's
+    booleans read as uint64 words of 0/1 bytes add up bytewise (at most NUM_PERM / 8 a
+    byte, no carry), and the multiplication sums the 8 bytes into the top one. ~30% faster
+    than mean(axis=1) at thousands of candidates, and the same fractions exactly."""
+    same = (rows == signature).view(np.uint64).sum(axis=1)
+    return ((same * _BYTES) >> np.uint64(56)) / NUM_PERM
+
+
+def _band_values(signature: np.ndarray) -> np.ndarray:
+    """A signature's bands, each its two values read as one uint64."""
+    return np.ascontiguousarray(signature, dtype=np.uint32).view(np.uint64)
+
+
 class StoryIndex:
     """Window articles: signature, time, story and entities, with LSH buckets."""
 
@@ -99,15 +143,23 @@ class StoryIndex:
         self._story = np.zeros(capacity, dtype=np.int64)
         self._usable = np.zeros(capacity, dtype=bool)  # enough words to compare text
         self._entities: list[frozenset[str]] = [frozenset()] * capacity
+        self._named_count = np.zeros(capacity, dtype=np.int32)  # len(self._entities[row])
+        self._entity_bits = np.zeros(capacity, dtype=np.uint64)  # see _entity_bits()
         self._slot: dict[int, int] = {}  # article id -> row
         self._article: dict[int, int] = {}  # row -> article id
         self._free: list[int] = list(range(capacity - 1, -1, -1))
-        self._state = np.zeros(capacity, dtype=np.int8)  # _NONE, _TAIL or _MAIN
         self._main = np.empty(0, dtype=np.uint64)  # sorted entries, see _LOW and _HIGH
-        self._stale = 0  # rows that left the main segment since the last merge
+        # Main-segment rows are named by a sequence number in their entries, given in the
+        # order rows were added, so that a band's entries run from oldest to newest.
+        self._seq = np.full(capacity, -1, dtype=np.int64)  # row -> its sequence number
+        self._seq_row = np.full(capacity, -1, dtype=np.int64)  # sequence -> row, or -1
+        self._next_seq = 0
+        self._stale = 0  # sequence numbers whose row left since the last merge
+        self._dead = 0  # sequence numbers whose row left since they were last given
+        self._fence = np.empty(0, dtype=np.uint64)  # every _FENCE-th entry of _main
         # Tail: np.empty commits its pages only as rows are written.
-        self._tail_keys = np.empty((tail_rows, BANDS), dtype=np.int64)
-        self._tail_row = np.empty(tail_rows, dtype=np.int64)
+        self._tail_tops = np.empty((tail_rows, BANDS), dtype=np.uint32)  # see _key_tops
+        self._tail_row = np.empty(tail_rows, dtype=np.int64)  # -1: removed since added
         self._tail_len = 0
         self._tail_slot: dict[int, int] = {}  # row -> its tail row
         self._tail_bound = min(tail_rows, _MIN_TAIL)  # rows that make a merge due
@@ -125,23 +177,15 @@ class StoryIndex:
     @staticmethod
     def _band_keys(signature: np.ndarray) -> np.ndarray:
         """One signed 63-bit key per band: the band's two values and its number, mixed."""
-        values = np.ascontiguousarray(signature, dtype=np.uint32).view(np.uint64)
         with np.errstate(over="ignore"):  # wrap-around multiplication is the point
-            mixed = values * _MIX + _BAND_SALT
+            mixed = _band_values(signature) * _MIX + _BAND_SALT
         return (mixed >> np.uint64(1)).astype(np.int64)
 
     @staticmethod
     def _key_tops(keys: np.ndarray) -> np.ndarray:
-        """The top 32 bits of 63-bit band keys, in the high half of a uint64 (see _HIGH)."""
-        return (keys.view(np.uint64) << np.uint64(1)) & _HIGH
-
-    def _keys_at(self, pos: np.ndarray) -> np.ndarray:
-        """The band keys at flat positions row * BANDS + band, from the stored signatures:
-        `_band_keys` of those rows, computed for just these bands."""
-        values = self._sigs.view(np.uint64).reshape(-1)[pos]
-        with np.errstate(over="ignore"):
-            mixed = values * _MIX + _BAND_SALT[pos % BANDS]
-        return (mixed >> np.uint64(1)).astype(np.int64)
+        """The top 32 bits of 63-bit band keys (what the tail holds and the main segment
+        is sorted by)."""
+        return (keys >> 31).astype(np.uint32)
 
     # ------------------------------------------------------------ updating
 
@@ -154,17 +198,17 @@ class StoryIndex:
         self._slot[article_id], self._article[row] = row, article_id
         self._sigs[row], self._at[row], self._story[row] = f.signature, f.at, story_id
         self._usable[row] = f.size >= MIN_WORDS
-        self._entities[row] = f.entities
+        self._entities[row], self._named_count[row] = f.entities, len(f.entities)
+        self._entity_bits[row] = _entity_bits(f.entities)
         self._max_story = max(self._max_story, story_id)
         if self._usable[row]:
             if self._tail_len >= self._tail_bound:
                 self._merge()
             slot = self._tail_len
-            self._tail_keys[slot] = self._band_keys(f.signature)
+            self._tail_tops[slot] = self._key_tops(self._band_keys(f.signature))
             self._tail_row[slot] = row
             self._tail_slot[row] = slot
             self._tail_len += 1
-            self._state[row] = _TAIL
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
         self.last_article_id = max(self.last_article_id, article_id)
@@ -177,18 +221,20 @@ class StoryIndex:
         if row is None:
             return
         del self._article[row]
-        if self._state[row] == _MAIN:
-            self._stale += 1  # its entries stay in the main segment until the next merge
-        elif self._state[row] == _TAIL:
-            self._tail_keys[self._tail_slot.pop(row)] = _NO_KEY
-        self._state[row] = _NONE
+        seq = int(self._seq[row])
+        if seq >= 0:  # its entries stay in the main segment until the next merge
+            self._seq_row[seq] = self._seq[row] = -1
+            self._stale += 1
+            self._dead += 1
+        elif row in self._tail_slot:
+            self._tail_row[self._tail_slot.pop(row)] = -1
         for name in self._entities[row]:
             named = self._named.get(name)
             if named is not None:
                 named.discard(row)
                 if not named:
                     del self._named[name]
-        self._entities[row] = frozenset()
+        self._entities[row], self._named_count[row] = frozenset(), 0
         self._free.append(row)
 
     def drop_story(self, story_id: int) -> None:
@@ -213,97 +259,182 @@ class StoryIndex:
 
     def _grow(self) -> None:
         size = len(self._sigs)
-        if 2 * size * BANDS >= 1 << 32:  # flat positions must stay below _LOW
-            raise OverflowError("story index: more than 33 million rows")
-        # Rows keep their number, so the main segment's flat positions stay valid.
+        # Rows keep their number, so the sequence numbers' rows stay valid.
         self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
-        self._state = np.concatenate([self._state, np.zeros_like(self._state)])
+        self._seq = np.concatenate([self._seq, np.full_like(self._seq, -1)])
         self._at = np.concatenate([self._at, np.zeros_like(self._at)])
         self._story = np.concatenate([self._story, np.zeros_like(self._story)])
         self._usable = np.concatenate([self._usable, np.zeros_like(self._usable)])
+        self._named_count = np.concatenate([self._named_count,
+                                            np.zeros_like(self._named_count)])
+        self._entity_bits = np.concatenate([self._entity_bits,
+                                            np.zeros_like(self._entity_bits)])
         self._entities.extend([frozenset()] * size)
         self._free.extend(range(2 * size - 1, size - 1, -1))
 
     def _merge(self) -> None:
         """Move the tail into the main segment and drop the main segment's stale entries:
         linear in the window (the tail is sorted, then inserted into the sorted segment)."""
-        # Temporaries are kept to ~2 copies of the segment: it is 512 bytes an article.
         if self._stale:
-            # Rows removed (_NONE) or reused (_TAIL: their current keys are in the tail).
-            rows = self._main & _LOW
-            rows //= BANDS
-            keep = self._state[rows] == _MAIN
-            del rows
-            self._main = self._main[keep]
-            del keep
+            self._drop_stale()
         n = self._tail_len
-        live = self._tail_keys[:n, 0] != _NO_KEY  # removed rows' tail rows are blanked
+        live = self._tail_row[:n] >= 0  # removed rows' tail rows are blanked
         rows = self._tail_row[:n][live]
-        pos = rows[:, None] * BANDS + np.arange(BANDS)
-        tail = np.sort((self._key_tops(self._tail_keys[:n][live]) | pos.astype(np.uint64))
-                       .ravel())
+        if self._next_seq + rows.size > len(self._seq_row):
+            self._number_space(rows.size)
+        # The tail's rows, in the order added, follow every row of the main segment.
+        seqs = np.arange(self._next_seq, self._next_seq + rows.size)
+        self._seq[rows], self._seq_row[seqs] = seqs, rows
+        self._next_seq += rows.size
+        tail = self._tail_tops[:n][live].astype(np.uint64) << np.uint64(32)
+        tail |= (seqs[:, None] * BANDS + np.arange(BANDS)).astype(np.uint64)
+        tail = np.sort(tail.ravel())
         # np.insert puts each tail entry before the first main entry above it: one pass.
         self._main = np.insert(self._main, np.searchsorted(self._main, tail), tail)
-        self._state[rows] = _MAIN
-        self._stale = 0
+        self._fence = self._main[::_FENCE].copy()
         self._tail_len = 0
         self._tail_slot.clear()
-        self._tail_bound = min(len(self._tail_keys),
+        self._tail_bound = min(len(self._tail_tops),
                                max(_MIN_TAIL, math.isqrt(16 * self._main.size // BANDS)))
+
+    def _drop_stale(self) -> None:
+        """Drop the main segment's entries of rows that left (~2 copies of it in
+        temporaries: it is 512 bytes an article)."""
+        seqs = (self._main & _LOW).view(np.int64)  # below 2**32: a view, not a conversion
+        seqs >>= _BAND_BITS
+        keep = np.take(self._seq_row >= 0, seqs)
+        del seqs
+        self._main = self._main[keep]
+        self._stale = 0
+
+    def _number_space(self, wanted: int) -> None:
+        """Room for `wanted` more sequence numbers: the numbers of rows that left are
+        taken back when they are half of those given, else the table grows."""
+        if self._dead and 2 * self._dead >= self._next_seq:
+            # Number the rows 0, 1, ... in their order: a map that keeps the order of the
+            # entries, so the segment stays sorted. (_merge dropped the stale entries, so
+            # every entry's number has a row.)
+            live = self._seq_row[:self._next_seq] >= 0
+            renumbered = (np.cumsum(live) - 1) << _BAND_BITS
+            low = (self._main & _LOW).view(np.int64)  # below 2**32: a view of the same
+            self._main ^= low.view(np.uint64)  # the top bits only
+            low = np.take(renumbered, low >> _BAND_BITS) | (low & (BANDS - 1))
+            self._main |= low.view(np.uint64)
+            del low
+            rows = self._seq_row[:self._next_seq][live]
+            self._seq_row[:] = -1
+            self._seq_row[:rows.size], self._seq[rows] = rows, np.arange(rows.size)
+            self._next_seq, self._dead = rows.size, 0
+        size = len(self._seq_row)
+        while self._next_seq + wanted > size:
+            size *= 2
+        if size * BANDS >= 1 << 32:  # entries must stay below _LOW
+            raise OverflowError("story index: more than 67 million rows in 72 hours")
+        if size > len(self._seq_row):
+            grown = np.full(size, -1, dtype=np.int64)
+            grown[:self._next_seq] = self._seq_row[:self._next_seq]
+            self._seq_row = grown
 
     # ------------------------------------------------------------ querying
 
     def _sharing_bands(self, f: Features) -> np.ndarray:
-        """Rows sharing a band key with `f`, bands shared by too many rows left out (the
-        LSH stop-list: those come from common words). A row may appear more than once."""
+        """Rows sharing a band with `f`: at most BAND_SAMPLE of each band, the most recently
+        added ones. A row appears once per band it is taken for. Rows beyond the window
+        are not filtered out here."""
         if self._stale > self._tail_bound // 4:
             self._merge()  # after an eviction: stale entries would only be skipped
         keys = self._band_keys(f.signature)
-        # Tail: exact, one vectorised pass; the matches are few, so taken as flat indices.
-        hit = np.flatnonzero(self._tail_keys[:self._tail_len] == keys)
-        tail_band, tail_row = hit % BANDS, self._tail_row[hit // BANDS]
-        tail_count = np.bincount(tail_band, minlength=BANDS)
-        # Main segment: each band's range of entries whose top 32 bits agree. One search
-        # for the 128 range ends in increasing order: numpy starts each from the last one,
-        # which halves the cache misses of two unsorted searches. Entries are below
-        # top | _LOW, as their positions are (see _grow).
         tops = self._key_tops(keys)
-        order = np.argsort(tops)
-        ends = np.empty(2 * BANDS, dtype=np.uint64)
-        ends[0::2], ends[1::2] = tops[order], tops[order] | _LOW
-        found = np.searchsorted(self._main, ends)
-        lo, length = np.empty(BANDS, dtype=np.intp), np.empty(BANDS, dtype=np.intp)
-        lo[order], length[order] = found[0::2], found[1::2] - found[0::2]
-        # A range this long is common even if all its stale and colliding entries are
-        # taken off: not read. The others are read, so the counts below are exact.
-        surely_common = length - self._stale - _COLLISION_SLACK + tail_count > MAX_BUCKET
-        length[surely_common] = 0
-        # Gather all ranges at once: entry i of band b is at lo[b] + i.
-        last = np.cumsum(length)
-        band = np.repeat(np.arange(BANDS), length)
-        entries = self._main[np.arange(last[-1]) + np.repeat(lo - last + length, length)]
-        pos = (entries & _LOW).astype(np.int64)  # int64 like `band`: uint64 would mix as float
-        row = pos // BANDS
-        # Live entries only: the row is unchanged since the merge, and the entry is this
-        # band's and has the full key (not just its top 32 bits).
-        live = (self._state[row] == _MAIN) & (pos % BANDS == band)
-        live[live] = self._keys_at(pos[live]) == keys[band[live]]
-        band = np.concatenate([band[live], tail_band])
-        row = np.concatenate([row[live], tail_row])
-        common = surely_common | (np.bincount(band, minlength=BANDS) > MAX_BUCKET)
-        return row[~common[band]]
+        # An entry found by the top bits of its key is this band's if the row has the
+        # band's two values (so the full key): checked on the stored signatures.
+        values = _band_values(f.signature)
+        stored = self._sigs.view(np.uint64).reshape(-1)  # row r's band b at r * BANDS + b
+        # Tail: one vectorised pass; the matches are few, so taken as flat indices, the
+        # newest first.
+        hit = np.flatnonzero(self._tail_tops[:self._tail_len] == tops)[::-1]
+        tail_band, tail_row = hit % BANDS, self._tail_row[hit // BANDS]
+        # Main segment: a band's entries, oldest to newest, end before the first entry
+        # above its key's top bits (high = `tops` above 32 zero bits; no entry has all
+        # its low bits set). The fence, every _FENCE-th entry, tells the _FENCE entries
+        # that is among: searching the whole segment would cost a cache miss a step.
+        high = tops.astype(np.uint64) << np.uint64(32)
+        above = high | _LOW
+        order = np.argsort(above)  # numpy resumes each search from the last when sorted
+        block = np.empty(BANDS, dtype=np.intp)
+        block[order] = np.searchsorted(self._fence, above[order])
+        # Back from the end of that block: _FENCE entries hold the band's last one, then
+        # BAND_SAMPLE + stale + _COLLISION_SLACK more hold its newest BAND_SAMPLE live ones
+        # if it has that many, unless more than _COLLISION_SLACK merely collide on the top
+        # bits. The band's entries are told from others by their top bits (so neither
+        # end of its range is searched for).
+        read = _FENCE + BAND_SAMPLE + self._stale + _COLLISION_SLACK
+        at = np.minimum(block * _FENCE, self._main.size - 1)[:, None] - np.arange(read)
+        if self._main.size:
+            entries = self._main.take(at, mode="clip")
+        else:  # `at` is all below 0: nothing is inside
+            entries = np.zeros(at.shape, dtype=np.uint64)
+        inside = np.flatnonzero(((entries & _HIGH) == high[:, None]) & (at >= 0))
+        low = (entries.ravel()[inside] & _LOW).astype(np.int64)
+        # The tail's rows, then the main segment's: each band's newest first.
+        band = np.concatenate([tail_band, inside // read])
+        row = np.concatenate([tail_row, self._seq_row[low >> _BAND_BITS]])
+        # Live: the row is still the one added or numbered (not removed since), and the
+        # entry is this band's, and the row has the band's two values (the full key).
+        live = row >= 0
+        live[tail_band.size:] &= low & (BANDS - 1) == inside // read
+        live[live] = stored[row[live] * BANDS + band[live]] == values[band[live]]
+        band, row = band[live], row[live]
+        # The first BAND_SAMPLE of each band: their rank is their place in the band's run
+        # (a stable sort of small integers is a radix sort).
+        order = np.argsort(band.astype(np.uint8), kind="stable")
+        band, row = band[order], row[order]
+        counts = np.bincount(band, minlength=BANDS)
+        return row[np.arange(band.size) - (np.cumsum(counts) - counts)[band] < BAND_SAMPLE]
 
-    def _candidates(self, f: Features) -> np.ndarray:
-        """Window rows that may be in `f`'s story: sharing a band that is not common, or
-        naming a rare entity."""
-        found = [self._sharing_bands(f)] if f.size >= MIN_WORDS and self._slot else []
+    def _naming(self, f: Features) -> np.ndarray:
+        """Rows naming a rare entity of `f` whose entities may agree with its own enough to
+        join it (ENTITY_AGREEMENT): at most ENTITY_SAMPLE, those sharing the most entities
+        first, then the most recent. Rows agreeing less could only join as near-duplicates,
+        which share a dozen bands and are found by them."""
+        lists, common = [], []
         for name in f.entities:
             named = self._named.get(name)
             if named and len(named) <= RARE_ENTITY:
-                found.append(np.fromiter(named, dtype=np.int64, count=len(named)))
-        if not found:
+                lists.append(np.fromiter(named, dtype=np.int64, count=len(named)))
+            elif named:
+                common.append(_entity_bit(name))
+        if not lists:
             return np.empty(0, dtype=np.int64)
-        rows = np.sort(np.concatenate(found))
+        rows = np.sort(np.concatenate(lists))
+        distinct = np.empty(rows.size, dtype=bool)
+        distinct[0] = True
+        np.not_equal(rows[1:], rows[:-1], out=distinct[1:])
+        starts = np.flatnonzero(distinct)
+        # Entities shared: the rare ones, counted, and at most the common ones whose bit
+        # the row has (a bit says it may name the entity), so an upper bound of the
+        # Jaccard, compared as _joins does (shared / union >= agreement).
+        shared = np.diff(starts, append=rows.size)
+        rows = rows[starts]
+        bits = self._entity_bits[rows]
+        for bit in common:
+            shared += (bits >> np.uint64(bit)).astype(np.int64) & 1
+        named = self._named_count[rows]
+        np.minimum(shared, named, out=shared)
+        at = self._at[rows]
+        possible = ((shared >= ENTITY_AGREEMENT * (len(f.entities) + named - shared))
+                    & self._usable[rows] & (np.abs(at - f.at) <= self.window))
+        rows, shared, at = rows[possible], shared[possible], at[possible]
+        if rows.size > ENTITY_SAMPLE:
+            rows = rows[np.lexsort((-at, -shared))[:ENTITY_SAMPLE]]
+        return rows
+
+    def _candidates(self, f: Features) -> np.ndarray:
+        """Rows within the window of `f` that may be in its story: sharing a band (a
+        sample of each, see BAND_SAMPLE), or naming its rare entities (see _naming). All
+        have enough words to compare text: every rule of _joins needs some similarity."""
+        if f.size < MIN_WORDS or not self._slot:
+            return np.empty(0, dtype=np.int64)
+        rows = np.sort(np.concatenate([self._sharing_bands(f), self._naming(f)]))
         first = np.ones(rows.size, dtype=bool)  # np.unique: 10 times slower here
         first[1:] = rows[1:] != rows[:-1]
         rows = rows[first]
@@ -328,15 +459,7 @@ class StoryIndex:
         rows = self._candidates(f)
         if not rows.size:
             return []
-        # Equal values per row, 8 at a time: the row's booleans read as uint64 words of
-        # 0/1 bytes add up bytewise (at most NUM_PERM / 8 a byte, no carry), and the
-        # multiplication sums the 8 bytes into the top one. ~30% faster than mean(axis=1)
-        # at thousands of candidates, and the same fractions exactly.
-        same = (self._sigs[rows] == f.signature).view(np.uint64).sum(axis=1)
-        text = ((same * _BYTES) >> np.uint64(56)) / NUM_PERM
-        if f.size < MIN_WORDS:
-            text[:] = 0.0
-        text[~self._usable[rows]] = 0.0
+        text = _equal_share(self._sigs[rows], f.signature)
         # Every rule needs some text similarity: only those rows are looked at in Python.
         keep = text >= min(TEXT_WITH_ENTITIES, TEXT_ALONE)
         rows, text = rows[keep], text[keep]
