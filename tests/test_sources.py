@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -329,3 +330,41 @@ def test_polls_past_their_fetch_are_bounded(tmp_path: Path, site: FixtureServer,
         report = cycle(config, store)
         assert [s.new_articles for s in report.sources] == [1] * 6
     assert most == 2
+
+
+def test_latin_and_arabic_spellings_reach_the_alert_from_the_canonical_name_alone(
+        tmp_path: Path, site: FixtureServer) -> None:
+    # Issue 5's promise: the config holds only the canonical name and its Arabic alias; one
+    # outlet writes "Moqtada al-Sadr", another "مُقتدى الصدر" (with a damma), and both reach
+    # the alert for Muqtada al-Sadr.
+    site.add("/en", rss(("Moqtada al-Sadr urges calm in Amarah", site.url("/en/1"),
+                         "The cleric Moqtada al-Sadr called on his followers to stay calm.")),
+             content_type="application/rss+xml")
+    site.add("/ar", rss(("مُقتدى الصدر يدعو إلى التهدئة", site.url("/ar/1"),
+                         "دعا زعيم التيار مُقتدى الصدر أنصاره إلى ضبط النفس.")),
+             content_type="application/rss+xml")
+    with SlackReceiver() as slack:
+        path = tmp_path / "config.yaml"
+        path.write_text(f"""
+fetch: {{timeout: 2s, allow_private_addresses: true, delay: 0s, retries: 0}}
+sources:
+  - {{name: English outlet, kind: rss, url: '{site.url('/en')}', fetch_articles: false}}
+  - {{name: Arabic outlet, kind: rss, url: '{site.url('/ar')}', fetch_articles: false}}
+watchlists:
+  actors:
+    - name: Muqtada al-Sadr
+      aliases: [مقتدى الصدر]
+alerts: [{{kind: slack, webhook: '{slack.url}'}}]
+""", encoding="utf-8")
+        config = load_config(path, env={})
+        with Store(tmp_path / "m.db") as store:
+            cycle(config, store)
+            found = {(r["url"], r["matched_text"], r["how"]) for r in store.db.query(
+                "SELECT a.url, h.matched_text, h.how FROM hits h JOIN articles a "
+                "ON a.id = h.article_id WHERE h.entity = 'Muqtada al-Sadr' AND h.field = 'body'")}
+        assert found == {(site.url("/en/1"), "Moqtada al-Sadr", "variant"),
+                         (site.url("/ar/1"), "مُقتدى الصدر", "normalised")}
+        texts = [json.dumps(r.json, ensure_ascii=False) for r in slack.received]
+        assert texts and all("Muqtada al-Sadr" in t for t in texts)
+        for url in (site.url("/en/1"), site.url("/ar/1")):
+            assert any(url in t for t in texts), url
