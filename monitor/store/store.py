@@ -69,6 +69,8 @@ class _Rows:
     at the end of its transaction (per-article statements cost more than the rows)."""
 
     texts: list[tuple[object, ...]] = field(default_factory=list)  # articles_fts rows
+    search: list[tuple[object, ...]] = field(default_factory=list)  # articles_search rows
+    signatures: list[tuple[object, ...]] = field(default_factory=list)  # story_signatures
     hits: list[tuple[object, ...]] = field(default_factory=list)
     deliveries: list[tuple[object, ...]] = field(default_factory=list)
     stored_urls: list[tuple[str]] = field(default_factory=list)
@@ -88,6 +90,11 @@ class _Rows:
         db.conn.executemany("DELETE FROM article_failures WHERE url = ?", self.stored_urls)
         db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                             self.texts)
+        db.conn.executemany("INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
+                            self.search)
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
+            "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
             'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
@@ -269,14 +276,12 @@ class Store(QueryMixin):
         names = list(channels)
         given = features or [None] * len(articles)
         rows = _Rows()
-        self._stories().discard()  # rows queued by a batch that failed and rolled back
         with self.db.atomic():
             # One lookup for the batch; `known` then grows with what the batch stores.
             known = self.known_urls(u for a in articles for u in (a.url, a.canonical_url) if u)
             ids = [self._insert_article(a, names, f, rows, known)
                    for a, f in zip(articles, given, strict=True)]
             rows.write(self.db)
-            self._stories().write()
         return ids
 
     def _insert_article(self, article: Article, channels: list[str],
@@ -285,7 +290,8 @@ class Store(QueryMixin):
         if known.intersection(urls):
             return None
         known.update(urls)
-        story_id = self._stories().assign(article, features)
+        assignment = self._stories().assign(article, features)
+        story_id = assignment.story_id
         # Plain SQL: this is the hot path of a cycle (100,000 entries in the benchmark).
         article_id = int(self.db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, author, published, "
@@ -295,7 +301,9 @@ class Store(QueryMixin):
              article.published, article.fetched, article.language, article.body,
              content_hash(article.body), article.method, story_id, article.modified,
              article.dateline]).lastrowid)
-        self._stories().remember(article_id)  # search row + story signature, same tx
+        search, signature = self._stories().remember(article_id, assignment)
+        rows.search.append(search)
+        rows.signatures.append(signature)
         rows.add(article, article_id, story_id, channels)
         return article_id
 

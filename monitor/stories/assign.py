@@ -1,17 +1,17 @@
 """Story assignment inside the Store's insert transaction.
 
 `assign` runs before the article row is written (the row needs its story id); `remember`
-runs right after, with the new article id: it writes the normalised search row and the
-signature, and adds the article to the in-memory index. Both run in the caller's
-transaction, so a rolled-back batch leaves no story, signature or search row behind; the
+runs right after, with the new article id: it adds the article to the in-memory index and
+returns its normalised search row and signature row, which the Store writes in the same
+transaction. So a rolled-back batch leaves no story, signature or search row behind; the
 in-memory index may then name a story that does not exist, which `assign` notices (its
 UPDATE touches no row) and forgets.
 """
-
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 from sqlite_utils import Database
@@ -45,15 +45,16 @@ def _stamp(at: float) -> str:
     return iso(datetime.fromtimestamp(at, UTC))
 
 
+class Assignment(NamedTuple):
+    story_id: int
+    features: Features
+
+
 class StoryAssigner:
     def __init__(self, db: Database, window: float):
         self.db = db
         self.index = StoryIndex(window)
         self._loaded = False
-        self._pending: tuple[Features, int] | None = None
-        # Rows of remembered articles, written by `write` before the transaction commits.
-        self._search_rows: list[tuple[object, ...]] = []
-        self._signature_rows: list[tuple[object, ...]] = []
 
     # ------------------------------------------------------------ index upkeep
 
@@ -77,7 +78,7 @@ class StoryAssigner:
 
     # ------------------------------------------------------------ per article
 
-    def assign(self, article: Article, f: Features | None = None) -> int:
+    def assign(self, article: Article, f: Features | None = None) -> Assignment:
         """The story `article` belongs to: an existing one of the window, or a new one.
         `f`: its features, if already computed (`article_features`)."""
         self._catch_up()
@@ -90,8 +91,7 @@ class StoryAssigner:
             self.index.drop_story(decision.story_id)  # rolled back earlier: forget it
         if story_id is None:
             story_id = self._start(article, f)
-        self._pending = (f, story_id)
-        return story_id
+        return Assignment(story_id, f)
 
     def _join(self, story_id: int, f: Features) -> bool:
         row = self.db.execute("SELECT sources FROM stories WHERE id = ?", [story_id]).fetchone()
@@ -118,28 +118,13 @@ class StoryAssigner:
         self.index.drop_story(story_id)
         return story_id
 
-    def remember(self, article_id: int) -> None:
-        """After the article row is written: index entry now (the next article of the batch
-        may join its story); search row and signature at `write`, in the same transaction."""
-        if self._pending is None:
-            return
-        f, story_id = self._pending
-        self._pending = None
-        self._search_rows.append((article_id, f.title_norm, f.body_norm))
-        self._signature_rows.append((article_id, story_id, f.at, f.signature.tobytes(),
-                                     json.dumps(sorted(f.entities), ensure_ascii=False),
-                                     f.size))
+    def remember(self, article_id: int, assignment: Assignment
+                 ) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """After the article row is written: the article joins the index at once (the next
+        article of the batch may join its story); returns its articles_search and
+        story_signatures rows, for the caller to write in the same transaction."""
+        story_id, f = assignment
         self.index.add(article_id, story_id, f)
-
-    def discard(self) -> None:
-        self._search_rows, self._signature_rows, self._pending = [], [], None
-
-    def write(self) -> None:
-        """The rows `remember` queued, one statement per table."""
-        search, self._search_rows = self._search_rows, []
-        signatures, self._signature_rows = self._signature_rows, []
-        self.db.conn.executemany(
-            "INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)", search)
-        self.db.conn.executemany(
-            "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
-            "entities, size) VALUES (?, ?, ?, ?, ?, ?)", signatures)
+        return ((article_id, f.title_norm, f.body_norm),
+                (article_id, story_id, f.at, f.signature.tobytes(),
+                 json.dumps(sorted(f.entities), ensure_ascii=False), f.size))
