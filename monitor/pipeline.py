@@ -89,8 +89,6 @@ def _discover_args(source: Source, response: Response) -> tuple[object, ...]:
             source.link_pattern)
 
 
-
-
 # A sitemap index may list hundreds of sitemaps; only the newest few are read per poll.
 MAX_CHILD_SITEMAPS = 3
 
@@ -195,11 +193,8 @@ class Pipeline:
                         ) -> tuple[list[FeedEntry], str | None]:
         if source.kind == "sitemap":
             return await discover_sitemap(self.fetcher, source, response)
-        args = _discover_args(source, response)
-        if self.parsers is None:
-            return discover_entries(*args)  # type: ignore[arg-type]
-        return await asyncio.get_running_loop().run_in_executor(
-            self.parsers, discover_entries, *args)
+        return await self._offload(discover_entries, *_discover_args(source, response),
+                                   matches=False)
 
     def _record(self, source: Source, state: SourceState, report: SourceReport, poll: Poll,
                 retry_after: float | None) -> None:
@@ -278,11 +273,11 @@ class Pipeline:
         return await self._offload(prepare_page, source, entry, response.body, response.url,
                                    response.content_type)
 
-    async def _offload(self, stage: Callable[..., T], *args: object) -> T:
-        """Run a matching stage in the worker pool; inline, with this pipeline's matcher,
-        when there is no pool."""
+    async def _offload(self, stage: Callable[..., T], *args: object, matches: bool = True) -> T:
+        """Run a CPU-bound stage in the worker pool; inline when there is no pool, then
+        given this pipeline's matcher if the stage `matches` (a worker uses its own)."""
         if self.parsers is None:
-            return stage(*args, matcher=self.matcher)
+            return stage(*args, matcher=self.matcher) if matches else stage(*args)
         return await asyncio.get_running_loop().run_in_executor(self.parsers, stage, *args)
 
 
