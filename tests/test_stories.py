@@ -277,6 +277,75 @@ def test_band_lookup_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPa
     assert with_stale >= 20 and sampled >= 20 and found >= 200 and queries >= 500
 
 
+def _score(d: story_index.Decision) -> float:
+    return round(d.text + 0.5 * d.entities, 9)
+
+
+def _pick(decisions: list[story_index.Decision]) -> int | None:
+    """The best story, ties broken by id (the index orders ties by row, and a batch may
+    give its articles other rows than one-by-one adds)."""
+    return max(decisions, key=lambda d: (_score(d), d.story_id)).story_id if decisions \
+        else None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_batch_decides_as_one_by_one_adds_would(seed: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """add_batch against decide-then-add per article: the same decisions (every story
+    with its score), so the same stories, through merges, doublings, evictions, removals,
+    dropped stories, re-stored articles and batches of every size."""
+    monkeypatch.setattr(story_index, "BAND_SAMPLE", 3)  # exceeded, within batches too
+    monkeypatch.setattr(story_index, "RARE_ENTITY", 8)
+    monkeypatch.setattr(story_index, "ENTITY_SAMPLE", 2)
+    rng = random.Random(seed)
+    bases = np.array([[rng.getrandbits(32) for _ in range(NUM_PERM)] for _ in range(6)],
+                     dtype=np.uint32)
+    window = 3600.0
+    one, batched = (StoryIndex(window, capacity=8, tail_rows=16) for _ in range(2))
+    now, next_article, next_story = 0.0, 1, 1000
+    joins = batch_joins = 0
+    for _ in range(150):
+        if rng.random() < 0.15 and one._slot:  # between batches: removals, drops
+            gone = rng.choice(sorted(one._slot))
+            one.remove(gone)
+            batched.remove(gone)
+            story = int(one._story[rng.choice(sorted(one._slot.values()))]) \
+                if one._slot else 0
+            one.drop_story(story)
+            batched.drop_story(story)
+        size = rng.choice([1, 2, 5, 12, 30])
+        ids = [next_article + i for i in range(size)]
+        if rng.random() < 0.1 and one._slot:  # an article stored again
+            ids[0] = rng.choice(sorted(one._slot))
+        next_article += size
+        now += rng.choice([1.0, 30.0, 900.0])  # some steps evict: past the window
+        batch = [_feature(rng, bases, now + i) for i in range(size)]
+        expected = []
+        for article_id, f in zip(ids, batch, strict=True):
+            decided = one.decide(f)
+            story = _pick(decided)
+            if story is None:
+                story, next_story = next_story, next_story + 1
+            joins += bool(decided)
+            expected.append(({(d.story_id, _score(d)) for d in decided}, story))
+            one.add(article_id, story, f)
+        got = []
+
+        def choose(i: int, decided: list[story_index.Decision],
+                   got: list[tuple[set[tuple[int, float]], int | None]] = got,
+                   expected: list[tuple[set[tuple[int, float]], int]] = expected) -> int:
+            nonlocal batch_joins
+            batch_joins += bool(decided)
+            story = _pick(decided)
+            got.append(({(d.story_id, _score(d)) for d in decided}, story))
+            return story if story is not None else expected[i][1]
+
+        assert batched.add_batch(ids, batch, choose) == [s for _, s in expected]
+        assert got == [(d, s if d else None) for d, s in expected]
+        assert set(batched._slot) == set(one._slot)
+    assert joins == batch_joins and joins >= 150 and len(one._sigs) >= 64
+
+
 def test_removed_article_never_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(story_index, "BAND_SAMPLE", 1)  # one article of a band is taken
     rng = random.Random(7)

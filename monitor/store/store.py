@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from ..clock import iso, now, now_iso
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
-from ..stories.assign import StoryAssigner
+from ..stories.assign import StoryAssigner, article_features
 from ..stories.features import Features
 from .migrations import migrations
 from .queries import QueryMixin
@@ -273,39 +273,53 @@ class Store(QueryMixin):
 
         `features`: each article's story features if already computed (by the worker that
         matched it); computed here otherwise."""
-        names = list(channels)
         given = features or [None] * len(articles)
-        rows = _Rows()
-        with self.db.atomic():
-            # One lookup for the batch; `known` then grows with what the batch stores.
-            known = self.known_urls(u for a in articles for u in (a.url, a.canonical_url) if u)
-            ids = [self._insert_article(a, names, f, rows, known)
-                   for a, f in zip(articles, given, strict=True)]
-            rows.write(self.db)
+        ids: list[int | None] = [None] * len(articles)
+        new_ids: list[int] = []
+        try:
+            with self.db.atomic():
+                # One lookup for the batch; `known` then grows with what the batch stores.
+                known = self.known_urls(u for a in articles for u in (a.url, a.canonical_url)
+                                        if u)
+                fresh = []  # (position in the batch, article, its features)
+                for position, (article, f) in enumerate(zip(articles, given, strict=True)):
+                    urls = {article.url, article.canonical_url or article.url}
+                    if not known & urls:
+                        known |= urls
+                        fresh.append((position, article, f or article_features(article)))
+                if fresh:
+                    # Ids given here (as SQLite would: one above the largest), so that the
+                    # stories are decided, and their rows written, before the articles'.
+                    first = (self.db.execute("SELECT max(id) FROM articles").fetchone()[0]
+                             or 0) + 1
+                    new_ids = list(range(first, first + len(fresh)))
+                    self._insert_articles(fresh, new_ids, list(channels))
+                    for (position, _, _), article_id in zip(fresh, new_ids, strict=True):
+                        ids[position] = article_id
+        except BaseException:
+            self._stories().forget(new_ids)  # rolled back: not in the story index either
+            raise
         return ids
 
-    def _insert_article(self, article: Article, channels: list[str],
-                        features: Features | None, rows: _Rows, known: set[str]) -> int | None:
-        urls = [article.url] + ([article.canonical_url] if article.canonical_url else [])
-        if known.intersection(urls):
-            return None
-        known.update(urls)
-        assignment = self._stories().assign(article, features)
-        story_id = assignment.story_id
-        # Plain SQL: this is the hot path of a cycle (100,000 entries in the benchmark).
-        article_id = int(self.db.execute(
-            "INSERT INTO articles (url, canonical_url, source, title, author, published, "
+    def _insert_articles(self, fresh: list[tuple[int, Article, Features]], ids: list[int],
+                         channels: list[str]) -> None:
+        articles = [article for _, article, _ in fresh]
+        assignments = self._stories().assign(articles, ids, [f for _, _, f in fresh])
+        self.db.conn.executemany(
+            "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
             "fetched, language, body, content_hash, method, story_id, modified, dateline) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [article.url, article.canonical_url, article.source, article.title, article.author,
-             article.published, article.fetched, article.language, article.body,
-             content_hash(article.body), article.method, story_id, article.modified,
-             article.dateline]).lastrowid)
-        search, signature = self._stories().remember(article_id, assignment)
-        rows.search.append(search)
-        rows.signatures.append(signature)
-        rows.add(article, article_id, story_id, channels)
-        return article_id
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, a.url, a.canonical_url, a.source, a.title, a.author, a.published,
+              a.fetched, a.language, a.body, content_hash(a.body), a.method,
+              assignment.story_id, a.modified, a.dateline)
+             for article_id, a, assignment in zip(ids, articles, assignments, strict=True)])
+        rows = _Rows()
+        for article_id, article, assignment in zip(ids, articles, assignments, strict=True):
+            search, signature = StoryAssigner.rows(article_id, assignment)
+            rows.search.append(search)
+            rows.signatures.append(signature)
+            rows.add(article, article_id, assignment.story_id, channels)
+        rows.write(self.db)
 
     def _stories(self) -> StoryAssigner:
         # Built on first use, so the pipeline can set `story_window` from the config first.

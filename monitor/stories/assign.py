@@ -1,15 +1,19 @@
 """Story assignment inside the Store's insert transaction.
 
-`assign` runs before the article row is written (the row needs its story id); `remember`
-runs right after, with the new article id: it adds the article to the in-memory index and
-returns its normalised search row and signature row, which the Store writes in the same
-transaction. So a rolled-back batch leaves no story, signature or search row behind; the
-in-memory index may then name a story that does not exist, which `assign` notices (its
-UPDATE touches no row) and forgets.
+`assign` decides a whole batch before its article rows are written (the rows need their
+story ids, and the Store gives the ids the rows will get): the index decides each article
+in turn, as if the batch's earlier articles were stored already, and the story rows are
+written with one statement per kind. `rows` gives each article's normalised search row and
+signature row, which the Store writes in the same transaction. So a rolled-back batch
+leaves no story, signature or search row behind; the Store then `forget`s the batch's
+articles, and a story id still named by the index that no longer exists is noticed (it is
+not in the table) and forgotten.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -19,7 +23,7 @@ from sqlite_utils import Database
 from ..clock import iso
 from ..models import Article
 from .features import Features, features
-from .index import StoryIndex
+from .index import Decision, StoryIndex
 
 
 def article_time(article: Article) -> float:
@@ -76,55 +80,113 @@ class StoryAssigner:
                          entities=frozenset(json.loads(entities or "[]")), size=size or 0)
             self.index.add(article_id, story_id, f)
 
-    # ------------------------------------------------------------ per article
+    # ------------------------------------------------------------ per batch
 
-    def assign(self, article: Article, f: Features | None = None) -> Assignment:
-        """The story `article` belongs to: an existing one of the window, or a new one.
-        `f`: its features, if already computed (`article_features`)."""
+    def assign(self, articles: Sequence[Article], article_ids: Sequence[int],
+               batch: Sequence[Features]) -> list[Assignment]:
+        """The story of each article, in order: an existing one of the window, one started
+        by an earlier article of the batch, or a new one. Writes the stories' rows (in
+        the caller's transaction, before the articles' rows that name them) and adds the
+        articles to the index; `article_ids` are the ids their rows are about to get."""
         self._catch_up()
-        f = f or article_features(article)
-        story_id = None
-        for decision in self.index.decide(f):
-            if self._join(decision.story_id, f):
-                story_id = decision.story_id
-                break
-            self.index.drop_story(decision.story_id)  # rolled back earlier: forget it
-        if story_id is None:
-            story_id = self._start(article, f)
-        return Assignment(story_id, f)
+        first_new = (self.db.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
+        # Index rows naming these numbers are left from a rolled-back transaction.
+        self.index.forget_stories_from(first_new)
+        stories = _Stories(self.db, first_new)
+        chosen = self.index.add_batch(
+            article_ids, batch, lambda i, decisions: stories.choose(articles[i], batch[i],
+                                                                     decisions))
+        stories.write()
+        for story_id in stories.missing:  # named by the index, rolled back: forget them
+            self.index.drop_story(story_id)
+        return [Assignment(story_id, f) for story_id, f in zip(chosen, batch, strict=True)]
 
-    def _join(self, story_id: int, f: Features) -> bool:
-        row = self.db.execute("SELECT sources FROM stories WHERE id = ?", [story_id]).fetchone()
-        if row is None:
-            return False
-        sources = json.loads(row[0] or "[]")
-        if f.source not in sources:
-            sources.append(f.source)
-        stamp = _stamp(f.at)
-        self.db.execute(
-            "UPDATE stories SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-            "article_count = article_count + 1, sources = ?, source_count = ? WHERE id = ?",
-            [stamp, stamp, json.dumps(sources, ensure_ascii=False), len(sources), story_id])
-        return True
+    def forget(self, article_ids: Iterable[int]) -> None:
+        """Take a batch out of the index again (its transaction rolled back)."""
+        for article_id in article_ids:
+            self.index.remove(article_id)
 
-    def _start(self, article: Article, f: Features) -> int:
-        stamp = _stamp(f.at)
-        story_id = int(self.db.execute(
-            "INSERT INTO stories (title, title_key, first_seen, last_seen, article_count, "
-            "sources, source_count) VALUES (?, ?, ?, ?, 1, ?, 1)",
-            [article.title, f.title_norm, stamp, stamp,
-             json.dumps([article.source], ensure_ascii=False)]).lastrowid)
-        # SQLite reuses the id of a rolled-back story: index rows still naming it are stale.
-        self.index.drop_story(story_id)
-        return story_id
-
-    def remember(self, article_id: int, assignment: Assignment
-                 ) -> tuple[tuple[object, ...], tuple[object, ...]]:
-        """After the article row is written: the article joins the index at once (the next
-        article of the batch may join its story); returns its articles_search and
-        story_signatures rows, for the caller to write in the same transaction."""
+    @staticmethod
+    def rows(article_id: int, assignment: Assignment
+             ) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """An article's articles_search and story_signatures rows."""
         story_id, f = assignment
-        self.index.add(article_id, story_id, f)
         return ((article_id, f.title_norm, f.body_norm),
                 (article_id, story_id, f.at, f.signature.tobytes(),
                  json.dumps(sorted(f.entities), ensure_ascii=False), f.size))
+
+
+@dataclass
+class _Reports:
+    """A story's reports in this batch: what its row gains."""
+
+    first_seen: str
+    last_seen: str
+    sources: list[str]
+    count: int = 0
+
+    def add(self, stamp: str, source: str) -> None:
+        self.first_seen, self.last_seen = min(self.first_seen, stamp), max(self.last_seen, stamp)
+        self.count += 1
+        if source not in self.sources:
+            self.sources.append(source)
+
+
+class _Stories:
+    """The stories a batch starts or joins, written with one statement per kind."""
+
+    def __init__(self, db: Database, first_new: int):
+        self.db = db
+        self.first_new = self.next_id = first_new
+        self.new: dict[int, tuple[str | None, str, _Reports]] = {}  # id -> title, key, reports
+        self.joined: dict[int, _Reports] = {}  # existing stories
+        self.missing: list[int] = []  # named by the index, not in the database
+        self._exists: dict[int, bool] = {}
+
+    def choose(self, article: Article, f: Features, decisions: list[Decision]) -> int:
+        """The first story of `decisions` that exists, else a new one."""
+        stamp = _stamp(f.at)
+        for decision in decisions:
+            story_id = decision.story_id
+            if story_id in self.new:
+                self.new[story_id][2].add(stamp, f.source)
+                return story_id
+            if self.exists(story_id):
+                self.joined.setdefault(story_id, _Reports(stamp, stamp, [])).add(stamp,
+                                                                                  f.source)
+                return story_id
+        story_id, self.next_id = self.next_id, self.next_id + 1
+        self.new[story_id] = (article.title, f.title_norm, _Reports(stamp, stamp, []))
+        self.new[story_id][2].add(stamp, article.source)
+        return story_id
+
+    def exists(self, story_id: int) -> bool:
+        if story_id not in self._exists:
+            found = story_id < self.first_new and self.db.execute(
+                "SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone() is not None
+            self._exists[story_id] = found
+            if not found:
+                self.missing.append(story_id)
+        return self._exists[story_id]
+
+    def write(self) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO stories (id, title, title_key, first_seen, last_seen, article_count, "
+            "sources, source_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(story_id, title, key, r.first_seen, r.last_seen, r.count, _json(r.sources),
+              len(r.sources)) for story_id, (title, key, r) in self.new.items()])
+        updates = []
+        for story_id, r in self.joined.items():
+            sources = json.loads(self.db.execute("SELECT sources FROM stories WHERE id = ?",
+                                                 [story_id]).fetchone()[0] or "[]")
+            sources += [s for s in r.sources if s not in sources]
+            updates.append((r.first_seen, r.last_seen, r.count, _json(sources), len(sources),
+                            story_id))
+        self.db.conn.executemany(
+            "UPDATE stories SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+            "article_count = article_count + ?, sources = ?, source_count = ? WHERE id = ?",
+            updates)
+
+
+def _json(sources: list[str]) -> str:
+    return json.dumps(sources, ensure_ascii=False)
