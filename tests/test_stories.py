@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import monitor.stories.index as story_index
+import monitor.stories.segment as segment
 from monitor.models import Hit
 from monitor.store import Store
 from monitor.stories import NUM_PERM, Features, StoryIndex
@@ -531,7 +532,7 @@ def test_an_article_is_found_whatever_its_row() -> None:
     for article_id, sig in enumerate(signatures, start=1):
         index.add(article_id, article_id, _text(float(article_id), sig))
     index._merge()
-    assert index._tail_len == 0 and len(index._sigs) == 2048
+    assert index._tail_len == 0 and len(index._sigs) * story_index.BANDS > 1 << 16
     for article_id in (1, 700, 1024, 1025, 1500):
         assert _candidate_ids(index, _text(1500.0, signatures[article_id - 1])) == {article_id}
 
@@ -562,3 +563,47 @@ def test_signature_is_a_minhash() -> None:
     true = len(a & c) / len(a | c)
     assert abs(float((signature(a) == signature(c)).mean()) - true) < 0.15
     assert (signature(a) == signature(set(a))).all()
+
+
+def test_features_cross_processes_with_their_signature() -> None:
+    # Features are pickled from the worker processes to the writer with the signature as
+    # bytes; it must come back a writable uint32 array of NUM_PERM, equal to the original.
+    import pickle
+
+    from monitor.stories import features
+    f = features("Qais al-Khazali in Maysan", "Gunmen killed a commander in Maysan.",
+                 [Hit("Maysan", "place", "Maysan", 33, 39, "", field="body")], 1e9, "Shafaq")
+    back = pickle.loads(pickle.dumps(f))
+    assert back.signature.dtype == np.uint32 and back.signature.shape == (NUM_PERM,)
+    assert back.signature.flags.writeable and (back.signature == f.signature).all()
+    assert (back.at, back.source, back.title_norm, back.body_norm, back.entities, back.size) \
+        == (f.at, f.source, f.title_norm, f.body_norm, f.entities, f.size)
+    odd = Features(at=0.0, source="", title_norm="", body_norm="", entities=frozenset(),
+                   signature=np.arange(4, dtype=np.int64), size=0)  # pickled as it is
+    assert pickle.loads(pickle.dumps(odd)).signature.dtype == np.int64
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_segment_merges_and_drops_in_place_as_numpy_would(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main segment's in-place merge and compaction, chunk by chunk (small chunks
+    here, so entries move across chunk boundaries), against np.insert and a mask."""
+    monkeypatch.setattr(segment, "_CHUNK", 7)
+    rng = np.random.default_rng(seed)
+    kept = segment.Segment()
+    expected = np.empty(0, dtype=np.uint64)
+    for _ in range(30):
+        values = np.setdiff1d(rng.integers(0, 500, rng.integers(0, 40)).astype(np.uint64),
+                              expected)  # entries are distinct
+        new = np.sort(rng.permutation(values))
+        expected = np.insert(expected, np.searchsorted(expected, new), new)
+        kept.merge(new)
+        assert np.array_equal(kept.entries, expected)
+        if rng.random() < 0.4:
+            odd = rng.integers(0, 2)
+            expected = expected[expected % 2 != odd]
+            kept.keep(lambda chunk, odd=odd: chunk % 2 != odd)
+            assert np.array_equal(kept.entries, expected)
+        assert np.array_equal(kept.fence, expected[::segment.FENCE])
+    kept.rewrite(lambda chunk: chunk.__imul__(np.uint64(2)))
+    assert np.array_equal(kept.entries, expected * 2)

@@ -15,15 +15,17 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from sqlite_utils import Database
 
 from ..clock import iso
 from ..models import Article
 from .features import Features, features
 from .index import Decision, StoryIndex
+
+if TYPE_CHECKING:  # the worker processes import this module: not sqlite_utils (~6 MB each)
+    from sqlite_utils import Database
 
 
 def article_time(article: Article) -> float:

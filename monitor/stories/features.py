@@ -60,19 +60,22 @@ _B = _PERMUTATIONS.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
-@lru_cache(maxsize=262_144)  # the same word keys recur in article after article
 def _hash32(key: str) -> int:
     """A stable 32-bit hash of a word key (Python's hash() is salted per process)."""
     data = key.encode("utf-8", "surrogatepass")
     return struct.unpack("<I", hashlib.blake2b(data, digest_size=4).digest())[0]
+
+
+@lru_cache(maxsize=262_144)  # the same word keys recur in article after article
+def _mixed_hash(key: str) -> int:
+    """`_hash32` mixed by the MurmurHash3 finaliser (fmix32), in 32-bit arithmetic: what the
+    permutations are applied to. Per key, once, rather than per signature in numpy."""
+    h = _hash32(key)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
 
 
 @lru_cache(maxsize=262_144)  # news vocabulary repeats: most words are seen before
@@ -97,11 +100,13 @@ def word_keys(normalised: str) -> set[str]:
 
 def signature(keys: Iterable[str]) -> np.ndarray:
     """MinHash signature (uint32) of a set of word keys."""
-    hashes = np.fromiter(map(_hash32, keys), dtype=np.uint32)
+    hashes = np.fromiter(map(_mixed_hash, keys), dtype=np.uint32)
     if not hashes.size:
         return _EMPTY.copy()
-    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
-        permuted = _fmix32(hashes)[:, None] * _A + _B
+    # uint32 array arithmetic wraps around silently (numpy checks overflow only on scalars),
+    # which is the point: a*h + b mod 2**32.
+    permuted = np.multiply.outer(hashes, _A)
+    permuted += _B
     return permuted.min(axis=0)
 
 
@@ -122,6 +127,24 @@ class Features:
     signature: np.ndarray
     entities: frozenset[str]
     size: int  # number of distinct word keys: tiny texts are judged by entities too
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled with a uint32 signature as bytes: Features cross from the worker processes
+        to the daemon's, and a numpy array pickles and unpickles several times slower."""
+        sig = self.signature
+        packed = sig.tobytes() if isinstance(sig, np.ndarray) and sig.dtype == np.uint32 \
+            and sig.ndim == 1 else sig
+        return (_unpickle_features, (self.at, self.source, self.title_norm, self.body_norm,
+                                     packed, self.entities, self.size))
+
+
+def _unpickle_features(at: float, source: str, title_norm: str, body_norm: str,
+                       signature: bytes | np.ndarray, entities: frozenset[str],
+                       size: int) -> Features:
+    if isinstance(signature, bytes):  # a writable array of its own, as it was
+        signature = np.frombuffer(signature, dtype=np.uint32).copy()
+    return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
+                    signature=signature, entities=entities, size=size)
 
 
 def features(title: str | None, body: str, hits: Iterable[Hit], at: float,

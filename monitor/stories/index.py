@@ -56,6 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import NUM_PERM, Features
+from .segment import FENCE as _FENCE
+from .segment import Segment
 
 ROWS = 2  # values per LSH band (_band_keys reads the two uint32 as one uint64)
 BANDS = NUM_PERM // ROWS
@@ -66,8 +68,6 @@ BAND_SAMPLE = 16
 ENTITY_SAMPLE = 16  # rows naming rare entities of the article taken at most (_naming)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BAND_SALT = np.arange(NUM_PERM // ROWS, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-# The main segment's fence: every _FENCE-th entry (32 bytes an article).
-_FENCE = 16
 _BYTES = np.uint64(0x0101010101010101)  # adds a uint64's 8 bytes into its top one
 assert NUM_PERM % 8 == 0 and NUM_PERM < 256, "_equal_share() counts equal values in bytes"
 assert BANDS == 64, "entries keep the band in their low 6 bits (_BAND_BITS)"
@@ -166,12 +166,14 @@ class StoryIndex:
         self._story = np.zeros(capacity, dtype=np.int64)
         self._usable = np.zeros(capacity, dtype=bool)  # enough words to compare text
         self._entities: list[frozenset[str]] = [frozenset()] * capacity
+        # One object per distinct set of names: articles name the same few again and again.
+        self._entity_sets: dict[frozenset[str], frozenset[str]] = {}
         self._named_count = np.zeros(capacity, dtype=np.int32)  # len(self._entities[row])
         self._entity_bits = np.zeros(capacity, dtype=np.uint64)  # see _entity_bits()
         self._slot: dict[int, int] = {}  # article id -> row
-        self._article: dict[int, int] = {}  # row -> article id
+        self._article = np.full(capacity, -1, dtype=np.int64)  # row -> article id, or -1
         self._free: list[int] = list(range(capacity - 1, -1, -1))
-        self._main = np.empty(0, dtype=np.uint64)  # sorted entries, see _LOW and _HIGH
+        self._segment = Segment()  # the main segment: sorted entries, see _LOW and _HIGH
         # Main-segment rows are named by a sequence number in their entries, given in the
         # order rows were added, so that a band's entries run from oldest to newest.
         self._seq = np.full(capacity, -1, dtype=np.int64)  # row -> its sequence number
@@ -179,7 +181,6 @@ class StoryIndex:
         self._next_seq = 0
         self._stale = 0  # sequence numbers whose row left since the last merge
         self._dead = 0  # sequence numbers whose row left since they were last given
-        self._fence = np.empty(0, dtype=np.uint64)  # every _FENCE-th entry of _main
         # Tail: np.empty commits its pages only as rows are written.
         self._tail_tops = np.empty((tail_rows, BANDS), dtype=np.uint32)  # see _key_tops
         self._tail_row = np.empty(tail_rows, dtype=np.int64)  # -1: removed since added
@@ -226,7 +227,7 @@ class StoryIndex:
         self._slot[article_id], self._article[row] = row, article_id
         self._sigs[row], self._at[row], self._story[row] = f.signature, f.at, story_id
         self._usable[row] = f.size >= MIN_WORDS
-        self._entities[row], self._named_count[row] = f.entities, len(f.entities)
+        self._entities[row], self._named_count[row] = self._interned(f.entities), len(f.entities)
         self._entity_bits[row] = _entity_bits(f.entities)
         self._max_story = max(self._max_story, story_id)
         if self._usable[row]:
@@ -249,7 +250,7 @@ class StoryIndex:
         row = self._slot.pop(article_id, None)
         if row is None:
             return
-        del self._article[row]
+        self._article[row] = -1
         seq = int(self._seq[row])
         if seq >= 0:  # its entries stay in the main segment until the next merge
             self._seq_row[seq] = self._seq[row] = -1
@@ -273,8 +274,8 @@ class StoryIndex:
             return  # the usual call, for a new story: nothing to scan for
         # Only after a rollback: a scan of one int64 per row (~50 us at 100,000 rows).
         for row in np.flatnonzero(self._story == story_id).tolist():
-            if row in self._article:
-                self.remove(self._article[row])
+            if self._article[row] >= 0:
+                self.remove(int(self._article[row]))
 
     def forget_stories_from(self, story_id: int) -> None:
         """Forget the stories numbered `story_id` and above (rolled back: their numbers are
@@ -282,8 +283,8 @@ class StoryIndex:
         if story_id > self._max_story:
             return  # the usual call: nothing to scan for
         for row in np.flatnonzero(self._story >= story_id).tolist():
-            if row in self._article:
-                self.remove(self._article[row])
+            if self._article[row] >= 0:
+                self.remove(int(self._article[row]))
         self._max_story = story_id - 1
 
     def _to_tail(self, rows: np.ndarray, sigs: np.ndarray) -> None:
@@ -311,26 +312,39 @@ class StoryIndex:
         if self._evicted_at > cutoff - 3600:
             return
         self._evicted_at = cutoff
-        occupied = np.fromiter(self._article, dtype=np.int64, count=len(self._article))
-        if occupied.size:
-            old = occupied[self._at[occupied] < cutoff]
-            for row in old.tolist():
-                self.remove(self._article[row])
+        occupied = np.flatnonzero(self._article >= 0)
+        for row in occupied[self._at[occupied] < cutoff].tolist():
+            self.remove(int(self._article[row]))
 
     def _grow(self) -> None:
         size = len(self._sigs)
+        bigger = size + max(size // 2, 16)  # not doubled: the spare rows are memory too
+
+        def grown(array: np.ndarray, fill: int = 0) -> np.ndarray:
+            # np.zeros' pages are committed only when written (the spare rows are not).
+            out = np.zeros((bigger, *array.shape[1:]), dtype=array.dtype)
+            out[size:] = fill
+            out[:size] = array
+            return out
+
         # Rows keep their number, so the sequence numbers' rows stay valid.
-        self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
-        self._seq = np.concatenate([self._seq, np.full_like(self._seq, -1)])
-        self._at = np.concatenate([self._at, np.zeros_like(self._at)])
-        self._story = np.concatenate([self._story, np.zeros_like(self._story)])
-        self._usable = np.concatenate([self._usable, np.zeros_like(self._usable)])
-        self._named_count = np.concatenate([self._named_count,
-                                            np.zeros_like(self._named_count)])
-        self._entity_bits = np.concatenate([self._entity_bits,
-                                            np.zeros_like(self._entity_bits)])
-        self._entities.extend([frozenset()] * size)
-        self._free.extend(range(2 * size - 1, size - 1, -1))
+        self._sigs = grown(self._sigs)
+        self._seq, self._article = grown(self._seq, -1), grown(self._article, -1)
+        self._at, self._story, self._usable = (grown(self._at), grown(self._story),
+                                               grown(self._usable))
+        self._named_count, self._entity_bits = (grown(self._named_count),
+                                                grown(self._entity_bits))
+        self._entities.extend([frozenset()] * (bigger - size))
+        self._free.extend(range(bigger - 1, size - 1, -1))
+
+    def _interned(self, names: frozenset[str]) -> frozenset[str]:
+        if len(self._entity_sets) > 65_536:  # bounded: a long run meets many sets
+            self._entity_sets.clear()
+        return self._entity_sets.setdefault(names, names)
+
+    @property
+    def _main(self) -> np.ndarray:
+        return self._segment.entries
 
     def _merge(self) -> None:
         """Move the tail into the main segment and drop the main segment's stale entries:
@@ -349,9 +363,7 @@ class StoryIndex:
         tail = self._tail_tops[:n][live].astype(np.uint64) << np.uint64(32)
         tail |= (seqs[:, None] * BANDS + np.arange(BANDS)).astype(np.uint64)
         tail = np.sort(tail.ravel())
-        # np.insert puts each tail entry before the first main entry above it: one pass.
-        self._main = np.insert(self._main, np.searchsorted(self._main, tail), tail)
-        self._fence = self._main[::_FENCE].copy()
+        self._segment.merge(tail)
         self._tail_len = self._tail_dead = 0
         self._tail_slot.clear()
         self._tail_index = np.empty(0, dtype=np.uint64)
@@ -359,13 +371,10 @@ class StoryIndex:
                                max(_MIN_TAIL, math.isqrt(16 * self._main.size // BANDS)))
 
     def _drop_stale(self) -> None:
-        """Drop the main segment's entries of rows that left (~2 copies of it in
-        temporaries: it is 512 bytes an article)."""
-        seqs = (self._main & _LOW).view(np.int64)  # below 2**32: a view, not a conversion
-        seqs >>= _BAND_BITS
-        keep = np.take(self._seq_row >= 0, seqs)
-        del seqs
-        self._main = self._main[keep]
+        """Drop the main segment's entries of rows that left."""
+        live = self._seq_row >= 0
+        self._segment.keep(lambda chunk: np.take(live, (chunk & _LOW).astype(np.int64)
+                                                 >> _BAND_BITS))
         self._stale = 0
 
     def _number_space(self, wanted: int) -> None:
@@ -376,12 +385,15 @@ class StoryIndex:
             # entries, so the segment stays sorted. (_merge dropped the stale entries, so
             # every entry's number has a row.)
             live = self._seq_row[:self._next_seq] >= 0
-            renumbered = (np.cumsum(live) - 1) << _BAND_BITS
-            low = (self._main & _LOW).view(np.int64)  # below 2**32: a view of the same
-            self._main ^= low.view(np.uint64)  # the top bits only
-            low = np.take(renumbered, low >> _BAND_BITS) | (low & (BANDS - 1))
-            self._main |= low.view(np.uint64)
-            del low
+            renumbered = ((np.cumsum(live) - 1) << _BAND_BITS).astype(np.uint64)
+
+            def renumber(chunk: np.ndarray) -> None:
+                low = chunk & _LOW
+                chunk ^= low  # the top bits only
+                chunk |= np.take(renumbered, (low >> np.uint64(_BAND_BITS)).astype(np.int64))
+                chunk |= low & np.uint64(BANDS - 1)
+
+            self._segment.rewrite(renumber)
             rows = self._seq_row[:self._next_seq][live]
             self._seq_row[:] = -1
             self._seq_row[:rows.size], self._seq[rows] = rows, np.arange(rows.size)
@@ -411,7 +423,7 @@ class StoryIndex:
         above = high | _LOW  # no entry has all its low bits set
         order = np.argsort(above)  # numpy resumes each search from the last when sorted
         block = np.empty(high.size, dtype=np.intp)
-        block[order] = np.searchsorted(self._fence, above[order])
+        block[order] = np.searchsorted(self._segment.fence, above[order])
         end = np.minimum(block * _FENCE, self._main.size - 1)
         read = _FENCE + BAND_SAMPLE + self._stale + _COLLISION_SLACK
         back = np.arange(read)
@@ -708,7 +720,8 @@ class StoryIndex:
         rows = np.array([self._free.pop() for _ in batch], dtype=np.intp)
         for article_id, row, f in zip(article_ids, rows.tolist(), batch, strict=True):
             self._slot[article_id], self._article[row] = row, article_id
-            self._entities[row], self._named_count[row] = f.entities, len(f.entities)
+            self._entities[row] = self._interned(f.entities)
+            self._named_count[row] = len(f.entities)
             self._entity_bits[row] = _entity_bits(f.entities)
         self._sigs[rows] = np.array([f.signature for f in batch], dtype=np.uint32)
         self._at[rows] = [f.at for f in batch]
