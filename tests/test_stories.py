@@ -607,3 +607,17 @@ def test_segment_merges_and_drops_in_place_as_numpy_would(
         assert np.array_equal(kept.fence, expected[::segment.FENCE])
     kept.rewrite(lambda chunk: chunk.__imul__(np.uint64(2)))
     assert np.array_equal(kept.entries, expected * 2)
+
+
+def test_grow_keeps_rows_and_fills_the_new_ones_in_place_or_copied() -> None:
+    class Owner:
+        rows = np.arange(12, dtype=np.int64).reshape(6, 2)
+
+    owner = Owner()
+    owner.rows = Owner.rows.copy()
+    segment.grow(owner, "rows", 9, fill=-1)  # nothing else holds it: resized
+    assert owner.rows.tolist() == [[i, i + 1] for i in range(0, 12, 2)] + [[-1, -1]] * 3
+    view = owner.rows[:2]
+    segment.grow(owner, "rows", 10)  # a view holds it: copied, the view still valid
+    assert owner.rows[:6].tolist() == Owner.rows.tolist() and owner.rows[9].tolist() == [0, 0]
+    assert view.tolist() == [[0, 1], [2, 3]]

@@ -57,7 +57,7 @@ import numpy as np
 
 from .features import NUM_PERM, Features
 from .segment import FENCE as _FENCE
-from .segment import Segment
+from .segment import Segment, grow
 
 ROWS = 2  # values per LSH band (_band_keys reads the two uint32 as one uint64)
 BANDS = NUM_PERM // ROWS
@@ -319,21 +319,11 @@ class StoryIndex:
     def _grow(self) -> None:
         size = len(self._sigs)
         bigger = size + max(size // 2, 16)  # not doubled: the spare rows are memory too
-
-        def grown(array: np.ndarray, fill: int = 0) -> np.ndarray:
-            # np.zeros' pages are committed only when written (the spare rows are not).
-            out = np.zeros((bigger, *array.shape[1:]), dtype=array.dtype)
-            out[size:] = fill
-            out[:size] = array
-            return out
-
         # Rows keep their number, so the sequence numbers' rows stay valid.
-        self._sigs = grown(self._sigs)
-        self._seq, self._article = grown(self._seq, -1), grown(self._article, -1)
-        self._at, self._story, self._usable = (grown(self._at), grown(self._story),
-                                               grown(self._usable))
-        self._named_count, self._entity_bits = (grown(self._named_count),
-                                                grown(self._entity_bits))
+        for name in ("_sigs", "_at", "_story", "_usable", "_named_count", "_entity_bits"):
+            grow(self, name, bigger)
+        grow(self, "_seq", bigger, fill=-1)
+        grow(self, "_article", bigger, fill=-1)
         self._entities.extend([frozenset()] * (bigger - size))
         self._free.extend(range(bigger - 1, size - 1, -1))
 

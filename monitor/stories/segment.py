@@ -17,6 +17,24 @@ FENCE = 16  # the fence holds every FENCE-th entry (see StoryIndex._main_members
 _CHUNK = 1 << 20  # entries per step: 8 MB
 
 
+def grow(owner: object, name: str, size: int, fill: int = 0) -> None:
+    """Give the array `owner.<name>` `size` rows, the new ones `fill`: resized in place
+    (realloc, which moves pages rather than copying them: no second copy of a 50 MB array
+    at the peak) unless something else holds it, then copied."""
+    array = getattr(owner, name)
+    old = len(array)
+    setattr(owner, name, None)  # numpy resizes only an array nothing else refers to
+    try:
+        array.resize((size, *array.shape[1:]), refcheck=True)  # new rows are zeros
+    except ValueError:  # referenced elsewhere (a view, a debugger): copied
+        bigger = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
+        bigger[:old] = array
+        array = bigger
+    if fill:
+        array[old:] = fill
+    setattr(owner, name, array)
+
+
 class Segment:
     def __init__(self) -> None:
         self._buffer = np.empty(0, dtype=np.uint64)
@@ -32,10 +50,7 @@ class Segment:
         """Insert the sorted entries `new`, each before the first entry above it."""
         n, k = self.size, new.size
         if n + k > self._buffer.size:
-            grown = np.empty(max(n + k, self._buffer.size + self._buffer.size // 4),
-                             dtype=np.uint64)
-            grown[:n] = self._buffer[:n]
-            self._buffer = grown
+            grow(self, "_buffer", max(n + k, self._buffer.size + self._buffer.size // 4))
         buffer = self._buffer
         at = np.searchsorted(buffer[:n], new)  # new entry j goes before old entry at[j]
         # An old entry moves right by the number of new entries before it. Chunks go from
