@@ -179,6 +179,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=FetchSettings().concurrency)
     parser.add_argument("--per-host", type=int, default=FetchSettings().per_host)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parser worker processes (default: the monitor's own choice)")
     args = parser.parse_args()
     logging.getLogger("monitor").setLevel(logging.ERROR)  # failures are counted below
 
@@ -208,7 +210,7 @@ def main() -> None:
         from monitor.store import Store
 
         with Store(config.database) as store, \
-                worker_pool(config.watchlist, config.rules) as parsers:
+                worker_pool(config.watchlist, config.rules, args.workers) as parsers:
             workers = start_workers(parsers)  # all of them, before timing
             sampler = Sampler(workers)
             sampler.start()

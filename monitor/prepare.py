@@ -120,12 +120,19 @@ def _start_worker(entities: list[Entity], rules: list[Rule]) -> None:
     _matcher = Matcher(entities, rules)
 
 
+def default_workers() -> int:
+    """One worker per core but one, up to 4: the daemon's own process (fetching and
+    storing) keeps a core busy itself when there is much to parse, and each worker costs
+    ~55 MB."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
 @contextmanager
-def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = ()
-                ) -> Iterator[Executor]:
+def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
+                workers: int | None = None) -> Iterator[Executor]:
     """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist.
     Spawned, not forked, as the parent runs threads."""
-    workers = max(1, min(4, os.cpu_count() or 1))
+    workers = workers or default_workers()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start_worker,
                              initargs=(list(entities), list(rules))) as pool:
