@@ -332,6 +332,42 @@ def test_polls_past_their_fetch_are_bounded(tmp_path: Path, site: FixtureServer,
     assert most == 2
 
 
+def test_polls_in_flight_are_bounded_from_their_fetch(tmp_path: Path, site: FixtureServer,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fetching does not run ahead of processing: a poll holds its slot from before its
+    # fetch until it is stored, so fetched bodies never pile up waiting.
+    import monitor.pipeline as pipeline_module
+    monkeypatch.setattr(pipeline_module, "MAX_POLLS_IN_FLIGHT", 3)
+    for n in range(8):
+        site.add(f"/f{n}", rss((f"Item {n}", site.url(f"/a/{n}"), "Qais al-Khazali spoke.")),
+                 content_type="application/rss+xml")
+    config = make_config(tmp_path, "\n".join(
+        f"  - {{name: F{n}, kind: rss, url: '{site.url(f'/f{n}')}', fetch_articles: false}}"
+        for n in range(8)))
+    fetched_waiting, most = 0, 0
+    get, ingest = Fetcher.get, Pipeline._ingest
+
+    async def counted_get(self: Fetcher, *args: object, **kwargs: object) -> object:
+        nonlocal fetched_waiting, most
+        response = await get(self, *args, **kwargs)  # type: ignore[arg-type]
+        fetched_waiting += 1
+        most = max(most, fetched_waiting)
+        return response
+
+    async def slow_ingest(self: Pipeline, *args: object) -> None:
+        nonlocal fetched_waiting
+        await asyncio.sleep(0.05)  # processing lags: every other fetch could finish
+        await ingest(self, *args)  # type: ignore[arg-type]
+        fetched_waiting -= 1
+
+    monkeypatch.setattr(Fetcher, "get", counted_get)
+    monkeypatch.setattr(Pipeline, "_ingest", slow_ingest)
+    with Store(tmp_path / "m.db") as store:
+        report = cycle(config, store)
+        assert [s.new_articles for s in report.sources] == [1] * 8
+    assert most == 3
+
+
 def test_latin_and_arabic_spellings_reach_the_alert_from_the_canonical_name_alone(
         tmp_path: Path, site: FixtureServer) -> None:
     # Issue 5's promise: the config holds only the canonical name and its Arabic alias; one
