@@ -19,6 +19,7 @@ Targets: each query < 100 ms; clustering < 5 ms per article.
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import random
@@ -187,6 +188,7 @@ def bench_queries(path: Path) -> None:
 # Window sizes (articles in 72 h) the clustering cost is measured at: a busy day's window,
 # and the 100,000 entries the fetch benchmark stores in one cycle.
 CLUSTERING_WINDOWS = (20_000, 100_000)
+BATCH = 500  # a group commit's most articles (monitor.store.group.MAX_GROUP_ARTICLES)
 
 
 def _rss_mb() -> float:
@@ -225,9 +227,11 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
                 for i, a in enumerate(articles)]
     rss = _rss_mb()
     t0 = time.perf_counter()
-    for i, f in enumerate(prepared[:window_articles]):
-        decided = index.decide(f)
-        index.add(i + 1, decided[0].story_id if decided else i + 1, f)
+    for first in range(0, window_articles, BATCH):  # as the Store does: a group at a time
+        ids = list(range(first + 1, min(window_articles, first + BATCH) + 1))
+        index.add_batch(ids, prepared[first:ids[-1]],
+                        lambda i, decided, first=first: decided[0].story_id if decided
+                        else first + i + 1)
     fill = time.perf_counter() - t0
     # RSS moves in steps (capacity doubling, the allocator reusing freed memory): rough.
     rss = (_rss_mb() - rss) * 2**20 / window_articles
@@ -237,13 +241,27 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
         features(a.title, a.body, a.hits, start.timestamp() + (window_articles + i) * step,
                  a.source)
     per_features = (time.perf_counter() - t0) / probes * 1000
+    one_by_one = copy.deepcopy(index)
     t0 = time.perf_counter()
     joined = 0
     for i, f in enumerate(prepared[window_articles:], start=window_articles):
-        decided = index.decide(f)
+        decided = one_by_one.decide(f)
         joined += bool(decided)
-        index.add(i + 1, decided[0].story_id if decided else i + 1, f)
+        one_by_one.add(i + 1, decided[0].story_id if decided else i + 1, f)
     per_decision = (time.perf_counter() - t0) / probes * 1000
+    del one_by_one
+    t0 = time.perf_counter()
+    batch_joined = 0
+    for first in range(window_articles, window_articles + probes, BATCH):
+        ids = list(range(first + 1, min(window_articles + probes, first + BATCH) + 1))
+
+        def choose(i: int, decided: list, first: int = first) -> int:  # type: ignore[type-arg]
+            nonlocal batch_joined
+            batch_joined += bool(decided)
+            return decided[0].story_id if decided else first + i + 1
+
+        index.add_batch(ids, prepared[first:ids[-1]], choose)
+    per_batched = (time.perf_counter() - t0) / probes * 1000
     # Rows scored per article, counted after the timed loop (so as not to warm its caches):
     # each probe is then in the window too, one candidate more.
     candidates = statistics.mean(index._candidates(f).size
@@ -253,7 +271,9 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
     print(f"  index memory: arrays {_index_bytes(index) / len(index):,.0f} B/article, "
           f"RSS growth while filling {rss:,.0f} B/article")
     print(f"  features (normalise + MinHash):             {per_features:7.2f} ms/article")
-    print(f"  candidates + decision (LSH, scoring):       {per_decision:7.2f} ms/article")
+    print(f"  candidates + decision, one by one:          {per_decision:7.2f} ms/article")
+    print(f"  candidates + decision, batches of {BATCH}:      {per_batched:7.2f} ms/article "
+          f"({batch_joined} joined: the same decisions)")
     print(f"  candidates scored:                          {candidates:7.0f} per article")
     if path is None:
         return

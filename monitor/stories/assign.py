@@ -72,6 +72,7 @@ class StoryAssigner:
             newest = self.db.execute("SELECT max(at) FROM story_signatures").fetchone()[0]
             since = (newest or 0.0) - self.index.window
             self._loaded = True
+        self.index.defer_tail_sort()
         rows = self.db.execute(
             "SELECT article_id, story_id, at, signature, entities, size FROM story_signatures "
             "WHERE article_id > ? AND at >= ? ORDER BY article_id",

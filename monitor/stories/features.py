@@ -151,6 +151,6 @@ def features(title: str | None, body: str, hits: Iterable[Hit], at: float,
              source: str) -> Features:
     title_norm = normalize_text(title or "").text
     body_norm = normalize_text(body or "").text
-    keys = word_keys(f"{title_norm} {body_norm}")  # one pass: the space parts words as well
+    keys = word_keys(f"{title_norm} {body_norm}")  # one pass: a space ends a word as \W does
     return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
                     signature=signature(keys), entities=entity_set(hits), size=len(keys))

@@ -248,7 +248,10 @@ class StoryIndex:
             self._tail_row[slot] = row
             self._tail_slot[row] = slot
             self._tail_len += 1
-            self._tail_index = None  # sorted at the next lookup (not once per row loaded)
+            if self._tail_index is not None:  # None while loading: sorted once, at the end
+                new = self._tail_entries(np.array([slot]))
+                self._tail_index = np.insert(self._tail_index,
+                                             np.searchsorted(self._tail_index, new), new)
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
         self.last_article_id = max(self.last_article_id, article_id)
@@ -286,6 +289,11 @@ class StoryIndex:
         for row in np.flatnonzero(self._story == story_id).tolist():
             if self._article[row] >= 0:
                 self.remove(int(self._article[row]))
+
+    def defer_tail_sort(self) -> None:
+        """Many `add`s follow (a reload): the tail's lookup entries are sorted once, at
+        the next lookup, instead of kept sorted row by row."""
+        self._tail_index = None
 
     def forget_stories_from(self, story_id: int) -> None:
         """Forget the stories numbered `story_id` and above (rolled back: their numbers are
@@ -366,7 +374,8 @@ class StoryIndex:
         self._segment.merge(tail)
         self._tail_len = self._tail_dead = 0
         self._tail_slot.clear()
-        self._tail_index = np.empty(0, dtype=np.uint64)
+        if self._tail_index is not None:  # else still loading (defer_tail_sort)
+            self._tail_index = np.empty(0, dtype=np.uint64)
         self._tail_bound = min(len(self._tail_tops),
                                max(_MIN_TAIL, self._main.size // BANDS // 8))
 
