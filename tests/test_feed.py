@@ -172,3 +172,47 @@ def test_tagless_summaries_skip_the_parser_with_the_same_text(text: str) -> None
     # parser, and must read exactly as the parser reads them (here: the same text in a span).
     from monitor.extract.feed import _html_to_text
     assert _html_to_text(text) == _html_to_text(f"<span>{text}</span>")
+
+
+def test_feedparser_speed_ups_leave_its_results_unchanged(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    # parse_feed memoises feedparser's base-URL joins and copies its content parameters
+    # directly (monitor.extract.feed._speed_up_feedparser): feedparser must give the same
+    # entries as with its own functions, on the fixtures and a sample of its test corpus.
+    import copy
+
+    import feedparser.mixin
+    import feedparser.urls
+
+    from monitor.extract.feed import _fast_deepcopy
+    files = sorted(FIXTURES.glob("*.xml")) + sorted(p for p in CORPUS.rglob("*")
+                                                    if p.is_file())[::7]
+    assert len(files) > 300
+
+    def parse_all() -> list[str]:
+        out = []
+        for path in files:
+            for url in (SHAFAQ_RSS, f"http://example.org/feeds/{path.name}"):
+                parsed = feedparser.parse(io.BytesIO(path.read_bytes()), sanitize_html=False,
+                                          response_headers={"content-location": url},
+                                          resolve_relative_uris=False)
+                out.append(repr((parsed.get("feed"), parsed.entries, parsed.get("version"))))
+        return out
+
+    assert feedparser.mixin.copy.deepcopy is _fast_deepcopy
+    fast = parse_all()
+    monkeypatch.setattr(feedparser.mixin, "make_safe_absolute_uri",
+                        feedparser.urls.make_safe_absolute_uri)
+    monkeypatch.setattr(feedparser.mixin, "copy", copy)
+    assert parse_all() == fast
+
+
+def test_fast_deepcopy_copies_like_deepcopy() -> None:
+    from monitor.extract.feed import _fast_deepcopy
+    params = feedparser.FeedParserDict({"type": "text/html", "language": None, "base": "x"})
+    twin = _fast_deepcopy(params)
+    assert type(twin) is feedparser.FeedParserDict and twin is not params
+    assert list(dict.items(twin)) == list(dict.items(params))
+    nested = feedparser.FeedParserDict({"type": "text/html", "tags": [{"term": "a"}]})
+    copied = _fast_deepcopy(nested)
+    assert copied == nested and copied["tags"] is not nested["tags"]  # copy.deepcopy's job

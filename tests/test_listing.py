@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.extract import find_links
 
@@ -71,3 +73,37 @@ def test_query_encoding_is_preserved() -> None:
 def test_invalid_pattern_raises_re_error() -> None:
     with pytest.raises(re.error):
         find_links(LISTING, PAGE_URL, None, r"/posts/(")
+
+
+def _clean_url_by_urllib(href: str, base: str) -> str | None:
+    """clean_url as it was before its shortcut for URLs it leaves unchanged: the reference."""
+    from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
+
+    from monitor.extract.listing import _strip_tracking
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        parts = urlsplit(urldefrag(urljoin(base, href)).url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit(parts._replace(query=_strip_tracking(parts.query)))
+
+
+_URL_PIECES = ["http://", "https://", "HTTP://", "ftp://", "//", "a", "Z", "0", ".", "-", "_",
+               "~", "/", "/../", "/./", ":", ":80", "@", "%2F", "&", "=", "+", ";", "?", "#",
+               "[", "]", " ", "\t", "\n", "é", "utm_source=x"]
+_BASES = ["https://x.org/a/b", "http://127.0.0.1:8000/feeds/1.xml", "", "http://[bad/",
+          "http://a]b/", "https://é.example/", "ftp://x.org/", "mailto:someone"]
+
+
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=12).map("".join),
+       st.sampled_from(_BASES))
+@settings(max_examples=3000)
+def test_clean_url_shortcut_agrees_with_urllib(href: str, base: str) -> None:
+    from monitor.extract.listing import clean_url
+    assert clean_url(href, base) == _clean_url_by_urllib(href, base)
+    absolute = "https://host-1.example" + href.replace(" ", "").replace("#", "")
+    assert clean_url(absolute, base) == _clean_url_by_urllib(absolute, base)

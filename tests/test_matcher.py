@@ -286,6 +286,16 @@ def test_snippet_stops_at_paragraphs_and_arabic_question_mark() -> None:
     assert make_snippet(text, start, start + 7) == "قال **الخزعلي** إن"
 
 
+@given(st.lists(st.sampled_from(["a", "ع", ".", " ", "  ", "\n", "\t", "\r", "\u00a0", "\u2009",
+                                  "\u2028", "\x1c", "\x85", "\u3000", "\u200b", "\ufeff"]))
+       .map("".join))
+def test_snippet_whitespace_collapse_shortcut_agrees_with_the_regex(text: str) -> None:
+    import re
+
+    from monitor.match.snippet import _clean
+    assert _clean(text) == re.sub(r"\s+", " ", text)
+
+
 def test_snippet_is_bounded_in_a_long_sentence() -> None:
     words = " ".join(f"word{i}" for i in range(200))
     text = f"{words} PMF {words}"

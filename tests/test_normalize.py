@@ -166,3 +166,20 @@ def test_cased_examples() -> None:
     assert normalize_text("STRAẞE  x").cased() == "STRASSE x"
     assert normalize_text("قال مُقتدى").cased() == "قال مقتدي"
     assert normalize_text("a\x00B").cased() is None
+
+
+def test_normalize_text_remembers_recent_strings_by_identity() -> None:
+    # The matcher and the story features normalise the same title and body one after the
+    # other: the second call returns the first one's result; an equal string that is
+    # another object, or a string normalised long ago, is normalised again, alike.
+    from monitor.match.normalize import _normalize_exact
+    title, body = "Qais al-Khazali’s visit", "".join(["Gunmen in Maysan ", "killed one."])
+    first = normalize_text(title), normalize_text(body)
+    assert normalize_text(title) is first[0] and normalize_text(body) is first[1]
+    again = normalize_text("".join(["Gunmen in Maysan ", "killed one."]))
+    assert again is not first[1] and again.text == first[1].text
+    for i in range(10):
+        normalize_text(f"other text {i}")
+    later = normalize_text(title)
+    assert later is not first[0] and later.text == first[0].text
+    assert later.offsets() == first[0].offsets() == _normalize_exact(title).offsets()

@@ -477,8 +477,29 @@ def _replacements(present: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
     return pairs, expanders
 
 
+# The last texts given to `normalize_text`, with their results: a worker normalises an
+# article's title and body to match them, then the same two strings again for the article's
+# story features (stories/features.py). Looked up by identity (`is`): no text is compared,
+# and a string held here cannot be freed and its id reused.
+_RECENT_SIZE = 4
+_recent: tuple[tuple[str, Normalised], ...] = ()
+
+
 def normalize_text(text: str) -> Normalised:
-    """Like :func:`normalize`, with offsets computed on demand (what the matcher uses)."""
+    """Like :func:`normalize`, with offsets computed on demand (what the matcher uses).
+
+    A call with the very string object of a recent call returns that call's result again
+    (it is not to be modified)."""
+    global _recent
+    for seen, result in _recent:
+        if seen is text:
+            return result
+    result = _normalize_text(text)
+    _recent = ((text, result), *_recent[:_RECENT_SIZE - 1])
+    return result
+
+
+def _normalize_text(text: str) -> Normalised:
     folded = _fold_text(text)
     if folded is None:
         return _normalize_exact(text)
@@ -505,5 +526,5 @@ def normalize(text: str) -> tuple[str, list[int]]:
     the character it came from. The map is non-decreasing; a run of whitespace collapsed to
     one space maps to the first character of the run.
     """
-    result = normalize_text(text)
+    result = _normalize_text(text)  # (aliases and single words: not worth remembering)
     return result.text, result.offsets()

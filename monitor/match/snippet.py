@@ -50,6 +50,10 @@ def _sentence_end(text: str, end: int) -> int:
 
 
 def _clean(text: str) -> str:
+    # Printable text has no whitespace but " " (every other whitespace character is a
+    # separator or control character): without a double space, nothing to collapse.
+    if "  " not in text and text.isprintable():
+        return text
     return _WHITESPACE.sub(" ", text)
 
 
