@@ -559,11 +559,11 @@ class StoryIndex:
     def _scores(self, sigs: np.ndarray, article: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Estimated Jaccard similarity of each pair's article and row."""
         text = np.empty(article.size, dtype=np.float64)
+        kept = _stored(sigs)
         step = max(1, _CHUNK // NUM_PERM)  # bounds the temporaries
         for start in range(0, article.size, step):
             end = start + step
-            text[start:end] = _equal_share(self._sigs[row[start:end]],
-                                           _stored(sigs[article[start:end]]))
+            text[start:end] = _equal_share(self._sigs[row[start:end]], kept[article[start:end]])
         return text
 
     def _naming(self, f: Features) -> np.ndarray:
