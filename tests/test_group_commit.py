@@ -12,7 +12,7 @@ import pytest
 import monitor.store.group as group
 from monitor.models import Hit
 from monitor.store import Store
-from monitor.store.group import GroupCommit
+from monitor.store.group import GROUP_WAIT, GroupCommit
 from tests.test_store import make_article
 
 
@@ -119,3 +119,21 @@ def test_a_repeated_url_across_polls_of_one_group_is_stored_once(tmp_path: Path)
 
         first, second = asyncio.run(main())
         assert first[0] is not None and second == [None]
+
+
+def test_a_poll_finishing_soon_after_shares_the_transaction(tmp_path: Path) -> None:
+    # A batch waits GROUP_WAIT for others: one finishing 10 ms later shares its commit,
+    # one finishing well after the wait gets its own.
+    with CountingStore(tmp_path / "g.db") as store:
+        writer = GroupCommit(store, ["slack"])
+
+        async def later(poll: int, delay: float) -> list[int | None]:
+            await asyncio.sleep(delay)
+            return await writer.add(batch(poll), [None] * 3)
+
+        async def main() -> None:
+            await asyncio.gather(later(0, 0), later(1, 0.01), later(2, GROUP_WAIT * 4))
+
+        asyncio.run(main())
+        assert store.transactions == [6, 3]
+        assert len(urls(store)) == 9

@@ -2,9 +2,10 @@
 
 A commit and FTS5's flush of its pending terms cost the same for 50 articles as for 500, so
 when many polls complete at once (a daemon's first cycle, a burst of busy feeds) writing
-them in one transaction saves about a quarter of the store's time. Nothing waits to make a
-group: a batch is written at the next turn of the event loop, together with whatever other
-batches arrived by then, so a group forms only when the writer is already the bottleneck.
+them in one transaction saves about a quarter of the store's time, and story clustering
+decides a bigger batch in one pass. A batch waits at most GROUP_WAIT (alerts are minutes
+apart; 50 ms is nothing to them) for others to join it, and not at all once a whole group
+is waiting.
 
 Each poll still gets all or nothing: if the shared transaction fails, every poll's batch is
 written again in its own transaction, so one bad batch fails only its own poll.
@@ -24,6 +25,7 @@ __all__ = ["GroupCommit"]
 
 # Bounds how long one transaction holds the event loop (~0.3 ms per article).
 MAX_GROUP_ARTICLES = 500
+GROUP_WAIT = 0.05  # seconds a batch waits for others to share its transaction
 
 
 @dataclass
@@ -40,7 +42,7 @@ class GroupCommit:
         self.store = store
         self.channels = list(channels)
         self._waiting: list[_Batch] = []
-        self._scheduled = False
+        self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
 
     async def add(self, articles: list[Article], features: Sequence[Features | None]
                   ) -> list[int | None]:
@@ -51,9 +53,12 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         batch = _Batch(articles, list(features), loop.create_future())
         self._waiting.append(batch)
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._write)
+        if sum(len(b.articles) for b in self._waiting) >= MAX_GROUP_ARTICLES:
+            if self._scheduled is not None:
+                self._scheduled.cancel()
+            self._scheduled = loop.call_soon(self._write)  # a whole group: no waiting
+        elif self._scheduled is None:
+            self._scheduled = loop.call_later(GROUP_WAIT, self._write)
         return await batch.done
 
     def _write(self) -> None:
@@ -63,10 +68,9 @@ class GroupCommit:
             batch = self._waiting.pop(0)
             group.append(batch)
             size += len(batch.articles)
-        if self._waiting:
-            asyncio.get_running_loop().call_soon(self._write)  # the rest, next turn
-        else:
-            self._scheduled = False
+        # The rest (a whole group's worth arrived meanwhile): next turn.
+        self._scheduled = asyncio.get_running_loop().call_soon(self._write) \
+            if self._waiting else None
         live = [b for b in group if not b.done.cancelled()]
         if len(live) > 1 and self._write_together(live):
             return
