@@ -300,18 +300,23 @@ def test_malformed_feed_keeps_entries_and_records_the_problem(tmp_path: Path,
         assert row["last_warning"] and row["consecutive_failures"] == 0
 
 
+def _feeds_of_one_item(tmp_path: Path, site: FixtureServer, count: int) -> Config:
+    """`count` feeds of one item each, read from the feed alone."""
+    for n in range(count):
+        site.add(f"/f{n}", rss((f"Item {n}", site.url(f"/a/{n}"), "Qais al-Khazali spoke.")),
+                 content_type="application/rss+xml")
+    return make_config(tmp_path, "\n".join(
+        f"  - {{name: F{n}, kind: rss, url: '{site.url(f'/f{n}')}', fetch_articles: false}}"
+        for n in range(count)))
+
+
 def test_polls_past_their_fetch_are_bounded(tmp_path: Path, site: FixtureServer,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     # When parsing and writing lag behind fetching, fetched polls wait instead of all
     # holding their entries and articles in memory at once.
     import monitor.pipeline as pipeline_module
     monkeypatch.setattr(pipeline_module, "MAX_POLLS_PROCESSING", 2)
-    for n in range(6):
-        site.add(f"/f{n}", rss((f"Item {n}", site.url(f"/a/{n}"), "Qais al-Khazali spoke.")),
-                 content_type="application/rss+xml")
-    config = make_config(tmp_path, "\n".join(
-        f"  - {{name: F{n}, kind: rss, url: '{site.url(f'/f{n}')}', fetch_articles: false}}"
-        for n in range(6)))
+    config = _feeds_of_one_item(tmp_path, site, 6)
     busy, most = 0, 0
     ingest = Pipeline._ingest
 
@@ -338,12 +343,7 @@ def test_polls_in_flight_are_bounded_from_their_fetch(tmp_path: Path, site: Fixt
     # fetch until it is stored, so fetched bodies never pile up waiting.
     import monitor.pipeline as pipeline_module
     monkeypatch.setattr(pipeline_module, "MAX_POLLS_IN_FLIGHT", 3)
-    for n in range(8):
-        site.add(f"/f{n}", rss((f"Item {n}", site.url(f"/a/{n}"), "Qais al-Khazali spoke.")),
-                 content_type="application/rss+xml")
-    config = make_config(tmp_path, "\n".join(
-        f"  - {{name: F{n}, kind: rss, url: '{site.url(f'/f{n}')}', fetch_articles: false}}"
-        for n in range(8)))
+    config = _feeds_of_one_item(tmp_path, site, 8)
     fetched_waiting, most = 0, 0
     get, ingest = Fetcher.get, Pipeline._ingest
 

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from ..clock import iso, now, now_iso
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
-from ..stories.assign import StoryAssigner, article_features
+from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
 from .migrations import migrations
 from .queries import QueryMixin
@@ -75,8 +75,12 @@ class _Rows:
     deliveries: list[tuple[object, ...]] = field(default_factory=list)
     stored_urls: list[tuple[str]] = field(default_factory=list)
 
-    def add(self, article: Article, article_id: int, story_id: int,
+    def add(self, article: Article, article_id: int, assignment: Assignment,
             channels: list[str]) -> None:
+        story_id = assignment.story_id
+        search, signature = StoryAssigner.rows(article_id, assignment)
+        self.search.append(search)
+        self.signatures.append(signature)
         self.stored_urls.append((article.url,))
         self.texts.append((article_id, article.title, article.body))
         self.hits.extend((article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet,
@@ -315,10 +319,7 @@ class Store(QueryMixin):
              for article_id, a, assignment in zip(ids, articles, assignments, strict=True)])
         rows = _Rows()
         for article_id, article, assignment in zip(ids, articles, assignments, strict=True):
-            search, signature = StoryAssigner.rows(article_id, assignment)
-            rows.search.append(search)
-            rows.signatures.append(signature)
-            rows.add(article, article_id, assignment.story_id, channels)
+            rows.add(article, article_id, assignment, channels)
         rows.write(self.db)
 
     def _stories(self) -> StoryAssigner:

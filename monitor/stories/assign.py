@@ -72,16 +72,17 @@ class StoryAssigner:
             newest = self.db.execute("SELECT max(at) FROM story_signatures").fetchone()[0]
             since = (newest or 0.0) - self.index.window
             self._loaded = True
-        self.index.defer_tail_sort()
         rows = self.db.execute(
             "SELECT article_id, story_id, at, signature, entities, size FROM story_signatures "
             "WHERE article_id > ? AND at >= ? ORDER BY article_id",
             [self.index.last_article_id, since])
-        for article_id, story_id, at, blob, entities, size in rows:
-            f = Features(at=at, source="", title_norm="", body_norm="",
-                         signature=np.frombuffer(blob, dtype=np.uint32),
-                         entities=frozenset(json.loads(entities or "[]")), size=size or 0)
-            self.index.add(article_id, story_id, f)
+        while chunk := rows.fetchmany(4096):
+            self.index.add_known(
+                [row[0] for row in chunk], [row[1] for row in chunk],
+                [Features(at=at, source="", title_norm="", body_norm="",
+                          signature=np.frombuffer(blob, dtype=np.uint32),
+                          entities=frozenset(json.loads(entities or "[]")), size=size or 0)
+                 for _, _, at, blob, entities, size in chunk])
 
     # ------------------------------------------------------------ per batch
 
@@ -160,7 +161,7 @@ class _Stories:
                 return story_id
         story_id, self.next_id = self.next_id, self.next_id + 1
         self.new[story_id] = (article.title, f.title_norm, _Reports(stamp, stamp, []))
-        self.new[story_id][2].add(stamp, article.source)
+        self.new[story_id][2].add(stamp, f.source)
         return story_id
 
     def exists(self, story_id: int) -> bool:

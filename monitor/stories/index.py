@@ -199,12 +199,12 @@ class StoryIndex:
         self._tail_bound = min(tail_rows, _MIN_TAIL)  # rows that make a merge due
         if tail_rows > 1 << int(_SLOT_BITS):
             raise ValueError(f"story index: tail_rows above {1 << int(_SLOT_BITS)}")
-        # The tail's lookup entries, sorted (see _tail_entries); None: to be sorted afresh.
-        self._tail_index: np.ndarray | None = np.empty(0, dtype=np.uint64)
+        self._tail_index = np.empty(0, dtype=np.uint64)  # sorted, see _tail_entries
         self._tail_dead = 0  # tail rows removed since added
         self._named: dict[str, set[int]] = {}  # entity -> rows
-        # drop_story() is called for every new story; its id is then above every story
-        # indexed (SQLite picks max(id) + 1), which this tells without a scan.
+        # Above every story indexed: forget_stories_from() is called for every batch with
+        # the first id it may give (the stories' max(id) + 1), which this tells is not
+        # indexed without a scan.
         self._max_story = -1
         self.newest = float("-inf")
         self._evicted_at = float("-inf")  # cutoff of the last eviction scan
@@ -229,35 +229,16 @@ class StoryIndex:
     # ------------------------------------------------------------ updating
 
     def add(self, article_id: int, story_id: int, f: Features) -> None:
-        if article_id in self._slot:
-            self.remove(article_id)
-        if not self._free:
-            self._grow()
-        row = self._free.pop()
-        self._slot[article_id], self._article[row] = row, article_id
-        self._sigs[row], self._at[row], self._story[row] = _stored(f.signature), f.at, story_id
-        self._usable[row] = f.size >= MIN_WORDS
-        self._entities[row], self._named_count[row] = self._interned(f.entities), len(f.entities)
-        self._entity_bits[row] = _entity_bits(f.entities)
-        self._max_story = max(self._max_story, story_id)
-        if self._usable[row]:
-            if self._tail_len >= self._tail_bound:
-                self._merge()
-            slot = self._tail_len
-            self._tail_tops[slot] = self._key_tops(self._band_keys(f.signature))
-            self._tail_row[slot] = row
-            self._tail_slot[row] = slot
-            self._tail_len += 1
-            if self._tail_index is not None:  # None while loading: sorted once, at the end
-                new = self._tail_entries(np.array([slot]))
-                self._tail_index = np.insert(self._tail_index,
-                                             np.searchsorted(self._tail_index, new), new)
-        for name in f.entities:
-            self._named.setdefault(name, set()).add(row)
-        self.last_article_id = max(self.last_article_id, article_id)
-        if f.at > self.newest:
-            self.newest = f.at
-            self._evict_before(f.at - self.window)
+        self.add_known([article_id], [story_id], [f])
+
+    def add_known(self, article_ids: Sequence[int], story_ids: Sequence[int],
+                  batch: Sequence[Features]) -> None:
+        """Add articles (distinct ids) whose stories are known: a reload of the window."""
+        rows = self._reserve(article_ids, batch)
+        for row, story_id, f in zip(rows.tolist(), story_ids, batch, strict=True):
+            self._assign(row, story_id, f)
+        self._added(rows, article_ids, np.array([f.signature for f in batch], dtype=np.uint32),
+                    np.array([f.at for f in batch]))
 
     def remove(self, article_id: int) -> None:
         row = self._slot.pop(article_id, None)
@@ -283,26 +264,21 @@ class StoryIndex:
 
     def drop_story(self, story_id: int) -> None:
         """Forget a story (it was rolled back with its transaction)."""
-        if story_id > self._max_story:
-            return  # the usual call, for a new story: nothing to scan for
-        # Only after a rollback: a scan of one int64 per row (~50 us at 100,000 rows).
-        for row in np.flatnonzero(self._story == story_id).tolist():
-            if self._article[row] >= 0:
-                self.remove(int(self._article[row]))
+        if story_id <= self._max_story:
+            self._remove_rows(self._story == story_id)
 
-    def defer_tail_sort(self) -> None:
-        """Many `add`s follow (a reload): the tail's lookup entries are sorted once, at
-        the next lookup, instead of kept sorted row by row."""
-        self._tail_index = None
+    def _remove_rows(self, chosen: np.ndarray) -> None:
+        """Remove the articles of the rows `chosen` marks (a scan of one int64 per row:
+        ~50 us at 100,000 rows, only after a rollback)."""
+        for row in np.flatnonzero(chosen & (self._article >= 0)).tolist():
+            self.remove(int(self._article[row]))
 
     def forget_stories_from(self, story_id: int) -> None:
         """Forget the stories numbered `story_id` and above (rolled back: their numbers are
         about to be given again)."""
         if story_id > self._max_story:
             return  # the usual call: nothing to scan for
-        for row in np.flatnonzero(self._story >= story_id).tolist():
-            if self._article[row] >= 0:
-                self.remove(int(self._article[row]))
+        self._remove_rows(self._story >= story_id)
         self._max_story = story_id - 1
 
     def _to_tail(self, rows: np.ndarray, sigs: np.ndarray) -> None:
@@ -319,10 +295,9 @@ class StoryIndex:
             self._tail_slot.update(zip(rows[done:done + n].tolist(), slots.tolist(),
                                        strict=True))
             self._tail_len += n
-            if self._tail_index is not None:
-                new = self._tail_entries(slots)
-                self._tail_index = np.insert(self._tail_index,
-                                             np.searchsorted(self._tail_index, new), new)
+            new = self._tail_entries(slots)
+            self._tail_index = np.insert(self._tail_index,
+                                         np.searchsorted(self._tail_index, new), new)
             done += n
 
     def _evict_before(self, cutoff: float) -> None:
@@ -374,8 +349,7 @@ class StoryIndex:
         self._segment.merge(tail)
         self._tail_len = self._tail_dead = 0
         self._tail_slot.clear()
-        if self._tail_index is not None:  # else still loading (defer_tail_sort)
-            self._tail_index = np.empty(0, dtype=np.uint64)
+        self._tail_index = np.empty(0, dtype=np.uint64)
         self._tail_bound = min(len(self._tail_tops),
                                max(_MIN_TAIL, self._main.size // BANDS // 8))
 
@@ -450,8 +424,6 @@ class StoryIndex:
     def _tail_members(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The newest tail rows under each query's (band, top bits) `keys`: (query, row),
         each query's newest first; rows removed since they were added are left out."""
-        if self._tail_index is None:  # single adds since the last lookup: sort afresh
-            self._tail_index = self._tail_entries(np.arange(self._tail_len))
         index = self._tail_index
         if not index.size:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int64)
@@ -506,7 +478,8 @@ class StoryIndex:
         bands (see _band_members). Each pair once, within the window, both with enough
         words."""
         article, row = self._band_members(sigs, usable, rows)
-        article, row = self._distinct(article, row)
+        first = self._distinct(article, row)
+        article, row = article[first], row[first]
         near = usable[article] & (np.abs(self._at[row] - ats[article]) <= self.window)
         return article[near], row[near]
 
@@ -548,13 +521,15 @@ class StoryIndex:
         query = np.concatenate([query_b, query_t[taken_t], query_m[taken_m]])
         return query // BANDS, np.concatenate([row_b, row_t[taken_t], row_m[taken_m]])
 
-    def _distinct(self, article: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each (article, row) pair once (a row may share several bands), by article."""
-        pair = np.sort(article.astype(np.int64) * len(self._sigs) + row)
+    def _distinct(self, article: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """Where each (article, row) pair first comes (a row may share several bands), by
+        article, then row: the positions to keep."""
+        pair = article.astype(np.int64) * len(self._sigs) + row
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
         first = np.ones(pair.size, dtype=bool)  # np.unique: 10 times slower here
         first[1:] = pair[1:] != pair[:-1]
-        pair = pair[first]
-        return pair // len(self._sigs), pair % len(self._sigs)
+        return order[first]
 
     def _scores(self, sigs: np.ndarray, article: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Estimated Jaccard similarity of each pair's article and row."""
@@ -675,10 +650,7 @@ class StoryIndex:
         # A row sharing several bands comes once per band: once is enough (and by article,
         # then row, as decide() orders them). Scored first, as few are kept.
         article, row, text = article[keep], row[keep], text[keep]
-        order = np.lexsort((row, article))
-        article, row, text = article[order], row[order], text[order]
-        first = np.ones(article.size, dtype=bool)
-        first[1:] = (article[1:] != article[:-1]) | (row[1:] != row[:-1])
+        first = self._distinct(article, row)
         return article[first], row[first], text[first]
 
     def decide(self, f: Features) -> list[Decision]:
@@ -709,21 +681,32 @@ class StoryIndex:
             decided = self._decisions(f, row[lo:hi], text[lo:hi]) if usable[i] else []
             story = choose(i, decided)
             stories.append(story)
-            self._story[rows[i]] = story
-            self._max_story = max(self._max_story, story)
-            for name in f.entities:  # the next articles' entity candidates
-                self._named.setdefault(name, set()).add(int(rows[i]))
+            self._assign(int(rows[i]), story, f)  # before the next article is decided
+        self._added(rows, article_ids, sigs, ats)
+        return stories
+
+    def _assign(self, row: int, story_id: int, f: Features) -> None:
+        """A reserved row's story; its names become entity candidates."""
+        self._story[row] = story_id
+        self._max_story = max(self._max_story, story_id)
+        for name in f.entities:
+            self._named.setdefault(name, set()).add(row)
+
+    def _added(self, rows: np.ndarray, article_ids: Sequence[int], sigs: np.ndarray,
+               ats: np.ndarray) -> None:
+        """Reserved and assigned rows join the tail (those with enough words), and time
+        moves on: evicting as one-by-one adds would."""
+        usable = self._usable[rows]
         self._to_tail(rows[usable], sigs[usable])
         self.last_article_id = max(self.last_article_id, *article_ids)
-        for at in ats.tolist():  # evicting as one-by-one adds would
+        for at in ats.tolist():
             if at > self.newest:
                 self.newest = at
                 self._evict_before(at - self.window)
-        return stories
 
     def _reserve(self, article_ids: Sequence[int], batch: Sequence[Features]) -> np.ndarray:
-        """Rows for a batch, filled in but not yet found by lookups (add_batch adds them
-        to the entity lists and the tail as it goes)."""
+        """Rows for a batch, filled in but not yet found by lookups (_assign and _added
+        make them candidates)."""
         for article_id in article_ids:
             self.remove(article_id)  # stored again: the newest now
         while len(self._free) < len(batch):
