@@ -147,15 +147,23 @@ class Sampler(threading.Thread):
         self.sample()
 
 
-def cpu(workers: list[int] = ()) -> float:  # type: ignore[assignment]
-    """CPU seconds of this process plus its (still running) parser worker processes."""
+def cpu(workers: list[int] = ()) -> list[float]:  # type: ignore[assignment]
+    """CPU seconds of this process (all its threads), then of each (still running) parser
+    worker process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    total = usage.ru_utime + usage.ru_stime
+    times = [usage.ru_utime + usage.ru_stime]
     tick = os.sysconf("SC_CLK_TCK")
     for pid in workers:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+        times.append((int(fields[11]) + int(fields[12])) / tick)  # utime, stime
+    return times
+
+
+def cpu_text(before: list[float], after: list[float]) -> str:
+    """`cpu 120.3 s (main 80.1, workers 40.2)`"""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return (f"cpu {sum(spent):.1f} s (main {spent[0]:.1f}, "
+            f"worker{'s' if len(spent) > 2 else ''} {sum(spent[1:]):.1f})")
 
 
 async def cycle(config: Config, store: Store, settings: FetchSettings, parsers  # type: ignore[no-untyped-def]
@@ -229,9 +237,9 @@ def main() -> None:
     server.terminate()
 
     print(f"feeds {args.feeds} x {args.entries} entries on {args.hosts} hosts")
-    print(f"cycle 1: wall {first:.1f} s, cpu {cpu1 - cpu0:.1f} s, {args.feeds / first:.0f} "
+    print(f"cycle 1: wall {first:.1f} s, {cpu_text(cpu0, cpu1)}, {args.feeds / first:.0f} "
           f"requests/s, {bytes1 / 1e6:.1f} MB received, {stored} articles stored")
-    print(f"cycle 2: wall {second:.2f} s, cpu {cpu2 - cpu1:.2f} s, {args.feeds / second:.0f} "
+    print(f"cycle 2: wall {second:.2f} s, {cpu_text(cpu1, cpu2)}, {args.feeds / second:.0f} "
           f"requests/s, {bytes2 / 1e6:.2f} MB received, {stored2} new articles")
     for label, errors in (("cycle 1", errors1), ("cycle 2", errors2)):
         if errors:

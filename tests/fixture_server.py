@@ -39,6 +39,7 @@ class Request:
     path: str
     headers: dict[str, str]
     at: float = 0.0  # time.monotonic() on arrival
+    port: int = 0  # the client's port: which connection the request came on
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,11 +49,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.site.lock:
+            self.server.site.connections += 1
+
+    def finish(self) -> None:
+        with self.server.site.lock:
+            self.server.site.connections -= 1
+        super().finish()
+
     def do_GET(self) -> None:
         site = self.server.site
         with site.lock:
             site.requests.append(Request(self.path, {k.lower(): v for k, v in
-                                                     self.headers.items()}, time.monotonic()))
+                                                     self.headers.items()}, time.monotonic(),
+                                         self.client_address[1]))
             site.in_flight += 1
             site.max_in_flight = max(site.max_in_flight, site.in_flight)
         try:
@@ -134,6 +146,7 @@ class FixtureServer:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.connections = 0  # open now
         self._server = _Server((host, 0), _Handler)
         self._server.site = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -11,6 +11,7 @@ import httpx
 from ..config import FetchSettings
 from ..errors import BlockedError, FetchError
 from .politeness import HostSlots
+from .pools import HostPools
 from .retry import parse_retry_after, retry_delay
 from .robots import RobotsCache
 from .safety import check_address
@@ -62,7 +63,7 @@ class Fetcher:
                      "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,  # each hop is checked by us
-            transport=transport,
+            transport=transport or HostPools(settings.per_host),
         )
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts = HostSlots(settings.per_host, settings.delay)

@@ -88,7 +88,7 @@ _STALE_MERGE = 64
 _SLOT_BITS = np.uint64(13)
 _SLOT_MASK = np.uint64((1 << 13) - 1)
 _BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64)[None, :]
-_CHUNK = 1 << 20  # values read per vectorised step of a lookup: bounds its temporaries
+_CHUNK = 1 << 17  # values read per vectorised step of a lookup: bounds its temporaries
 # A band's range of the main segment is read back BAND_SAMPLE + stale rows + this many
 # entries: enough to find BAND_SAMPLE live ones unless more than this many of them merely
 # collide on the top 32 bits (~0.0015 ranges with any collision at 100,000 articles).
@@ -343,9 +343,11 @@ class StoryIndex:
         seqs = np.arange(self._next_seq, self._next_seq + rows.size)
         self._seq[rows], self._seq_row[seqs] = seqs, rows
         self._next_seq += rows.size
-        tail = self._tail_tops[:n][live].astype(np.uint64) << np.uint64(32)
-        tail |= (seqs[:, None] * BANDS + np.arange(BANDS)).astype(np.uint64)
-        tail = np.sort(tail.ravel())
+        tail = self._tail_tops[:n][live].astype(np.uint64)
+        tail <<= np.uint64(32)  # in place: the tail is up to an eighth of the window
+        tail |= seqs.astype(np.uint64)[:, None] * np.uint64(BANDS) + _BAND_NUMBERS
+        tail = tail.ravel()
+        tail.sort()
         self._segment.merge(tail)
         self._tail_len = self._tail_dead = 0
         self._tail_slot.clear()
