@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 log = logging.getLogger("monitor.pipeline")
 
-MAX_POLLS_PROCESSING = 16
+MAX_POLLS_PROCESSING = 32
 # Polls from the start of their fetch to the end of their processing: without it, when
 # processing is the bottleneck, fetching runs ahead and every fetched body waits in memory
 # for a processing slot (2,000 feeds: ~45 MB). Generous, as a poll waiting for its host's

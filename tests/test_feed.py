@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ExtractError
@@ -176,15 +176,16 @@ def test_tagless_summaries_skip_the_parser_with_the_same_text(text: str) -> None
 
 def test_feedparser_speed_ups_leave_its_results_unchanged(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    # parse_feed memoises feedparser's base-URL joins and copies its content parameters
-    # directly (monitor.extract.feed._speed_up_feedparser): feedparser must give the same
-    # entries as with its own functions, on the fixtures and a sample of its test corpus.
+    # parse_feed memoises feedparser's base-URL joins, copies its content parameters
+    # directly and joins plain absolute links without urllib
+    # (monitor.extract.feed._speed_up_feedparser): feedparser must give the same entries as
+    # with its own functions, on the fixtures and a sample of its test corpus.
     import copy
 
     import feedparser.mixin
     import feedparser.urls
 
-    from monitor.extract.feed import _fast_deepcopy
+    from monitor.extract.feed import _fast_deepcopy, _fast_urljoin
     files = sorted(FIXTURES.glob("*.xml")) + sorted(p for p in CORPUS.rglob("*")
                                                     if p.is_file())[::7]
     assert len(files) > 300
@@ -200,11 +201,33 @@ def test_feedparser_speed_ups_leave_its_results_unchanged(monkeypatch: pytest.Mo
         return out
 
     assert feedparser.mixin.copy.deepcopy is _fast_deepcopy
+    assert feedparser.mixin._urljoin is _fast_urljoin
     fast = parse_all()
     monkeypatch.setattr(feedparser.mixin, "make_safe_absolute_uri",
                         feedparser.urls.make_safe_absolute_uri)
     monkeypatch.setattr(feedparser.mixin, "copy", copy)
+    monkeypatch.setattr(feedparser.mixin, "_urljoin", feedparser.urls._urljoin)
     assert parse_all() == fast
+
+
+_URL_PART = st.text(alphabet="aZ09.-_~!$&'()*+,;=:@%/?#[] \t\xe9", max_size=12)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(scheme=st.sampled_from(["http", "https", "HTTP", "ftp", "", "javascript"]),
+       host=st.sampled_from(["example.org", "127.0.0.1:8080", "Ex-Ample.ORG", "", "a:b",
+                             "[::1]", "h:99999999"]),
+       rest=st.lists(_URL_PART, max_size=3).map("".join),
+       base=st.sampled_from(["http://example.org/feeds/1.xml", "https://e.org/a/", "",
+                             "ftp://x/y"]))
+def test_fast_urljoin_joins_as_feedparser_does(scheme: str, host: str, rest: str,
+                                               base: str) -> None:
+    import feedparser.urls
+
+    from monitor.extract.feed import _fast_urljoin
+    for uri in (f"{scheme}://{host}{rest}", f"{scheme}://{host}/{rest}", rest,
+                f"//{host}{rest}"):
+        assert _fast_urljoin(base, uri) == feedparser.urls._urljoin(base, uri), uri
 
 
 def test_fast_deepcopy_copies_like_deepcopy() -> None:

@@ -45,6 +45,18 @@ def test_migrations_on_existing_database_keep_data(tmp_path: Path) -> None:
         assert store.db["_sqlite_migrations"].count == len(migrations._migrations)
 
 
+def test_hits_keep_only_the_indexes_lookups_use(tmp_path: Path) -> None:
+    # Each index of `hits` is a write per hit; a lookup by entity goes through the
+    # (entity, kind, article_id) index that replaced the single-column ones.
+    with Store(tmp_path / "m.db") as store:
+        indexes = {tuple(i.columns) for i in store.db["hits"].indexes}
+        plan = " ".join(str(row) for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT article_id FROM hits WHERE entity = ?", ["x"]))
+    assert indexes == {("article_id", "field", "entity", "start"),
+                       ("entity", "kind", "article_id")}
+    assert "idx_hits_entity_kind_article_id" in plan
+
+
 def test_migrations_on_foreign_database_with_other_tables(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     Database(path)["notes"].insert({"text": "mine"})
