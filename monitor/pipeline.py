@@ -129,8 +129,10 @@ class Pipeline:
         # config's watchlist puts the other cores to work while this process fetches and
         # stores. None: all inline.
         self.parsers = parsers
-        # Built even with a pool: it is what validates the watchlist, and what runs inline.
-        self.matcher = matcher or Matcher(config.watchlist, config.rules)
+        # Built even with a pool, as it is what validates the watchlist (a clear error here,
+        # not a broken pool); kept only to run inline, since the workers build their own.
+        built = matcher or Matcher(config.watchlist, config.rules)
+        self.matcher = built if parsers is None else None
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
         # Polls past their fetch, being parsed, matched or written: without a bound, when
