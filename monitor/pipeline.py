@@ -35,6 +35,9 @@ T = TypeVar("T")
 
 log = logging.getLogger("monitor.pipeline")
 
+# Polls past their fetch (parsed, matched or written) at once: bounds the entries and
+# articles held in memory. Twice a group commit's 500 articles (10 feeds of 50), so that
+# while the writer stores one group the workers still have the next one to parse.
 MAX_POLLS_PROCESSING = 32
 # Polls from the start of their fetch to the end of their processing: without it, when
 # processing is the bottleneck, fetching runs ahead and every fetched body waits in memory
