@@ -168,6 +168,23 @@ def cpu_text(before: list[float], after: list[float]) -> str:
             f"worker{'s' if len(spent) > 2 else ''} {sum(spent[1:]):.1f})")
 
 
+def reference_ms(rounds: int = 100) -> float:
+    """CPU ms per entry to parse one fixed 50-entry feed (the bench's own) in this process,
+    best of `rounds`: the machine's speed during the run. A shared host's speed varies
+    from run to run (20% and more here), and the cycle's figures with it; this figure
+    tells a slow machine from slower code."""
+    from monitor.extract.discover import discover_entries
+
+    body = feed_body(0, 0, 50, 0)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        discover_entries("rss", body, "http://127.0.0.1/feeds/0.xml", "application/rss+xml",
+                         None, None)
+        best = min(best, time.process_time() - start)
+    return best / 50 * 1000
+
+
 async def cycle(config: Config, store: Store, settings: FetchSettings, parsers  # type: ignore[no-untyped-def]
                 ) -> tuple[float, list[str]]:
     """Wall time of one cycle and the errors of the sources that failed (reported, since a
@@ -222,6 +239,9 @@ def main() -> None:
         with Store(config.database) as store, \
                 worker_pool(config.watchlist, config.rules, args.workers) as parsers:
             workers = start_workers(parsers)  # all of them, before timing
+            # Both processes at once: a shared host can be slower with both cores busy.
+            beside = parsers.submit(reference_ms)
+            speed = (reference_ms(), beside.result())
             sampler = Sampler(workers)
             sampler.start()
             cpu0 = cpu(workers)
@@ -239,6 +259,9 @@ def main() -> None:
     server.terminate()
 
     print(f"feeds {args.feeds} x {args.entries} entries on {args.hosts} hosts")
+    print(f"machine speed: {speed[0]:.3f} / {speed[1]:.3f} ms of CPU to parse a reference feed "
+          "entry in the main process / a worker at the same time (same code and data every "
+          "run; lower is faster)")
     print(f"cycle 1: wall {first:.1f} s, {cpu_text(cpu0, cpu1)}, {args.feeds / first:.0f} "
           f"requests/s, {bytes1 / 1e6:.1f} MB received, {stored} articles stored")
     print(f"cycle 2: wall {second:.2f} s, {cpu_text(cpu1, cpu2)}, {args.feeds / second:.0f} "
