@@ -11,8 +11,10 @@ never blocked long enough to starve requests in flight.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -117,7 +119,24 @@ def _start_worker(entities: list[Entity], rules: list[Rule]) -> None:
     global _matcher
     # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     _matcher = Matcher(entities, rules)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the daemon's process ends, however it ends. After a kill -9 or
+    the OOM killer a pool worker would otherwise wait for work forever (~60 MB each): its
+    task queue never reports end of file, as the worker holds that pipe's writing end too.
+    The parent's sentinel is a pipe only the parent writes to, readable once it is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)  # nothing of this worker's needs cleaning up: the parent is gone
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:
