@@ -170,9 +170,9 @@ def cpu_text(before: list[float], after: list[float]) -> str:
 
 def reference_ms(rounds: int = 100) -> float:
     """CPU ms per entry to parse one fixed 50-entry feed (the bench's own) in this process,
-    best of `rounds`: the machine's speed during the run. A shared host's speed varies
-    from run to run (20% and more here), and the cycle's figures with it; this figure
-    tells a slow machine from slower code."""
+    best of `rounds`: a rough gauge of the machine's speed at the start of the run. A shared
+    host's speed varies from run to run (20% and more here), and the cycle's figures with
+    it; the cycle's own CPU seconds for the same work are the surer sign."""
     from monitor.extract.discover import discover_entries
 
     body = feed_body(0, 0, 50, 0)
