@@ -90,7 +90,7 @@ def test_a_pool_unused_for_a_while_is_closed(sites: tuple[FixtureServer, ...]) -
             return still, pools.open_pools
 
     assert asyncio.run(go()) == (2, 1)
-    assert two.connections == 0  # and the client's close closed the rest
+    assert wait_for(lambda: two.connections == 0)  # and the client's close closed the rest
 
 
 def test_a_pool_with_a_response_open_is_not_closed(sites: tuple[FixtureServer, ...]) -> None:
