@@ -145,7 +145,7 @@ class _Stories:
         self.new: dict[int, tuple[str | None, str, _Reports]] = {}  # id -> title, key, reports
         self.joined: dict[int, _Reports] = {}  # existing stories
         self.missing: list[int] = []  # named by the index, not in the database
-        self._exists: dict[int, bool] = {}
+        self._sources: dict[int, list[str] | None] = {}  # existing story -> its outlets
 
     def choose(self, article: Article, f: Features, decisions: list[Decision]) -> int:
         """The first story of `decisions` that exists, else a new one."""
@@ -165,13 +165,15 @@ class _Stories:
         return story_id
 
     def exists(self, story_id: int) -> bool:
-        if story_id not in self._exists:
-            found = story_id < self.first_new and self.db.execute(
-                "SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone() is not None
-            self._exists[story_id] = found
-            if not found:
+        """Whether an indexed story is in the database; its outlets are read with it, for
+        `write`."""
+        if story_id not in self._sources:
+            row = self.db.execute("SELECT sources FROM stories WHERE id = ?", [story_id]
+                                  ).fetchone() if story_id < self.first_new else None
+            self._sources[story_id] = None if row is None else json.loads(row[0] or "[]")
+            if row is None:
                 self.missing.append(story_id)
-        return self._exists[story_id]
+        return self._sources[story_id] is not None
 
     def write(self) -> None:
         self.db.conn.executemany(
@@ -181,8 +183,7 @@ class _Stories:
               len(r.sources)) for story_id, (title, key, r) in self.new.items()])
         updates = []
         for story_id, r in self.joined.items():
-            sources = json.loads(self.db.execute("SELECT sources FROM stories WHERE id = ?",
-                                                 [story_id]).fetchone()[0] or "[]")
+            sources = list(self._sources[story_id] or [])
             sources += [s for s in r.sources if s not in sources]
             updates.append((r.first_seen, r.last_seen, r.count, _json(sources), len(sources),
                             story_id))

@@ -199,7 +199,9 @@ class StoryIndex:
         self._tail_bound = min(tail_rows, _MIN_TAIL)  # rows that make a merge due
         if tail_rows > 1 << int(_SLOT_BITS):
             raise ValueError(f"story index: tail_rows above {1 << int(_SLOT_BITS)}")
-        self._tail_index = np.empty(0, dtype=np.uint64)  # sorted, see _tail_entries
+        # Sorted, see _tail_entries; kept like the main segment, merged in place rather than
+        # rebuilt (np.insert) for every batch.
+        self._tail_sorted = Segment()
         self._tail_dead = 0  # tail rows removed since added
         self._named: dict[str, set[int]] = {}  # entity -> rows
         # Above every story indexed: forget_stories_from() is called for every batch with
@@ -295,9 +297,7 @@ class StoryIndex:
             self._tail_slot.update(zip(rows[done:done + n].tolist(), slots.tolist(),
                                        strict=True))
             self._tail_len += n
-            new = self._tail_entries(slots)
-            self._tail_index = np.insert(self._tail_index,
-                                         np.searchsorted(self._tail_index, new), new)
+            self._tail_sorted.merge(self._tail_entries(slots))
             done += n
 
     def _evict_before(self, cutoff: float) -> None:
@@ -351,7 +351,7 @@ class StoryIndex:
         self._segment.merge(tail)
         self._tail_len = self._tail_dead = 0
         self._tail_slot.clear()
-        self._tail_index = np.empty(0, dtype=np.uint64)
+        self._tail_sorted.clear()
         self._tail_bound = min(len(self._tail_tops),
                                max(_MIN_TAIL, self._main.size // BANDS // 8))
 
@@ -388,10 +388,8 @@ class StoryIndex:
             size *= 2
         if size * BANDS >= 1 << 32:  # entries must stay below _LOW
             raise OverflowError("story index: more than 67 million rows in 72 hours")
-        if size > len(self._seq_row):
-            grown = np.full(size, -1, dtype=np.int64)
-            grown[:self._next_seq] = self._seq_row[:self._next_seq]
-            self._seq_row = grown
+        if size > len(self._seq_row):  # numbers from _next_seq on name no row: -1 all
+            grow(self, "_seq_row", size, fill=-1)
 
     # ------------------------------------------------------------ querying
     # A lookup serves a batch of articles at once (one numpy pass for all their bands, not
@@ -426,7 +424,7 @@ class StoryIndex:
     def _tail_members(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The newest tail rows under each query's (band, top bits) `keys`: (query, row),
         each query's newest first; rows removed since they were added are left out."""
-        index = self._tail_index
+        index = self._tail_sorted.entries
         if not index.size:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int64)
         lo = np.searchsorted(index, keys << _SLOT_BITS)

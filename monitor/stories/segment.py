@@ -1,4 +1,5 @@
-"""The story index's main segment: sorted uint64 entries, merged and compacted in place.
+"""The story index's sorted uint64 entries (its main segment, and its tail's lookup
+entries), merged and compacted in place.
 
 At 100,000 window articles the segment holds 6.4 million entries (51 MB). numpy's
 `np.insert` and boolean indexing build a new array beside the old one, so every merge held
@@ -65,6 +66,11 @@ class Segment:
         buffer[at + np.arange(k)] = new
         self.size = n + k
         self.fence = self.entries[::FENCE].copy()
+
+    def clear(self) -> None:
+        """No entries; the buffer stays for the next ones."""
+        self.size = 0
+        self.fence = np.empty(0, dtype=np.uint64)
 
     def keep(self, keeping: Callable[[np.ndarray], np.ndarray]) -> None:
         """Drop entries: `keeping(chunk)` says which of a chunk's entries stay."""
