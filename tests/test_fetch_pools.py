@@ -131,3 +131,25 @@ def test_a_failed_request_leaves_the_pool_closable(sites: tuple[FixtureServer, .
             return pools.open_pools
 
     assert asyncio.run(go()) == 1  # the failed origin's pool counted no request in flight
+
+
+def test_idle_means_unused_since_the_last_response_closed(
+        sites: tuple[FixtureServer, FixtureServer]) -> None:
+    # A pool asked first but answered last must not shield a pool idle since before it.
+    one, two = sites
+    with FixtureServer() as three:
+        a, b, c = one.add("/a", "a" * 300_000), two.add("/b", "b"), three.add("/c", "c")
+        clock = Clock()
+
+        async def go() -> tuple[int, int]:
+            pools = HostPools(per_host=2, idle_close=60, clock=clock)
+            async with httpx.AsyncClient(transport=pools) as client:
+                async with client.stream("GET", a) as response:
+                    await client.get(b)
+                    clock.now += 61
+                    await response.aread()  # a's request ends now, b's ended 61 s ago
+                await client.get(c)
+                assert wait_for(lambda: two.connections == 0)  # b's pool was closed
+                return pools.open_pools, one.connections
+
+        assert asyncio.run(go()) == (2, 1)  # a's and c's

@@ -26,6 +26,7 @@ Origin = tuple[str, str, int | None]
 
 @dataclass
 class _Pool:
+    origin: Origin
     transport: httpx.AsyncBaseTransport
     in_flight: int = 0  # responses not yet closed
     last_used: float = 0.0
@@ -61,7 +62,7 @@ class HostPools(httpx.AsyncBaseTransport):
         self.per_host = per_host
         self.idle_close = idle_close
         self._clock = clock
-        self._pools: OrderedDict[Origin, _Pool] = OrderedDict()  # least recently used first
+        self._pools: OrderedDict[Origin, _Pool] = OrderedDict()  # by last_used, oldest first
         # One CA bundle load (~0.1 s), up front as httpx's own transport does it, not on a
         # first request that a host slot is already timing.
         self._ssl = httpx.create_ssl_context()
@@ -71,21 +72,25 @@ class HostPools(httpx.AsyncBaseTransport):
         if pool is None:
             limits = httpx.Limits(max_connections=self.per_host,
                                   max_keepalive_connections=self.per_host)
-            pool = self._pools[origin] = _Pool(httpx.AsyncHTTPTransport(verify=self._ssl,
-                                                                        limits=limits))
-        self._pools.move_to_end(origin)
+            pool = self._pools[origin] = _Pool(origin, httpx.AsyncHTTPTransport(
+                verify=self._ssl, limits=limits))
         return pool
+
+    def _used(self, pool: _Pool) -> None:
+        pool.last_used = self._clock()
+        if self._pools.get(pool.origin) is pool:  # (not after aclose)
+            self._pools.move_to_end(pool.origin)
 
     def _release(self, pool: _Pool) -> None:
         pool.in_flight -= 1
-        pool.last_used = self._clock()
+        self._used(pool)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._close_idle()
         url = request.url
         pool = self._pool((url.scheme, url.host, url.port))
         pool.in_flight += 1
-        pool.last_used = self._clock()
+        self._used(pool)
         try:
             response = await pool.transport.handle_async_request(request)
         except BaseException:
@@ -97,13 +102,17 @@ class HostPools(httpx.AsyncBaseTransport):
                               extensions=response.extensions)
 
     async def _close_idle(self) -> None:
+        """On every request: looks only at the pools not used for `idle_close` seconds (in
+        flight ones stay)."""
         cutoff = self._clock() - self.idle_close
-        for origin, pool in list(self._pools.items()):
+        idle = []
+        for origin, pool in self._pools.items():
             if pool.last_used > cutoff:
                 break  # the rest were used more recently
             if pool.in_flight == 0:
-                del self._pools[origin]
-                await pool.transport.aclose()
+                idle.append(origin)
+        for origin in idle:
+            await self._pools.pop(origin).transport.aclose()
 
     @property
     def open_pools(self) -> int:
