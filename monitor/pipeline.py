@@ -35,9 +35,11 @@ T = TypeVar("T")
 
 log = logging.getLogger("monitor.pipeline")
 
-# Polls past their fetch (parsed, matched or written) at once: bounds the entries and
-# articles held in memory. Twice a group commit's 500 articles (10 feeds of 50), so that
-# while the writer stores one group the workers still have the next one to parse.
+# Polls past their fetch (parsed, matched or written) at once. Without a bound, when the
+# writer is the bottleneck (a first cycle over thousands of feeds), every fetched feed's
+# entries and articles would wait in memory at once. Twice a group commit's 500 articles
+# (10 feeds of 50), so that while the writer stores one group the workers still have the
+# next one to parse.
 MAX_POLLS_PROCESSING = 32
 # Polls from the start of their fetch to the end of their processing: without it, when
 # processing is the bottleneck, fetching runs ahead and every fetched body waits in memory
@@ -138,9 +140,6 @@ class Pipeline:
         self.matcher = built if parsers is None else None
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
-        # Polls past their fetch, being parsed, matched or written: without a bound, when
-        # the writer is the bottleneck (a first cycle over thousands of feeds) every fetched
-        # feed's entries and articles would wait in memory at once.
         self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
         self._in_flight = asyncio.Semaphore(MAX_POLLS_IN_FLIGHT)
 

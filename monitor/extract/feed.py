@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ExtractError
 from monitor.extract.dates import parse_date
-from monitor.extract.listing import clean_url
+from monitor.extract.listing import PLAIN_ABSOLUTE_URL, clean_url
 from monitor.models import FeedEntry
 
 __all__ = ["entry_url", "parse_feed"]
@@ -49,11 +49,10 @@ def _fast_deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
-# An absolute http(s) URL that urllib's urljoin gives back unchanged: a lowercase scheme,
-# a host (and port) right after "//", no params (";"), no empty query and no fragment.
-_PLAIN_ABSOLUTE = re.compile(r"(https?)://[A-Za-z0-9.-]+(?::[0-9]+)?"
-                             r"(?:/[A-Za-z0-9._~!$&'()*+,=:@%/-]*)?"
-                             r"(?:\?[A-Za-z0-9._~!$&'()*+,=:@%/?-]+)?")
+# An absolute http(s) URL that urllib's urljoin gives back unchanged: listing's plain
+# absolute URL (lowercase scheme, a host and port right after "//", no params) with, here,
+# a query if it is not empty; no fragment.
+_PLAIN_ABSOLUTE = re.compile(PLAIN_ABSOLUTE_URL + r"(?:\?[A-Za-z0-9._~!$&'()*+,=:@%/?-]+)?")
 
 
 def _fast_urljoin(base: str, uri: str) -> str:

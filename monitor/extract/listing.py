@@ -8,7 +8,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["clean_url", "find_links"]
+__all__ = ["PLAIN_ABSOLUTE_URL", "clean_url", "find_links"]
 
 _TRACKING_EXACT = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
 # An absolute http(s) URL that `clean_url` would return unchanged: lower-case scheme, a plain
@@ -16,8 +16,9 @@ _TRACKING_EXACT = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
 # urllib would alter: no query, fragment or ";params", no whitespace or control characters.
 # Such a URL, joined to any base, comes back from urljoin/urldefrag/urlsplit/urlunsplit as
 # it went in; checking that is ~10x cheaper than the round trip (feed links are mostly such).
-_CLEAN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
-                             r"(?:/[A-Za-z0-9\-._~!$&'()*+,=:@%/]*)?")
+PLAIN_ABSOLUTE_URL = (r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
+                      r"(?:/[A-Za-z0-9\-._~!$&'()*+,=:@%/]*)?")
+_CLEAN_ABSOLUTE = re.compile(PLAIN_ABSOLUTE_URL)
 
 
 def find_links(html: str, base_url: str, selector: str | None, pattern: str | None) -> list[str]:
