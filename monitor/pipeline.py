@@ -23,7 +23,7 @@ from .extract.discover import discover_entries
 from .extract.sitemap import parse_sitemap
 from .fetch import Fetcher, Response
 from .fetch.domains import allowed_domains, is_followable
-from .fetch.retry import backoff_delay
+from .fetch.retry import article_gone, backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
@@ -82,6 +82,13 @@ class SourceReport:
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
+
+
+@dataclass(frozen=True)
+class Gone:
+    """An article page that answered 404/410: recorded once, never retried."""
+
+    reason: str
 
 
 @dataclass
@@ -256,20 +263,26 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | str]
+        results: list[Prepared | str | Gone]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
-            results = await self._offload(prepare_entries, source, entries)
+            results = list(await self._offload(prepare_entries, source, entries))
         ready = []
         for entry, result in zip(entries, results, strict=True):
-            if isinstance(result, str):
+            if isinstance(result, Gone):
+                self.store.record_article_failure(entry.url, source.name, result.reason,
+                                                  at_least=MAX_ARTICLE_ATTEMPTS)
+                report.failed_articles.append((entry.url, result.reason))
+                log.warning("%s: article %s failed: %s (gone: not retried)", source.name,
+                            entry.url, result.reason)
+            elif isinstance(result, str):
                 attempts = self.store.record_article_failure(entry.url, source.name, result)
                 report.failed_articles.append((entry.url, result))
                 log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
-                continue
-            ready.append(result)
+            else:
+                ready.append(result)
         # All of this poll's articles, hits and deliveries or none (in one transaction,
         # maybe shared with polls finishing at the same time).
         stored = await self.writer.add([p.article for p in ready], [p.features for p in ready])
@@ -278,12 +291,14 @@ class Pipeline:
                 report.new_articles += 1
                 report.hits += len(prepared.article.hits)
 
-    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str:
+    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str | Gone:
         """The article of an entry's page, or the reason it could not be had."""
         try:
             await self._check_robots(source, entry.url)
             response = await self.fetcher.get(entry.url)
-        except (FetchError, ExtractError) as exc:
+        except FetchError as exc:
+            return Gone(str(exc)) if article_gone(exc.status) else str(exc)
+        except ExtractError as exc:
             return str(exc)
         return await self._offload(prepare_page, source, entry, response.body, response.url,
                                    response.content_type)

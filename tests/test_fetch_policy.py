@@ -16,7 +16,7 @@ from monitor.errors import FetchError
 from monitor.fetch import Fetcher, Response
 from monitor.fetch.domains import allowed_domains, is_followable, registered_domain
 from monitor.fetch.pools import HostPools
-from monitor.fetch.retry import backoff_delay, parse_retry_after, retry_delay
+from monitor.fetch.retry import article_gone, backoff_delay, parse_retry_after, retry_delay
 from tests.fixture_server import FixtureServer
 
 NOW = datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
@@ -36,6 +36,13 @@ NOW = datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
 ])
 def test_retry_delay(kwargs: dict[str, object], expected: float | None) -> None:
     assert retry_delay(**kwargs) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("status", "gone"), [
+    (404, True), (410, True), (403, False), (429, False), (500, False), (503, False),
+    (None, False)])  # None: a connection error or timeout
+def test_article_gone_only_for_404_and_410(status: int | None, gone: bool) -> None:
+    assert article_gone(status) is gone
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
