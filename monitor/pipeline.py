@@ -11,6 +11,8 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TypeVar
@@ -27,7 +29,7 @@ from .fetch.retry import article_gone, backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
-from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
+from .prepare import GiveUp, Prepared, bounded, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
 
@@ -50,6 +52,8 @@ MAX_POLLS_IN_FLIGHT = 64
 # An article page that keeps failing is tried on this many polls, then left in
 # `article_failures` (visible) and not fetched again.
 MAX_ARTICLE_ATTEMPTS = 5
+PARSER_DIED = ("the parser process ended while extracting this page (killed, or over its "
+               "CPU limit in code that could not be interrupted)")
 
 
 @dataclass
@@ -82,13 +86,6 @@ class SourceReport:
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
-
-
-@dataclass(frozen=True)
-class Gone:
-    """An article page that answered 404/410: recorded once, never retried."""
-
-    reason: str
 
 
 @dataclass
@@ -141,6 +138,9 @@ class Pipeline:
         # config's watchlist puts the other cores to work while this process fetches and
         # stores. None: all inline.
         self.parsers = parsers
+        # Called with a pool found broken (a worker ended: killed, or over its hard CPU
+        # limit) by whoever owns the pools, to put a new one in `parsers`.
+        self.renew_parsers: Callable[[Executor], None] | None = None
         # Built even with a pool, as it is what validates the watchlist (a clear error here,
         # not a broken pool); kept only to run inline, since the workers build their own.
         built = matcher or Matcher(config.watchlist, config.rules)
@@ -263,18 +263,18 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | str | Gone]
+        results: list[Prepared | str | GiveUp]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
             results = list(await self._offload(prepare_entries, source, entries))
         ready = []
         for entry, result in zip(entries, results, strict=True):
-            if isinstance(result, Gone):
+            if isinstance(result, GiveUp):
                 self.store.record_article_failure(entry.url, source.name, result.reason,
                                                   at_least=MAX_ARTICLE_ATTEMPTS)
                 report.failed_articles.append((entry.url, result.reason))
-                log.warning("%s: article %s failed: %s (gone: not retried)", source.name,
+                log.warning("%s: article %s failed: %s (not retried)", source.name,
                             entry.url, result.reason)
             elif isinstance(result, str):
                 attempts = self.store.record_article_failure(entry.url, source.name, result)
@@ -291,24 +291,36 @@ class Pipeline:
                 report.new_articles += 1
                 report.hits += len(prepared.article.hits)
 
-    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str | Gone:
+    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str | GiveUp:
         """The article of an entry's page, or the reason it could not be had."""
         try:
             await self._check_robots(source, entry.url)
             response = await self.fetcher.get(entry.url)
         except FetchError as exc:
-            return Gone(str(exc)) if article_gone(exc.status) else str(exc)
+            return GiveUp(str(exc)) if article_gone(exc.status) else str(exc)
         except ExtractError as exc:
             return str(exc)
-        return await self._offload(prepare_page, source, entry, response.body, response.url,
-                                   response.content_type)
+        try:
+            return await self._offload(prepare_page, source, entry, response.body,
+                                       response.url, response.content_type)
+        except BrokenProcessPool:
+            # This page's worker, or another one at the same moment, ended: counted as an
+            # attempt (bounded), so a page that kills its worker is given up after a few.
+            return PARSER_DIED
 
     async def _offload(self, stage: Callable[..., T], *args: object, matches: bool = True) -> T:
         """Run a CPU-bound stage in the worker pool; inline when there is no pool, then
         given this pipeline's matcher if the stage `matches` (a worker uses its own)."""
-        if self.parsers is None:
+        parsers = self.parsers
+        if parsers is None:
             return stage(*args, matcher=self.matcher) if matches else stage(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.parsers, stage, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(parsers, bounded, stage,
+                                                                    *args)
+        except BrokenProcessPool:
+            if self.renew_parsers is not None:
+                self.renew_parsers(parsers)
+            raise
 
 
 def body_fingerprint(source: Source, body: bytes) -> str:
@@ -320,6 +332,17 @@ def body_fingerprint(source: Source, body: bytes) -> str:
 
 
 async def run_once(config: Config, store: Store) -> CycleReport:
-    with worker_pool(config.watchlist, config.rules) as parsers:
+    with ExitStack() as pools:
+        def new_pool() -> Executor:
+            return pools.enter_context(worker_pool(config.watchlist, config.rules))
+
         async with Fetcher(config.fetch) as fetcher:
-            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()
+            pipeline = Pipeline(config, store, fetcher, parsers=new_pool())
+
+            def renew(broken: Executor) -> None:
+                if pipeline.parsers is broken:
+                    pipeline.parsers = new_pool()
+                    broken.shutdown(wait=False, cancel_futures=True)
+
+            pipeline.renew_parsers = renew
+            return await pipeline.run_cycle()

@@ -15,22 +15,32 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .clock import now_iso
 from .config import Entity, Rule, Source
 from .errors import ExtractError
 from .extract import decode_html, extract_article
+from .extract.bounds import MarkupTooComplex
 from .match import Matcher
 from .models import Article, FeedEntry, Hit
 from .stories.assign import article_features
 from .stories.features import Features
 
-__all__ = ["Prepared", "article_from_entry", "article_from_page", "match_article",
-           "prepare_entries", "prepare_page", "worker_pool"]
+T = TypeVar("T")
+
+__all__ = ["PAGE_CPU_LIMIT", "GiveUp", "Prepared", "article_from_entry", "article_from_page",
+           "bounded", "match_article", "prepare_entries", "prepare_page", "worker_pool"]
+
+# CPU seconds one task (a page, a feed, a listing) may cost a worker. A page over it is cut
+# off (a failure that is not retried); at HARD_CPU_FACTOR times it, in C code that the
+# first signal cannot interrupt, the worker ends itself and the daemon starts new ones.
+PAGE_CPU_LIMIT = 5.0
+HARD_CPU_FACTOR = 3.0
 
 
 @dataclass
@@ -39,6 +49,18 @@ class Prepared:
 
     article: Article
     features: Features
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    """A failure that another try would only repeat (a 404, a hostile page): recorded once
+    as given up, never retried."""
+
+    reason: str
+
+
+class CpuLimitExceeded(ExtractError):
+    """A task used up its CPU budget in a worker."""
 
 
 # ---------------------------------------------------------------- the stages
@@ -94,19 +116,25 @@ def prepare_entries(source: Source, entries: Sequence[FeedEntry],
 
 
 def prepare_page(source: Source, entry: FeedEntry, body: bytes, url: str,
-                 content_type: str | None, matcher: Matcher | None = None) -> Prepared | str:
-    """The article of a fetched page, matched; or why it could not be extracted."""
+                 content_type: str | None, matcher: Matcher | None = None
+                 ) -> Prepared | str | GiveUp:
+    """The article of a fetched page, matched; or why it could not be extracted (a GiveUp
+    for a page too complex or too costly to parse, which would be so again)."""
     matcher = matcher or _worker_matcher()
     try:
         article = article_from_page(source, entry, decode_html(body, content_type), url)
+        return _prepared(matcher, article)
+    except (CpuLimitExceeded, MarkupTooComplex) as exc:
+        return GiveUp(str(exc))
     except ExtractError as exc:
         return str(exc)
-    return _prepared(matcher, article)
 
 
 # ---------------------------------------------------------------- worker processes
 
 _matcher: Matcher | None = None  # a worker's own, built by _start_worker
+_cpu_limit: float | None = None  # a worker's budget per task, set by _start_worker
+_budget_open = False  # a task of this worker is running under its budget
 
 
 def _worker_matcher() -> Matcher:
@@ -115,12 +143,41 @@ def _worker_matcher() -> Matcher:
     return _matcher
 
 
-def _start_worker(entities: list[Entity], rules: list[Rule]) -> None:
-    global _matcher
+def _start_worker(entities: list[Entity], rules: list[Rule], cpu_limit: float | None) -> None:
+    global _matcher, _cpu_limit
     # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     _matcher = Matcher(entities, rules)
+    _cpu_limit = cpu_limit
+    if cpu_limit:
+        signal.signal(signal.SIGPROF, _over_budget)
+        # SIGVTALRM keeps its default action: it ends the process (the hard limit).
+        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+
+
+def _over_budget(_signum: int, _frame: object) -> None:
+    # The signal may land just after a task ended: only a running task is interrupted.
+    if _budget_open:
+        raise CpuLimitExceeded(f"parsing exceeded {_cpu_limit:g} s of CPU")
+
+
+def bounded(stage: Callable[..., T], *args: object) -> T:
+    """Run a stage in a worker under its CPU budget (ITIMER_PROF counts this process's
+    CPU time; its signal interrupts Python code, and C code when it returns)."""
+    global _budget_open
+    if not _cpu_limit:
+        return stage(*args)
+    # Re-armed every 0.1 s, in case code that catches every exception swallows one.
+    signal.setitimer(signal.ITIMER_PROF, _cpu_limit, 0.1)
+    signal.setitimer(signal.ITIMER_VIRTUAL, _cpu_limit * HARD_CPU_FACTOR)
+    _budget_open = True
+    try:
+        return stage(*args)
+    finally:
+        _budget_open = False
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _exit_with_parent() -> None:
@@ -148,11 +205,13 @@ def default_workers() -> int:
 
 @contextmanager
 def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
-                workers: int | None = None) -> Iterator[Executor]:
-    """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist.
+                workers: int | None = None,
+                cpu_limit: float | None = PAGE_CPU_LIMIT) -> Iterator[Executor]:
+    """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist,
+    running each task given through `bounded` under `cpu_limit` seconds of CPU.
     Spawned, not forked, as the parent runs threads."""
     workers = workers or default_workers()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start_worker,
-                             initargs=(list(entities), list(rules))) as pool:
+                             initargs=(list(entities), list(rules), cpu_limit)) as pool:
         yield pool

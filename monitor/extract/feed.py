@@ -18,6 +18,7 @@ import feedparser.urls
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ExtractError
+from monitor.extract.bounds import markup_within_limits
 from monitor.extract.dates import parse_date
 from monitor.extract.listing import PLAIN_ABSOLUTE_URL, clean_url
 from monitor.models import FeedEntry
@@ -205,8 +206,10 @@ def _html_to_text(fragment: str) -> str:
     if "<" not in fragment:
         # Feeds label plain summaries as HTML all the time; without a tag there is nothing
         # for a parser to do but decode entities (~20x cheaper than parsing).
-        lines = (" ".join(line.split()) for line in html.unescape(fragment).splitlines())
-        return "\n".join(line for line in lines if line)
+        return _plain_lines(fragment)
+    if markup_within_limits(fragment) is not None:
+        # Too deep or large to parse safely (hostile): its text without the tags will do.
+        return _plain_lines(_TAG.sub(" ", fragment))
     tree = LexborHTMLParser(f"<div>{fragment}</div>")
     for node in tree.css("script, style"):
         node.decompose()
@@ -216,6 +219,11 @@ def _html_to_text(fragment: str) -> str:
     root = tree.body or tree.root
     text = root.text(separator="") if root is not None else ""
     lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _plain_lines(text: str) -> str:
+    lines = (" ".join(line.split()) for line in html.unescape(text).splitlines())
     return "\n".join(line for line in lines if line)
 
 
