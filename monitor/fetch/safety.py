@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from ..errors import BlockedError
@@ -54,24 +55,34 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def check_address(url: str, allow_private: bool) -> None:
-    """Refuse hosts that resolve to private, loopback, link-local or metadata addresses.
+Resolver = Callable[[str], Awaitable[list[str]]]
 
-    A host with any non-public address is refused: a DNS answer that mixes public and
-    private addresses is a classic rebinding trick.
+
+async def system_resolver(host: str) -> list[str]:
+    """The host's addresses, in the system resolver's order, each once."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def resolve_checked(host: str, allow_private: bool,
+                          resolve: Resolver = system_resolver) -> list[str]:
+    """The addresses to connect to for `host`: resolved once, here, and refused when any of
+    them is private, loopback, link-local or metadata (unless `allow_private`).
+
+    A DNS answer that mixes public and private addresses is a classic rebinding trick, so
+    one non-public address refuses the host. The caller connects to exactly these
+    addresses: a second lookup could answer differently (DNS rebinding).
     """
-    host = check_scheme(url)
-    if allow_private:
-        return
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None,
-                                                             type=socket.SOCK_STREAM)
+        addresses = await resolve(host)
     except OSError as exc:
-        raise BlockedError(f"DNS lookup failed for {host}: {exc.strerror or exc}",
-                           url=url) from None
-    for info in infos:
-        address = str(info[4][0])
-        if not is_public(address):
-            raise BlockedError(
-                f"refused: {host} resolves to non-public address {address} "
-                "(set fetch.allow_private_addresses: true to allow)", url=url)
+        raise BlockedError(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+    if not addresses:
+        raise BlockedError(f"DNS lookup failed for {host}: no address")
+    if not allow_private:
+        for address in addresses:
+            if not is_public(address):
+                raise BlockedError(
+                    f"refused: {host} resolves to non-public address {address} "
+                    "(set fetch.allow_private_addresses: true to allow)")
+    return addresses
