@@ -74,7 +74,8 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts = HostSlots(settings.per_host, settings.delay)
-        self.robots = RobotsCache(settings.user_agent, settings.robots_ttl, self._robots_text)
+        self.robots = RobotsCache(settings.user_agent, settings.robots_ttl, self._robots_text,
+                                  on_crawl_delay=self._crawl_delay)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -110,6 +111,13 @@ class Fetcher:
                 if wait is None:
                     raise
             await asyncio.sleep(wait)
+
+    def _crawl_delay(self, host: str, seconds: float | None) -> None:
+        """A robots.txt's Crawl-delay, honoured between our own delay and the cap."""
+        if seconds is None or seconds <= self.settings.delay:
+            self._hosts.set_delay(host, None)
+        else:
+            self._hosts.set_delay(host, min(seconds, self.settings.max_crawl_delay))
 
     async def _robots_text(self, url: str) -> str | None:
         response = await self._follow(url, {})
