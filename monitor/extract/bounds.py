@@ -54,34 +54,40 @@ _COMMENT_END = re.compile(r"--!?>")
 def markup_within_limits(html: str, max_depth: int = MAX_DEPTH,
                          max_elements: int = MAX_ELEMENTS) -> str | None:
     """None when `html` is within the limits, else why not (one line)."""
-    depth = elements = foreign = position = 0  # foreign: open <svg>/<math> elements
-    search = _TAG.search
-    while (tag := search(html, position)) is not None:
-        closing, name = tag.groups()
-        position = tag.end()
-        if name is None:
-            position = _comment_end(html, position)
-            continue
-        name = name.lower()
-        nests = name not in _NOT_NESTING
-        if closing:
-            if nests and depth:  # a stray end tag closes nothing
-                depth -= 1
-                if foreign and name in _FOREIGN:
-                    foreign -= 1
-            continue
-        elements += 1
-        if nests:
-            depth += 1
-            if name in _FOREIGN:
-                foreign += 1
-            elif name in _RAW_TEXT and not foreign:
-                found = _RAW_TEXT_END[name].search(html, position)
-                position = len(html) if found is None else found.start()
-        if depth > max_depth:
-            return f"page too complex: elements nested more than {max_depth:,} deep"
-        if elements > max_elements:
-            return f"page too complex: more than {max_elements:,} elements"
+    if html.count("<") <= min(max_depth, max_elements):
+        return None  # fewer tags than either limit (a quick count, in C)
+    depth = elements = foreign = 0  # foreign: open <svg>/<math> elements
+    position: int | None = 0
+    while position is not None:  # each round: tags up to a comment or raw text to skip
+        tags, position = _TAG.finditer(html, position), None
+        for tag in tags:
+            closing, name = tag.groups()
+            if name is None:
+                position = _comment_end(html, tag.end())
+                break
+            name = name.lower()
+            if name in _NOT_NESTING:
+                elements += not closing
+            elif closing:
+                if depth:  # a stray end tag closes nothing
+                    depth -= 1
+                    if foreign and name in _FOREIGN:
+                        foreign -= 1
+                continue
+            else:
+                elements += 1
+                depth += 1
+                if name in _FOREIGN:
+                    foreign += 1
+                elif name in _RAW_TEXT and not foreign:
+                    found = _RAW_TEXT_END[name].search(html, tag.end())
+                    position = len(html) if found is None else found.start()
+                if depth > max_depth:
+                    return f"page too complex: elements nested more than {max_depth:,} deep"
+                if position is not None:
+                    break
+            if elements > max_elements:
+                return f"page too complex: more than {max_elements:,} elements"
     return None
 
 
