@@ -6,6 +6,8 @@ or more <br> make paragraphs; a single <br> is a line break inside one. English 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from monitor.extract import extract_article
@@ -79,3 +81,54 @@ def test_leading_and_trailing_brs_leave_no_empty_lines() -> None:
 ])
 def test_feed_summaries_keep_wrapped_sentences_whole(fragment: str, text: str) -> None:
     assert _html_to_text(fragment) == text
+
+
+def test_a_table_row_is_one_line() -> None:
+    body = _body("<p>Results of the provincial council vote in Basra, by list, as announced by"
+                 " the commission on Monday:</p><table><tr><th>List</th><th>Seats</th></tr>"
+                 "<tr><td>Tasmim</td><td>12</td></tr><tr><td>Sadiqoun</td><td>4</td></tr>"
+                 "</table>")
+    assert body.split("\n\n")[1:] == ["List Seats", "Tasmim 12", "Sadiqoun 4"]
+
+
+def test_a_table_used_for_layout_keeps_its_paragraphs() -> None:
+    body = _body("<table><tr><td><p>Qais al-Khazali spoke in Maysan on Saturday, his office"
+                 " said in a statement.</p><p>He warned of sedition, adding that the killers"
+                 " would be found.</p></td></tr></table>")
+    assert body.split("\n\n") == [
+        "Qais al-Khazali spoke in Maysan on Saturday, his office said in a statement.",
+        "He warned of sedition, adding that the killers would be found."]
+
+
+@pytest.mark.parametrize(("text", "page", "expected"), [
+    ("Badr won seats. \"We will serve,\" Amiri said. Sadr was silent.",
+     "Badr won seats.\n\n“We will serve,” Amiri said.\nSadr was silent.",
+     "Badr won seats.\n\n\"We will serve,\" Amiri said.\nSadr was silent."),
+    ("فاز بدر بمقاعد. وقال العامري إنه سيخدم. (صمت الصدر.)",
+     "فاز بدر بمقاعد.\n\nوقال العامري إنه سيخدم.\n\n(صمت الصدر.)",
+     "فاز بدر بمقاعد.\n\nوقال العامري إنه سيخدم.\n\n(صمت الصدر.)"),
+    # The page has other text around it (a menu, a caption): only shared gaps count.
+    ("Badr won seats. Amiri spoke.", "Home\nIraq\n\nBadr won seats.\n\nPhoto: AFP\n\nAmiri"
+     " spoke.", "Badr won seats. Amiri spoke."),
+    ("Badr won seats.", "", "Badr won seats."),
+])
+def test_page_paragraphs_go_into_a_run_together_text(text: str, page: str,
+                                                     expected: str) -> None:
+    from monitor.extract.paragraphs import with_page_paragraphs
+
+    assert with_page_paragraphs(text, page) == expected
+
+
+def test_jsonld_body_on_one_line_gets_the_pages_paragraphs() -> None:
+    sentences = [f"Sentence {i} of the report on the Maysan killing, with detail." for i in
+                 range(8)]
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Maysan",
+                     "articleBody": " ".join(sentences)})
+    paragraphs = "".join(f"<p>{a} {b}</p>" for a, b in zip(sentences[::2], sentences[1::2],
+                                                              strict=True))
+    html = (f"<html><head><script type='application/ld+json'>{ld}</script></head><body>"
+            f"<article>{paragraphs}</article></body></html>")
+    article = extract_article(html, "https://example.com/maysan")
+    assert article.method == "jsonld"
+    assert article.body.split("\n\n") == [f"{a} {b}" for a, b in
+                                          zip(sentences[::2], sentences[1::2], strict=True)]

@@ -35,6 +35,7 @@ BLOCK_TAGS = frozenset({
     "thead", "tr", "center", "address", "header", "footer", "aside", "nav", "form", "body",
 })
 _BLOCK_SEL = ", ".join(sorted(BLOCK_TAGS - {"body"}))
+_CELLS = frozenset({"td", "th"})
 _CONTAINERS = "div, section, article, main, td, li, blockquote, center, body"
 # Never article text, whatever surrounds them.
 _ALWAYS_NOISE = ("script, style, noscript, template, svg, iframe, object, embed, button, "
@@ -384,4 +385,16 @@ def _keep(block: _Block) -> bool:
 
 
 def _join(blocks: Iterable[_Block]) -> str:
-    return "\n\n".join(b.text for b in blocks)
+    """Paragraphs "\n\n" apart, except that the cells of one table row make one line:
+    a row of a results table or a schedule is read across, not a cell per paragraph."""
+    out: list[str] = []
+    row: int | None = None
+    for block in blocks:
+        parent = block.node.parent
+        in_row = block.node.tag in _CELLS and parent is not None and parent.tag == "tr"
+        here = parent.mem_id if in_row and parent is not None else None
+        if out:
+            out.append(" " if here is not None and here == row else "\n\n")
+        out.append(block.text)
+        row = here
+    return "".join(out)
