@@ -89,8 +89,13 @@ def sentence_bounds(text: str, start: int, end: int, reach: int) -> tuple[int, i
     """
     lo = max(0, start - reach)
     begin = lo
-    for mark in _ends(text, lo, start):
-        begin = mark.end()
+    current = rules()
+    # The last real end before the span: candidates are cheap to find, checking one is
+    # not, so check from the nearest back.
+    for mark in reversed(list(current.ends.finditer(text, lo, start))):
+        if _is_end(text, mark, current.abbreviations):
+            begin = mark.end()
+            break
     hi = min(len(text), end + reach)
     for mark in _ends(text, end, hi):
         return begin, (mark.start() if mark.group() == "\n" else mark.end())

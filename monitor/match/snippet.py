@@ -45,7 +45,9 @@ def excerpt(text: str, start: int, end: int, marks: Iterable[tuple[int, int]],
             limit: int = MAX_SNIPPET) -> str:
     """The sentence(s) holding text[start:end], cut to about `limit` characters around it,
     with each (start, end) span of `marks` that lies wholly inside the result marked."""
-    begin, finish = sentence_bounds(text, start, end, reach=2 * limit)
+    # A sentence start or end further than `limit` away would be cut off anyway; one more
+    # character tells "the sentence starts exactly there" from "it starts further away".
+    begin, finish = sentence_bounds(text, start, end, reach=limit + 1)
     room = max(0, limit - (end - start))
     before, after = start - begin, finish - end
     # Share the room evenly, giving what one side does not need to the other.
