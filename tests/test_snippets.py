@@ -45,6 +45,8 @@ from monitor.match.snippet import (
     ("He said... The rest was lost. End.", ["He said... The rest was lost.", "End."]),
     ("He paused… Then he went on. End.", ["He paused… Then he went on.", "End."]),
     ('"Why?" he asked. Nobody answered.', ['"Why?" he asked.', "Nobody answered."]),
+    ("Talks ended approx.   three hours later. Good.",
+     ["Talks ended approx.   three hours later.", "Good."]),
     ("Visit example.com/a.b today. Or not.", ["Visit example.com/a.b today.", "Or not."]),
     # Arabic: what ends a sentence.
     ("قال الخزعلي إن الوضع هادئ. وأضاف أن القوات انتشرت.",
@@ -163,3 +165,12 @@ def test_excerpt_marks_every_span_inside_it() -> None:
 def test_marked_segments_of_arabic() -> None:
     assert marked_segments("قال ⟦الخزعلي⟧ إن ⟦ميسان⟧") == [
         ("قال ", False), ("الخزعلي", True), (" إن ", False), ("ميسان", True)]
+
+
+def test_marks_are_mirrored_brackets() -> None:
+    # What makes them safe in right-to-left text: an opening and a closing bracket that
+    # the Unicode Bidi algorithm mirrors, so they enclose the right Arabic word.
+    import unicodedata
+
+    assert (unicodedata.category(MARK_OPEN), unicodedata.category(MARK_CLOSE)) == ("Ps", "Pe")
+    assert unicodedata.mirrored(MARK_OPEN) and unicodedata.mirrored(MARK_CLOSE)

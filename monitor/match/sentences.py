@@ -55,7 +55,7 @@ def _is_end(text: str, mark: re.Match[str], abbreviations: frozenset[str]) -> bo
     if after < len(text):
         if not text[after].isspace():
             return False  # 3.5, "U.S.A", a period inside a word or a URL
-        following = text[after:after + 2].lstrip()[:1]
+        following = text[after:after + 4].lstrip()[:1]
         if following.isascii() and following.islower():
             return False  # '"Why?" he asked', "approx. five"
     if found.startswith(".."):
