@@ -6,6 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -94,11 +96,44 @@ def test_docker_build_context_leaves_out_local_state() -> None:
         assert needed not in ignored, needed
 
 
-def test_docker_healthcheck_follows_the_configured_status_port() -> None:
-    text = (ROOT / "Dockerfile").read_text()
-    assert "EXPOSE 8321" in text
-    assert "os.environ['MONITOR_STATUS_LISTEN'].rpartition(':')[2]" in text
-    assert "127.0.0.1:8321/healthz" not in text  # a changed port would fail the check
+def _healthcheck_command() -> list[str]:
+    import json
+
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    line = next(ln for ln in text.splitlines() if ln.startswith("HEALTHCHECK"))
+    return json.loads(line.split(" CMD ", 1)[1])
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
+def test_docker_healthcheck_asks_the_configured_status_port(status: int, healthy: bool
+                                                            ) -> None:
+    """The image's HEALTHCHECK command, run as Docker would, against a /healthz on whatever
+    port MONITOR_STATUS_LISTEN names (the user may move it, e.g. to 0.0.0.0:9000)."""
+    import http.server
+    import os
+    import sys
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        command = _healthcheck_command()
+        assert command[0] == "python"
+        env = dict(os.environ, MONITOR_STATUS_LISTEN=f"0.0.0.0:{server.server_port}")
+        result = subprocess.run([sys.executable, *command[1:]], env=env, capture_output=True,
+                                timeout=30)
+        assert (result.returncode == 0) is healthy, result.stderr
+    finally:
+        server.shutdown()
+    assert "EXPOSE 8321" in (ROOT / "Dockerfile").read_text()
 
 
 def test_gitignore_covers_the_database_lock_file() -> None:
