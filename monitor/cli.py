@@ -242,17 +242,23 @@ def match(config_path: str | None, paths: tuple[str, ...]) -> None:
         click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
 @format_option
+@click.pass_context
 @reports_errors
-def sources(config_path: str | None, fmt: str) -> None:
+def sources(ctx: click.Context, config_path: str | None, fmt: str) -> None:
     """Show each source's health: last check, last success, failures, last error.
+
+    `monitor sources import FILE.opml` and `monitor sources export` move sources in and
+    out as OPML, the format feed readers speak.
 
     \b
     Example:
       monitor sources --format json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     config = load_config(config_path)
     with open_existing_store(config) as store:
         health = {row["name"]: row for row in store.sources_health()}
@@ -321,6 +327,9 @@ def _register_commands() -> None:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
+        for group, subcommands in getattr(module, "SUBCOMMANDS", {}).items():
+            for command in subcommands:
+                cli.commands[group].add_command(command)  # type: ignore[attr-defined]
 
 
 _register_commands()

@@ -37,7 +37,10 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    from monitor.config import load_config
+
     db = Store(tmp_path_factory.mktemp("readme") / "monitor.db")
+    db.sync_watchlist(load_config(ROOT / "config.yaml", env={}).watchlist)
     body = "Muqtada al-Sadr and Qais al-Khazali spoke about Maysan."
     db.add_article(Article(
         url="https://x.example/1", source="Shafaq News (EN)", title="Sadr and Khazali",
@@ -118,7 +121,7 @@ def test_datasette_metadata_queries_run(store: Store) -> None:
     assert {"todays_hits_by_entity", "stories_by_several_outlets"} <= set(database["queries"])
     for name in database["tables"]:
         assert store.db[name].exists() or name in store.db.view_names(), name
-    params = {"entity": "Qais al-Khazali"}
+    params = {"entity": "qais al-khazali", "days": "7"}
     for name, query in database["queries"].items():
         rows = store.query(query["sql"], {k: v for k, v in params.items()
                                           if f":{k}" in query["sql"]})

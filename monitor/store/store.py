@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..clock import iso, now, now_iso
+from ..config import Entity
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
@@ -137,6 +138,12 @@ class Store(QueryMixin):
 
     def close(self) -> None:
         self.db.close()
+
+    def sync_watchlist(self, entities: Iterable[Entity]) -> None:
+        """Write the watchlist's entities, aliases and place coordinates (store/watchlist.py)."""
+        from .watchlist import sync_watchlist
+
+        sync_watchlist(self.db, entities)
 
     def __enter__(self) -> Store:
         return self
