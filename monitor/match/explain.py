@@ -72,9 +72,14 @@ def keys_compared(match: Match) -> KeysCompared:
     if tokens is not None:
         return KeysCompared(alias_key, text_key, tokens, (
             f"alias key {alias_key!r} and text key {text_key!r} agree on token keys "
-            f"{tokens!r} (~: consonant skeleton; articles dropped)"))
+            f"{tokens!r} (~: consonant skeleton{_legend(tokens)}; articles dropped)"))
     return KeysCompared(alias_key, text_key, "", (
         f"alias key {alias_key!r}, text key {text_key!r} (not equal as normalised)"))
+
+
+def _legend(tokens: str) -> str:
+    """What the capitals of a skeleton stand for (variants.py folds these digraphs)."""
+    return ", X = kh, G = gh, S = sh/ch" if any(c in tokens for c in "XGS") else ""
 
 
 def _key(text: str) -> str:
