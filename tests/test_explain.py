@@ -205,6 +205,25 @@ def test_upgrade_keeps_old_hits_with_via_null(tmp_path: Path) -> None:
         assert detail["via"] is None and detail["title"] is None and detail["source"] == "S"
 
 
+def test_rematch_records_via_on_old_hits_found_again(tmp_path: Path) -> None:
+    from monitor import rematch
+
+    with Store(tmp_path / "m.db") as store:
+        store.add_article(Article(url="https://x.example/1", source="S", title=None,
+                                  body="Missan and Basra", fetched="2026-01-03T12:00:00+00:00",
+                                  hits=[hit("Missan"), Hit("Basra", "place", "Basra", 11, 16,
+                                                           "", via="Basrah")]), [])
+        store.db.execute("UPDATE hits SET via = NULL WHERE entity = 'Maysan'")  # an old hit
+        places = Matcher([Entity("Maysan", "place", ("Maysan", "Missan")),
+                          Entity("Basra", "place", ("Basra",))])
+        report = rematch.plan(store, places, None)
+        assert report.unrecorded_via == [("Missan", 1)] and report.changes == []
+        assert [h["via"] for h in store.hits_for(1)] == [None, "Basrah"]  # a plan only reads
+        rematch.apply(store, report)
+        # only a missing via is recorded; a stored one is the record of that hit
+        assert [h["via"] for h in store.hits_for(1)] == ["Missan", "Basrah"]
+
+
 # ---------------------------------------------------------------- the command line
 
 CONFIG = """

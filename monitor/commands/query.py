@@ -318,7 +318,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
     """Backtest the current watchlist on stored articles: what would be added or removed.
 
     A dry run (the default) changes nothing. --apply rewrites the hits of changed articles
-    and sends nothing, unless --alert also queues alerts for articles that newly alert.
+    and sends nothing, unless --alert also queues alerts for articles that newly alert; it
+    also records `via` (the alias) on hits found again that were stored before it was kept.
 
     \b
     Examples:
@@ -343,9 +344,11 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
                         "removed_articles"],
             title=f"Rematch since {_since(since)} ({'dry run' if dry_run else 'applied'})")
     verb = "would change" if dry_run else "changed"
+    recorded = "would get" if dry_run else "got"
     click.echo(f"{report.articles} articles rematched ({report.skipped} without body skipped); "
                f"{len(report.changes)} {verb}; {len(report.newly_alerting)} newly alerting; "
-               f"{report.deliveries} alerts queued", err=fmt != "table")
+               f"{report.deliveries} alerts queued; {len(report.unrecorded_via)} older hits "
+               f"{recorded} their via", err=fmt != "table")
 
 
 # ---------------------------------------------------------------- export
