@@ -213,15 +213,18 @@ def test_rematch_records_via_on_old_hits_found_again(tmp_path: Path) -> None:
                                   body="Missan and Basra", fetched="2026-01-03T12:00:00+00:00",
                                   hits=[hit("Missan"), Hit("Basra", "place", "Basra", 11, 16,
                                                            "", via="Basrah")]), [])
-        store.db.execute("UPDATE hits SET via = NULL WHERE entity = 'Maysan'")  # an old hit
+        # an old hit: no via, and a how the matcher no longer gives it
+        store.db.execute("UPDATE hits SET via = NULL WHERE entity = 'Maysan'")
+        assert store.hits_for(1)[0]["how"] == "normalised"
         places = Matcher([Entity("Maysan", "place", ("Maysan", "Missan")),
                           Entity("Basra", "place", ("Basra",))])
         report = rematch.plan(store, places, None)
-        assert report.unrecorded_via == [("Missan", 1)] and report.changes == []
+        assert report.unrecorded_via == [("Missan", "exact", 1)] and report.changes == []
         assert [h["via"] for h in store.hits_for(1)] == [None, "Basrah"]  # a plan only reads
         rematch.apply(store, report)
         # only a missing via is recorded; a stored one is the record of that hit
-        assert [h["via"] for h in store.hits_for(1)] == ["Missan", "Basrah"]
+        assert [(h["via"], h["how"]) for h in store.hits_for(1)] == [
+            ("Missan", "exact"), ("Basrah", "exact")]
 
 
 # ---------------------------------------------------------------- the command line
