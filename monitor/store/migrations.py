@@ -235,6 +235,23 @@ def m011_drop_redundant_hit_indexes(db: Database) -> None:
 
 
 @migrations()
+def m012_hit_via(db: Database) -> None:
+    # Which alias (as configured) made each hit, so an analyst can see why it happened (and
+    # `monitor rematch` backtests can be read per alias). Hits stored before this migration
+    # keep NULL: the alias was not recorded then and cannot be told from the row alone
+    # (several aliases may normalise alike). The matcher gives every new hit one.
+    db["hits"].add_column("via", str)
+    db.execute("DROP VIEW IF EXISTS hit_details")
+    db.execute("""
+        CREATE VIEW hit_details AS
+        SELECT h.id AS hit_id, h.entity, h.kind, h.field, h.matched_text, h.snippet, h.how,
+               h.via, a.id AS article_id, a.title, a.url, a.source, a.published, a.fetched,
+               a.language, a.story_id, s.title AS story_title
+        FROM hits h JOIN articles a ON a.id = h.article_id
+        LEFT JOIN stories s ON s.id = a.story_id""")
+
+
+@migrations()
 def m017_watchlist_tables_and_views(db: Database) -> None:
     # The watchlist as the daemon last loaded it (written by store/watchlist.py at start and
     # on reload), so that SQL alone (Datasette's canned queries, sqlite3) can take any alias

@@ -85,7 +85,7 @@ class _Rows:
         self.stored_urls.append((article.url,))
         self.texts.append((article_id, article.title, article.body))
         self.hits.extend((article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet,
-                          h.start, h.end, h.how) for h in article.hits)
+                          h.start, h.end, h.how, h.via) for h in article.hits)
         if any(h.kind in ALERTING_KINDS for h in article.hits):
             created = now_iso()
             self.deliveries.extend((channel, article_id, story_id, created)
@@ -102,7 +102,7 @@ class _Rows:
             "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
-            'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
+            'start, "end", how, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
         db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (channel, article_id, story_id, status, "
             "attempts, created) VALUES (?, ?, ?, 'pending', 0, ?)", self.deliveries)
@@ -362,7 +362,7 @@ class Store(QueryMixin):
             params.append(source)
         params.append(limit)
         return self.query(
-            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, "
+            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, h.via, "
             "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
             f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
