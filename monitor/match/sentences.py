@@ -1,7 +1,7 @@
 """Where sentences begin and end, in English and Arabic, for snippets.
 
 The data (sentence-ending marks, closing quotes and brackets, abbreviations) is in
-data/sentences.yaml; the rules that read it are here:
+monitor/data/sentences.yaml; the rules that read it are here:
 
 - A sentence ends at a run of ending marks (". ! ? ؟ ۔", "?!"), with any closing quotes
   and brackets after it, then whitespace or the end of the text; or at a line break.
@@ -20,14 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import NamedTuple
 
 import yaml
 
 __all__ = ["SentenceRules", "rules", "sentence_bounds", "split_sentences"]
 
-DATA = Path(__file__).with_name("data") / "sentences.yaml"
 _OPENERS = "\"'“‘«‹([{"
 _DOTTED = re.compile(r"(?:\w\.)+\w")  # "u.s", "e.g", "u.a.e": letters and periods
 
@@ -39,7 +38,8 @@ class SentenceRules(NamedTuple):
 
 @cache
 def rules() -> SentenceRules:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    text = resources.files("monitor.data").joinpath("sentences.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
     ends, closers = re.escape(data["ends"]), re.escape(data["closers"])
     words = frozenset(str(word).lower() for group in data["abbreviations"].values()
                       for word in group)
