@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MAX_SNIPPET", "make_snippet"]
+__all__ = ["MARK_CLOSE", "MARK_OPEN", "MAX_SNIPPET", "make_snippet"]
+
+# How a stored snippet marks the matched words: ⟦words⟧ (mathematical white square
+# brackets, Bidi-mirrored, so they read right in Arabic text, terminals and Datasette).
+MARK_OPEN = "\u27e6"
+MARK_CLOSE = "\u27e7"
 
 MAX_SNIPPET = 240  # characters of context, not counting the ** markers and ellipses
 
