@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from monitor.match.snippet import MARK_CLOSE, MARK_OPEN
@@ -132,6 +132,13 @@ class DigestMessage:
 
 
 Message = AlertMessage | DigestMessage
+
+
+def with_people(message: Message, people: frozenset[str]) -> Message:
+    """`message` knowing which actors are people (alerts list them before groups)."""
+    if isinstance(message, AlertMessage) and people:
+        return replace(message, people=people)
+    return message
 
 
 # ---------------------------------------------------------------- plain-text helpers
