@@ -409,7 +409,7 @@ def test_email_header_injection_is_neutralised(smtp: SMTPReceiver) -> None:
 
 def test_email_subject_is_bounded() -> None:
     subject = build_subject(arabic(title="عنوان طويل جدا " * 40, test=True))
-    assert len(subject) == 100
+    assert 90 <= len(subject) <= 100  # cut between words
     assert subject.startswith("[TEST] Qais al-Khazali — عنوان طويل")
     assert subject.endswith("…")
 

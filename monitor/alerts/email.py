@@ -38,6 +38,7 @@ from .message import (
     one_line,
     split_marks,
     truncate,
+    truncate_words,
     window,
 )
 
@@ -63,7 +64,7 @@ def build_subject(message: Message) -> str:
     names = headline_names(message.named())
     head = f"{test}{names} — " if names else test
     title = one_line(message.title) or "(untitled)"
-    return truncate(head + title, MAX_SUBJECT_CHARS)
+    return truncate_words(head + title, MAX_SUBJECT_CHARS)
 
 
 def _snippet_segments(snippet: str) -> list[tuple[str, bool]]:

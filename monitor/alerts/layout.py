@@ -4,9 +4,10 @@ An article with twelve hits used to become twelve bullets: the same name three t
 same sentence once per entity in it. An analyst wants, per article, who is in it, the one
 sentence that says most about them, and how often they come up. So:
 
-* Each entity gets its *best sentence*: the one naming the most watched entities (places
-  included: "Sadr's men clashed with AAH in Maysan" beats "Sadr spoke"), a body sentence
-  before the title (the title is the headline already), then the earliest.
+* Each entity gets its *best sentence*: a body sentence before the title (the title is
+  the headline already: an entity named only there is shown as "in the headline"), then
+  the one naming the most watched entities (places included: "Sadr's men clashed with AAH
+  in Maysan" beats "Sadr spoke"), then the earliest.
 * Entities whose best sentence is the same share one line and the sentence is shown once,
   with every watched name in it marked.
 * A count when an entity is mentioned more than once ("×3").
@@ -100,9 +101,9 @@ class _Sentences:
 
     def best(self, hits: list[Hit]) -> SentenceKey:
         """The best sentence among `hits` (one entity's): see the module docstring."""
-        def score(hit: Hit) -> tuple[int, bool, int]:
+        def score(hit: Hit) -> tuple[bool, int, int]:
             key = self.keys[id(hit)]
-            return (-len(self.entities[key]), key[0] == "title", hit.start)
+            return (key[0] == "title", -len(self.entities[key]), hit.start)
         return self.keys[id(min(hits, key=score))]
 
     def marked(self, key: SentenceKey) -> str:

@@ -182,6 +182,17 @@ def truncate(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + ELLIPSIS
 
 
+def truncate_words(text: str, limit: int, slack: int = 20) -> str:
+    """Like `truncate`, but cut between words when a space is within `slack` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit - 1 - slack and space > 0:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
 def is_arabic_letter(ch: str) -> bool:
     cp = ord(ch)
     return (0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF
