@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import unicodedata
+from dataclasses import replace
 
 import pytest
 
@@ -197,6 +198,9 @@ def test_slack_isolates_arabic_headlines_and_sentences() -> None:
     assert also[1] == "• <https://r.example/1|Sadr orders Saraya al-Salam out of Basra> — Rudaw"
     assert also[2] == f"• <https://s.example/2|{RLI}سرايا السلام تنسحب (2){PDI}> — Shafaq AR"
     assert block_kit_problems(payload) == []
+    # An Arabic outlet name before the time: isolated, so the time stays after it.
+    byline = build_payload(replace(message, source="السومرية"))["blocks"][1]
+    assert byline["elements"][0]["text"] == f"{RLI}السومرية{PDI} · 2024-05-01 09:30 UTC"
 
 
 def test_email_parsed_has_rtl_arabic_and_ltr_english() -> None:

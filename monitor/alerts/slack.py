@@ -162,8 +162,13 @@ def _headline(message: AlertMessage) -> str:
     return f"*{title}*\n{escape_mrkdwn(truncate(one_line(message.url), MAX_LINK_CHARS))}"
 
 
+def _plain(text: str | None, default: str = "") -> str:
+    """A short untrusted name (outlet, entity) for a mixed line: escaped, Arabic isolated."""
+    return isolate_rtl(escape_mrkdwn(one_line(text) or default))
+
+
 def _byline(message: AlertMessage) -> str:
-    parts = [escape_mrkdwn(one_line(message.source) or "unknown source")]
+    parts = [_plain(message.source, "unknown source")]
     published = format_published(message.published)
     if published:
         parts.append(escape_mrkdwn(published))
@@ -171,7 +176,7 @@ def _byline(message: AlertMessage) -> str:
 
 
 def _names(line: EntityLine) -> str:
-    return " · ".join(f"*{escape_mrkdwn(one_line(m.name))}*"
+    return " · ".join(f"*{_plain(m.name)}*"
                       + (f" ×{m.count}" if m.count > 1 else "") for m in line.mentions)
 
 
@@ -240,7 +245,7 @@ def report_line(report: Report) -> str:
     target = _link_target(report.url)
     linked = is_web_url(report.url) and len(target) <= MAX_LINK_CHARS
     head = f"<{target}|{title}>" if linked else title
-    byline = [escape_mrkdwn(one_line(report.source) or "unknown source")]
+    byline = [_plain(report.source, "unknown source")]
     published = format_published(report.published)
     if published:
         byline.append(escape_mrkdwn(published))
