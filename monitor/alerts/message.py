@@ -225,13 +225,6 @@ def format_published(published: str | None) -> str | None:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def entity_summary(names: list[str], most: int = 3) -> str:
-    """'A, B, C +2 more' — keeps subjects and notifications short."""
-    shown = ", ".join(one_line(n) for n in names[:most])
-    extra = len(names) - most
-    return f"{shown} +{extra} more" if extra > 0 else shown
-
-
 MAX_NAME_CHARS = 30  # one name in a subject line; longer ones are cut
 MAX_NAMES_CHARS = 50  # all names in a subject line: the headline needs the rest
 
