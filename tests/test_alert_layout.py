@@ -3,20 +3,25 @@ order people → groups → keywords/rules → places; the subject line; invisib
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from monitor.alerts import AlertMessage, Report, build_email, build_payload
 from monitor.alerts.blockkit import block_kit_problems
+from monitor.alerts.dispatch import dispatch_pending
 from monitor.alerts.email import build_html, build_subject, build_text
 from monitor.alerts.layout import EntityLine, Mention, alert_layout
 from monitor.alerts.message import one_line
 from monitor.config import EmailChannel
 from monitor.models import Hit
+from monitor.store import Store
+from tests.receivers import SlackReceiver
 
 RLI, PDI = "\u2067", "\u2069"
 
@@ -258,3 +263,24 @@ def test_block_kit_check_finds_each_broken_limit() -> None:
         *(f"blocks[4].fields[{i}]: 2001 characters, limit 2000" for i in range(11)),
         "blocks[5]: block type 'image' is not one news-monitor sends",
     ]
+
+
+# ---------------------------------------------------------------- through the dispatcher
+
+
+def test_dispatch_lists_the_configured_people_first(tmp_path: Path) -> None:
+    from tests.test_alerts_routing import add, article, slack_channel
+
+    entities = (("Asa'ib Ahl al-Haq", "actor"), ("Qais al-Khazali", "actor"))
+    with Store(tmp_path / "monitor.db") as store, SlackReceiver() as receiver:
+        channel = slack_channel(receiver)
+        add(store, [channel], article(1, "Khazali warns", entities))
+        asyncio.run(dispatch_pending(store, (channel,),
+                                     people=frozenset({"qais al-khazali"})))
+        add(store, [channel], article(2, "Budget vote delayed", entities))
+        asyncio.run(dispatch_pending(store, (channel,)))  # nobody is known to be a person
+        with_people, without = (r.json for r in receiver.accepted)
+    assert with_people["text"].startswith("Qais al-Khazali, Asa'ib Ahl al-Haq — ")
+    assert [b["text"]["text"].split("\n")[0] for b in with_people["blocks"][2:4]] == [
+        "*Qais al-Khazali*", "*Asa'ib Ahl al-Haq*"]
+    assert without["text"].startswith("Asa'ib Ahl al-Haq, Qais al-Khazali — ")
