@@ -278,9 +278,10 @@ def test_dispatch_lists_the_configured_people_first(tmp_path: Path) -> None:
         asyncio.run(dispatch_pending(store, (channel,),
                                      people=frozenset({"qais al-khazali"})))
         add(store, [channel], article(2, "Budget vote delayed", entities))
-        asyncio.run(dispatch_pending(store, (channel,)))  # nobody is known to be a person
-        with_people, without = (r.json for r in receiver.accepted)
+        asyncio.run(dispatch_pending(store, (channel,),  # the list decides, not hit order
+                                     people=frozenset({"asa'ib ahl al-haq"})))
+        with_people, other_people = (r.json for r in receiver.accepted)
     assert with_people["text"].startswith("Qais al-Khazali, Asa'ib Ahl al-Haq — ")
     assert [b["text"]["text"].split("\n")[0] for b in with_people["blocks"][2:4]] == [
         "*Qais al-Khazali*", "*Asa'ib Ahl al-Haq*"]
-    assert without["text"].startswith("Asa'ib Ahl al-Haq, Qais al-Khazali — ")
+    assert other_people["text"].startswith("Asa'ib Ahl al-Haq, Qais al-Khazali — ")
