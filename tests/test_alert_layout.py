@@ -285,3 +285,20 @@ def test_dispatch_lists_the_configured_people_first(tmp_path: Path) -> None:
     assert [b["text"]["text"].split("\n")[0] for b in with_people["blocks"][2:4]] == [
         "*Qais al-Khazali*", "*Asa'ib Ahl al-Haq*"]
     assert other_people["text"].startswith("Asa'ib Ahl al-Haq, Qais al-Khazali — ")
+
+
+def test_actor_type_is_validated(tmp_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.errors import ConfigError
+
+    def write(actor: str) -> Path:
+        path = tmp_path / "config.yaml"
+        path.write_text(f"sources: []\nwatchlists:\n  actors:\n    - {actor}\n"
+                        "  places:\n    - {name: Maysan, type: person}\n", encoding="utf-8")
+        return path
+
+    with pytest.raises(ConfigError) as info:
+        load_config(write("{name: Qais al-Khazali, type: man}"))
+    problems = str(info.value)
+    assert "watchlists.actors[0].type: 'man' is not one of: person, group" in problems
+    assert "watchlists.places[0].type: unknown key" in problems  # actors only
