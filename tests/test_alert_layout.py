@@ -19,6 +19,7 @@ from monitor.alerts.email import build_html, build_subject, build_text
 from monitor.alerts.layout import EntityLine, Mention, alert_layout
 from monitor.alerts.message import one_line
 from monitor.config import EmailChannel
+from monitor.match.snippet import make_snippet
 from monitor.models import Hit
 from monitor.store import Store
 from tests.receivers import SlackReceiver
@@ -302,3 +303,62 @@ def test_actor_type_is_validated(tmp_path: Path) -> None:
     problems = str(info.value)
     assert "watchlists.actors[0].type: 'man' is not one of: person, group" in problems
     assert "watchlists.places[0].type: unknown key" in problems  # actors only
+
+
+# ---------------------------------------------------------------- long sentences
+
+
+def crop_hits(text: str, found: list[tuple[str, str, str]]) -> list[Hit]:
+    """Hits as the matcher stores them: make_snippet cuts a long sentence around each."""
+    hits = []
+    for entity, kind, words in found:
+        start = text.index(words)
+        snippet = make_snippet(text, start, start + len(words))
+        hits.append(Hit(entity, kind, words, start, start + len(words), snippet))
+    return hits
+
+
+LONG_EN = ("In a statement read on state television on Tuesday evening, Muqtada al-Sadr "
+           "ordered all units under his command to leave the streets of the southern city "
+           "within hours, after a night in which fighters exchanged fire near the port and "
+           "the governorate building, and he warned that Saraya al-Salam would be dissolved "
+           "if its members disobeyed the order or clashed again with Asa'ib Ahl al-Haq.")
+LONG_AR = ("وفي بيان تلاه على التلفزيون الرسمي مساء الثلاثاء، أمر مقتدى الصدر جميع الوحدات "
+           "التابعة له بمغادرة شوارع المدينة الجنوبية خلال ساعات، بعد ليلة تبادل فيها "
+           "المسلحون إطلاق النار قرب الميناء ومبنى المحافظة، وحذر من أن سرايا السلام ستحل "
+           "إذا عصى أفرادها الأمر أو اشتبكوا مجددا مع عصائب أهل الحق في البصرة.")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    (LONG_EN, [(SADR, "actor", "Muqtada al-Sadr"), (SALAM, "actor", "Saraya al-Salam"),
+               ("Asa'ib Ahl al-Haq", "actor", "Asa'ib Ahl al-Haq")]),
+    (LONG_AR, [(SADR, "actor", "مقتدى الصدر"), (SALAM, "actor", "سرايا السلام"),
+               ("Asa'ib Ahl al-Haq", "actor", "عصائب أهل الحق"),
+               ("Basra", "place", "البصرة")]),
+], ids=["english", "arabic"])
+def test_crops_of_one_long_sentence_are_one_sentence(
+        text: str, found: list[tuple[str, str, str]]) -> None:
+    hits = crop_hits(text, found)
+    assert len({h.snippet.replace("**", "") for h in hits}) >= 2  # cut differently
+    [line] = alert_layout(alert(*hits, language="ar" if "البصرة" in text else "en")).lines
+    assert [m.name for m in line.mentions] == [SADR, SALAM, "Asa'ib Ahl al-Haq"]
+    plain = line.snippet.replace("⟦", "").replace("⟧", "")
+    assert plain.strip("…") in text and len(plain) > 240  # the parts joined, in order
+    for _, _, words in found:
+        assert f"⟦{words}⟧" in line.snippet
+
+
+def test_different_sentences_are_not_joined() -> None:
+    # Uncut sentences are joined only when equal, even when one contains the other...
+    short = [h(SADR, "⟦Sadr⟧ spoke.", start=0), h(SADR, "⟦Muqtada al-Sadr⟧ spoke.", start=50),
+             h(SALAM, "⟦Saraya al-Salam⟧ spoke.", start=90)]
+    assert [len(line.mentions) for line in alert_layout(alert(*short)).lines] == [1, 1]
+    # ...and cut ones only when they share MIN_OVERLAP characters.
+    first = "… the streets of the southern city within hours, ⟦Muqtada al-Sadr⟧ said…"
+    second = "… the streets of the northern town by morning, ⟦Saraya al-Salam⟧ said…"
+    layout = alert_layout(alert(h(SADR, first), h(SALAM, second, start=400)))
+    assert [line.snippet for line in layout.lines] == [first, second]
+    # A title and a body sentence with the same words stay apart.
+    same = alert(h(SADR, "⟦Muqtada al-Sadr⟧ spoke.", field="title"),
+                 h(SALAM, "Muqtada al-Sadr spoke of ⟦Saraya al-Salam⟧."))
+    assert len(alert_layout(same).lines) == 2

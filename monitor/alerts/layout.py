@@ -27,9 +27,7 @@ from dataclasses import dataclass
 from monitor.match.snippet import MARK_CLOSE, MARK_OPEN
 from monitor.models import Hit
 
-from .message import AlertMessage, split_marks
-
-SentenceKey = tuple[str, str]  # (field, the snippet without marks)
+from .message import ELLIPSIS, AlertMessage, split_marks
 
 
 @dataclass(frozen=True)
@@ -85,29 +83,93 @@ def merge_marks(plain: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+MIN_OVERLAP = 40  # characters two crops of one long sentence must share to be joined
+
+
+def _shift(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
+    return [(start + by, end + by) for start, end in spans]
+
+
+def _overlap(left: str, right: str) -> int:
+    """The longest suffix of `left` that begins `right`, if ≥ MIN_OVERLAP; else 0."""
+    for size in range(min(len(left), len(right)) - 1, MIN_OVERLAP - 1, -1):
+        if left.endswith(right[:size]):
+            return size
+    return 0
+
+
+@dataclass
+class _Sentence:
+    """One sentence of the article as the hits' snippets show it: its text without the
+    "…" of a cut (`cut_before`/`cut_after` say where it was cut), the marks of every hit
+    in it and the entities they belong to."""
+
+    field: str
+    text: str
+    spans: list[tuple[int, int]]
+    entities: set[str]
+    cut_before: bool
+    cut_after: bool
+
+    @classmethod
+    def of(cls, hit: Hit) -> _Sentence:
+        plain, spans = plain_and_spans(hit.snippet)
+        before, after = plain.startswith(ELLIPSIS), plain.endswith(ELLIPSIS)
+        text = plain[len(ELLIPSIS) if before else 0: len(plain) - (len(ELLIPSIS) if after
+                                                                    else 0)]
+        return cls(hit.field, text, _shift(spans, -len(ELLIPSIS) if before else 0),
+                   {hit.entity}, before, after)
+
+    def absorb(self, other: _Sentence) -> bool:
+        """Take in `other` when it is this sentence: the same text, or — for a sentence too
+        long for one snippet, which the matcher cuts around each match differently — a
+        part of it or a part overlapping it by MIN_OVERLAP characters. False otherwise."""
+        if other.field != self.field:
+            return False
+        cut = self.cut_before or self.cut_after or other.cut_before or other.cut_after
+        if other.text == self.text or (cut and len(other.text) >= MIN_OVERLAP
+                                       and other.text in self.text):
+            self.spans += _shift(other.spans, self.text.index(other.text))
+        elif cut and len(self.text) >= MIN_OVERLAP and self.text in other.text:
+            self.spans = _shift(self.spans, other.text.index(self.text)) + other.spans
+            self.text, self.cut_before, self.cut_after = (other.text, other.cut_before,
+                                                          other.cut_after)
+        elif cut and (size := _overlap(self.text, other.text)):  # other continues this
+            self.spans += _shift(other.spans, len(self.text) - size)
+            self.text, self.cut_after = self.text + other.text[size:], other.cut_after
+        elif cut and (size := _overlap(other.text, self.text)):  # other comes before this
+            self.spans = _shift(self.spans, len(other.text) - size) + other.spans
+            self.text, self.cut_before = other.text + self.text[size:], other.cut_before
+        else:
+            return False
+        self.entities |= other.entities
+        return True
+
+    def marked(self) -> str:
+        return ((ELLIPSIS if self.cut_before else "") + merge_marks(self.text, self.spans)
+                + (ELLIPSIS if self.cut_after else ""))
+
+
 class _Sentences:
     """The distinct sentences of an article's hits: who is in each, and its marks."""
 
     def __init__(self, hits: tuple[Hit, ...]) -> None:
-        self.entities: dict[SentenceKey, set[str]] = {}
-        self.spans: dict[SentenceKey, list[tuple[int, int]]] = {}
-        self.keys: dict[int, SentenceKey] = {}
+        self.all: list[_Sentence] = []
+        self.of_hit: dict[int, int] = {}  # id(hit) -> index in `all`
         for hit in hits:
-            plain, spans = plain_and_spans(hit.snippet)
-            key = (hit.field, plain)
-            self.keys[id(hit)] = key
-            self.entities.setdefault(key, set()).add(hit.entity)
-            self.spans.setdefault(key, []).extend(spans)
+            piece = _Sentence.of(hit)
+            index = next((i for i, s in enumerate(self.all) if s.absorb(piece)), None)
+            if index is None:
+                index = len(self.all)
+                self.all.append(piece)
+            self.of_hit[id(hit)] = index
 
-    def best(self, hits: list[Hit]) -> SentenceKey:
+    def best(self, hits: list[Hit]) -> int:
         """The best sentence among `hits` (one entity's): see the module docstring."""
         def score(hit: Hit) -> tuple[bool, int, int]:
-            key = self.keys[id(hit)]
-            return (key[0] == "title", -len(self.entities[key]), hit.start)
-        return self.keys[id(min(hits, key=score))]
-
-    def marked(self, key: SentenceKey) -> str:
-        return merge_marks(key[1], self.spans[key])
+            sentence = self.all[self.of_hit[id(hit)]]
+            return (sentence.field == "title", -len(sentence.entities), hit.start)
+        return self.of_hit[id(min(hits, key=score))]
 
 
 def alert_layout(message: AlertMessage) -> AlertLayout:
@@ -116,7 +178,7 @@ def alert_layout(message: AlertMessage) -> AlertLayout:
     for hit in message.hits:
         by_entity.setdefault(hit.entity, []).append(hit)
     sentences = _Sentences(message.hits)
-    lines: dict[SentenceKey, list[Mention]] = {}
+    lines: dict[int, list[Mention]] = {}
     places: list[Mention] = []
     for name in message.entities():
         hits = by_entity[name]
@@ -126,8 +188,9 @@ def alert_layout(message: AlertMessage) -> AlertLayout:
             continue
         lines.setdefault(sentences.best(hits), []).append(mention)
     return AlertLayout(
-        lines=tuple(EntityLine(tuple(mentions), sentences.marked(key), key[0] == "title")
-                    for key, mentions in lines.items()),
+        lines=tuple(EntityLine(tuple(mentions), sentences.all[index].marked(),
+                               sentences.all[index].field == "title")
+                    for index, mentions in lines.items()),
         places=tuple(places))
 
 
