@@ -17,7 +17,9 @@ sentence that says most about them, and how often they come up. So:
 
 Snippets are compared without their marks: the matcher stores one snippet per hit and
 marks only that hit's words, so two entities in one sentence give two snippets that differ
-only in where the marks are.
+only in where the marks are. A sentence longer than a snippet is cut around each match
+differently ("…" at the cuts); such crops are joined back when one contains the other or
+they overlap by MIN_OVERLAP characters (`_Sentence.absorb`).
 """
 
 from __future__ import annotations
