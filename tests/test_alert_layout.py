@@ -362,3 +362,16 @@ def test_different_sentences_are_not_joined() -> None:
     same = alert(h(SADR, "⟦Muqtada al-Sadr⟧ spoke.", field="title"),
                  h(SALAM, "Muqtada al-Sadr spoke of ⟦Saraya al-Salam⟧."))
     assert len(alert_layout(same).lines) == 2
+
+
+def test_email_keeps_the_time_after_an_arabic_outlet() -> None:
+    message = replace(alert(h(SADR, "⟦x⟧.")), source="السومرية",
+                      also=(Report("شفق نيوز", "عنوان", "https://s.example/1",
+                                   "2024-05-01T10:00:00Z"),))
+    plain, page = build_text(message), build_html(message)
+    # Without the mark the digits would join the Arabic run and show before the name.
+    assert "\nالسومرية\u200e · 2024-05-01 09:30 UTC\n" in plain
+    assert "— شفق نيوز\u200e · 2024-05-01 10:00 UTC" in plain
+    assert '<span dir="auto">السومرية</span> · 2024-05-01 09:30 UTC' in page
+    assert '<span dir="auto">شفق نيوز</span> · 2024-05-01 10:00 UTC' in page
+    assert "Shafaq News · " in build_text(alert(h(SADR, "⟦x⟧.")))  # Latin: no mark

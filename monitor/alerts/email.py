@@ -67,6 +67,21 @@ def build_subject(message: Message) -> str:
     return truncate_words(head + title, MAX_SUBJECT_CHARS)
 
 
+LRM = "\u200e"  # left-to-right mark
+
+
+def _outlet_text(source: str | None) -> str:
+    """An outlet name before " · time": an Arabic one gets a left-to-right mark after it,
+    or the digits of the time would join its right-to-left run and show before it."""
+    name = one_line(source) or "unknown source"
+    return name + LRM if mostly_arabic(name) else name
+
+
+def _outlet_html(source: str | None) -> str:
+    """An outlet name isolated from the time after it (dir="auto": its own direction)."""
+    return f'<span dir="auto">{html.escape(one_line(source) or "unknown source")}</span>'
+
+
 def _snippet_segments(snippet: str) -> list[tuple[str, bool]]:
     return window(split_marks(one_line(snippet)), MAX_SNIPPET_CHARS)
 
@@ -76,7 +91,7 @@ def _report_text(report: Report) -> str:
     when = f" · {published}" if published else ""
     story = (f"\n  a later report of \"{one_line(report.story)}\", alerted earlier"
              if report.story else "")
-    return (f"{one_line(report.title) or '(untitled)'} — {one_line(report.source)}{when}\n"
+    return (f"{one_line(report.title) or '(untitled)'} — {_outlet_text(report.source)}{when}\n"
             f"  {one_line(report.url)}{story}")
 
 
@@ -140,7 +155,7 @@ def build_text(message: Message) -> str:
     if message.test:
         lines += ["*** TEST ALERT ***", TEST_NOTE, ""]
     lines.append(one_line(message.title) or "(untitled)")
-    byline = one_line(message.source) or "unknown source"
+    byline = _outlet_text(message.source)
     published = format_published(message.published)
     lines.append(f"{byline} · {published}" if published else byline)
     lines.append(one_line(message.url))
@@ -209,7 +224,7 @@ def _report_html(report: Report) -> str:
     story = (f"<br><small>a later report of “{esc(one_line(report.story))}”, alerted "
              "earlier</small>" if report.story else "")
     return (f'<span dir="{_dir(title, None)}"{lang}>{headline}</span> — '
-            f"{esc(one_line(report.source))}{when}{story}")
+            f"{_outlet_html(report.source)}{when}{story}")
 
 
 def _reports_html(label: str, reports: tuple[Report, ...]) -> list[str]:
@@ -273,7 +288,7 @@ def build_html(message: Message) -> str:
     if isinstance(message, DigestMessage):
         return build_digest_html(message)
     esc = html.escape
-    byline = esc(one_line(message.source) or "unknown source")
+    byline = _outlet_html(message.source)
     published = format_published(message.published)
     if published:
         byline += f" · {esc(published)}"
