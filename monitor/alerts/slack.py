@@ -150,7 +150,7 @@ def _context(text: str) -> dict[str, Any]:
 def _title(text: str, language: str | None = None) -> str:
     """A headline as Slack shows it: one line, cut, escaped, Arabic isolated."""
     title = truncate(one_line(text) or "(untitled)", MAX_TITLE_CHARS)
-    return isolate_rtl(escape_mrkdwn(title), language if is_rtl(title, language) else None)
+    return isolate_rtl(escape_mrkdwn(title), language)
 
 
 def _headline(message: AlertMessage) -> str:
@@ -209,13 +209,12 @@ def _fold(label: str, items: list[str]) -> dict[str, Any]:
 def _layout_blocks(layout: AlertLayout, language: str | None) -> list[dict[str, Any]]:
     """Entity sections (at most MAX_ENTITY_LINES), then the rest and places, folded."""
     blocks = [_entity_block(line, language) for line in layout.lines[:MAX_ENTITY_LINES]]
-    rest = [escape_mrkdwn(one_line(mention_label(m)))
-            for line in layout.lines[MAX_ENTITY_LINES:] for m in line.mentions]
+    rest = [_plain(mention_label(m)) for line in layout.lines[MAX_ENTITY_LINES:]
+            for m in line.mentions]
     if rest:
         blocks.append(_fold("*Also named:*", rest))
     if layout.places:
-        blocks.append(_fold("*Places:*", [escape_mrkdwn(one_line(mention_label(m)))
-                                          for m in layout.places]))
+        blocks.append(_fold("*Places:*", [_plain(mention_label(m)) for m in layout.places]))
     return blocks
 
 
