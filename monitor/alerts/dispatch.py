@@ -25,7 +25,7 @@ from ..config import Channel
 from ..errors import AlertError, PermanentAlertError
 from ..store import Store
 from . import send
-from .message import AlertMessage, Report, StoryEntry
+from .message import AlertMessage, Report, StoryEntry, with_people
 from .routing import (
     THROTTLE_WINDOW,
     Outgoing,
@@ -54,15 +54,20 @@ class DispatchReport:
 
 
 async def dispatch_pending(store: Store, channels: tuple[Channel, ...],
-                           now: datetime | None = None) -> DispatchReport:
+                           now: datetime | None = None,
+                           people: frozenset[str] = frozenset()) -> DispatchReport:
     """Plan and send every channel's due messages. Channels run concurrently; each sends in
     order and stops at its first temporary error so that a channel in trouble is not
-    hammered. `now` exists for tests (digest schedules, the throttle window)."""
+    hammered. `now` exists for tests (digest schedules, the throttle window). `people`:
+    the watched actors that are people (`Config.people()`), listed first in alerts."""
     moment = now or clock_now()
     report = DispatchReport()
     plans = {c.name: plan_channel(store, c, moment, report) for c in channels}
     if not any(plans.values()):
         return report
+    for items in plans.values():
+        for item in items:
+            item.message = with_people(item.message, people)
     by_name = {c.name: c for c in channels}
     async with httpx.AsyncClient() as client:
         await asyncio.gather(*(_drain(store, by_name[name], items, client, report)
