@@ -8,6 +8,7 @@ import gzip
 import os
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from monitor.extract.feed import parse_feed
 from monitor.extract.listing import find_links
 from monitor.fetch import Fetcher
 from monitor.models import FeedEntry
-from monitor.pipeline import MAX_ARTICLE_ATTEMPTS, Pipeline
+from monitor.pipeline import MAX_ARTICLE_ATTEMPTS, PARSER_DIED, Pipeline
 from monitor.prepare import GiveUp, Prepared, bounded, prepare_page, worker_pool
 from monitor.store import Store
 from tests.fixture_server import FixtureServer
@@ -180,3 +181,42 @@ def test_pipeline_has_a_broken_pool_replaced_once(tmp_path: Path) -> None:
 
         with Store(tmp_path / "m.db") as store:
             asyncio.run(go(store))
+
+
+def end_worker() -> None:
+    os._exit(1)  # as a worker killed by the OOM killer, or by its hard CPU limit
+
+
+def test_page_whose_worker_dies_is_a_counted_failure_and_the_pool_renewed(
+        tmp_path: Path) -> None:
+    with FixtureServer() as site:
+        site.add("/rss", rss(("A", site.url("/a"), "t")), content_type="application/rss+xml")
+        site.add("/a", PAGE.format(title="A", text="Qais al-Khazali spoke in Baghdad."))
+        config = make_config(tmp_path, f"  - {{name: S, kind: rss, url: '{site.url('/rss')}'}}")
+
+        class Killing(Pipeline):
+            async def _offload(self, stage: Any, *args: object, matches: bool = True) -> Any:
+                if stage is prepare_page:  # this page ends its worker
+                    return await super()._offload(end_worker)
+                return await super()._offload(stage, *args, matches=matches)
+
+        async def go(store: Store) -> None:
+            with worker_pool(config.watchlist, config.rules, workers=1) as first, \
+                    worker_pool(config.watchlist, config.rules, workers=1) as second:
+                async with Fetcher(config.fetch) as fetcher:
+                    pipeline = Killing(config, store, fetcher, parsers=first)
+                    renewed: list[object] = []
+
+                    def renew(pool: object) -> None:
+                        renewed.append(pool)
+                        pipeline.parsers = second
+
+                    pipeline.renew_parsers = renew
+                    report = await pipeline.run_source(config.sources[0])
+                    assert report.ok and report.failed_articles == [(site.url("/a"), PARSER_DIED)]
+                    assert renewed == [first] and pipeline.parsers is second
+
+        with Store(tmp_path / "m.db") as store:
+            asyncio.run(go(store))
+            (row,) = store.query("SELECT attempts, last_error FROM article_failures")
+            assert row == {"attempts": 1, "last_error": PARSER_DIED}  # retried, a few times
