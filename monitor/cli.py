@@ -266,7 +266,8 @@ def sources(config_path: str | None, fmt: str) -> None:
         rows.append(row)
     columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
                "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
-    render(rows, fmt, columns + ([] if fmt == "table" else ["last_warning", "url"]))
+    render(rows, fmt, columns + ([] if fmt == "table" else
+                                 ["last_warning", "skipped_pages", "url"]))
 
 
 @cli.command()

@@ -232,3 +232,21 @@ def m011_drop_redundant_hit_indexes(db: Database) -> None:
     # table or more through it, slower than the scan SQLite would do instead.
     db.execute("DROP INDEX IF EXISTS idx_hits_entity")
     db.execute("DROP INDEX IF EXISTS idx_hits_kind")
+
+
+@migrations()
+def m016_input_hardening(db: Database) -> None:
+    # Which encoding each article page was decoded with, and how it was chosen: "detected"
+    # marks a page whose declared (or the default UTF-8) charset gave replacement
+    # characters, so its text was decoded as the detector said. NULL for articles made
+    # from feed text.
+    db["articles"].add_column("encoding", str)
+    db["articles"].add_column("encoding_source", str)
+    # Linked pages that are not articles (a "Document moved" stub, the listing itself, a
+    # section front): not stored as articles, not fetched again, kept here with the reason.
+    db["skipped_pages"].create({
+        "url": str, "source": str, "reason": str, "first_seen": str, "last_seen": str,
+        "times": int,
+    }, pk="url", not_null={"source", "reason", "first_seen", "last_seen"},
+        defaults={"times": 1})
+    db["skipped_pages"].create_index(["source", "last_seen"])

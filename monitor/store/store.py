@@ -24,6 +24,7 @@ from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
 from .migrations import migrations
 from .queries import QueryMixin
+from .skipped import SkippedPagesMixin
 
 STORY_WINDOW = timedelta(hours=72)
 DELIVERY_MAX_ATTEMPTS = 8
@@ -111,7 +112,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class Store(QueryMixin):
+class Store(QueryMixin, SkippedPagesMixin):
     """Open (creating and migrating as needed) the database at `path`."""
 
     # Articles further apart than this (seconds) are never one story; the pipeline sets it
@@ -245,7 +246,8 @@ class Store(QueryMixin):
             "s.last_warning, "
             "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles, "
             "(SELECT count(*) FROM article_failures f WHERE f.source = s.name) "
-            "AS failed_articles "
+            "AS failed_articles, "
+            "(SELECT count(*) FROM skipped_pages k WHERE k.source = s.name) AS skipped_pages "
             "FROM sources s ORDER BY s.name")
 
     # ------------------------------------------------------------ articles
@@ -311,11 +313,11 @@ class Store(QueryMixin):
         assignments = self._stories().assign(articles, ids, [f for _, _, f in fresh])
         self.db.conn.executemany(
             "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
-            "fetched, language, body, content_hash, method, story_id, modified, dateline) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "fetched, language, body, content_hash, method, story_id, modified, dateline, "
+            "encoding, encoding_source) VALUES (" + ", ".join("?" * 17) + ")",
             [(article_id, a.url, a.canonical_url, a.source, a.title, a.author, a.published,
               a.fetched, a.language, a.body, content_hash(a.body), a.method,
-              assignment.story_id, a.modified, a.dateline)
+              assignment.story_id, a.modified, a.dateline, a.encoding, a.encoding_source)
              for article_id, a, assignment in zip(ids, articles, assignments, strict=True)])
         rows = _Rows()
         for article_id, article, assignment in zip(ids, articles, assignments, strict=True):
