@@ -6,6 +6,7 @@ import asyncio
 import csv
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -30,12 +31,21 @@ format_option = click.option(
 
 
 def reports_errors(func: F) -> F:
-    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise."""
+    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise.
+    A locked, full or read-only database is one too, from wherever in a run it is met."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except sqlite3.Error as exc:
+                from .store.failures import translate
+
+                failure = translate(exc)
+                if failure is None:
+                    raise  # not the database's state: a bug, with its traceback
+                raise failure from None
         except ConfigError as exc:
             click.echo(f"Error: {exc}" if len(exc.problems) == 1 else
                        f"Error: {len(exc.problems)} problems in the configuration:\n{exc}",
@@ -147,6 +157,7 @@ def once(config_path: str | None, log_level: str) -> None:
     """
     from .daemon import DatabaseLock
     from .pipeline import run_once
+    from .store.failures import check_free_space
 
     setup_logging(log_level)
     if log_level == "warning":
@@ -160,6 +171,8 @@ def once(config_path: str | None, log_level: str) -> None:
     lock = DatabaseLock(config.database)
     lock.acquire()
     try:
+        # A full disk: say so before fetching pages that could not be stored.
+        check_free_space(config.database)
         with Store(config.database) as store:
             report = asyncio.run(run_once(config, store))
     finally:

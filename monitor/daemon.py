@@ -56,6 +56,7 @@ from .status import (
     record_stop,
 )
 from .store import Store
+from .store.failures import store_failure
 
 log = logging.getLogger("monitor.daemon")
 lag_log = logging.getLogger("monitor.daemon.schedule")
@@ -83,8 +84,13 @@ class DatabaseLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+")
+        except OSError as exc:  # a read-only directory, a full disk
+            database = self.path.with_name(self.path.name.removesuffix(".lock"))
+            raise store_failure(exc, database) or StoreError(
+                f"{self.path}: cannot create the lock file: {exc.strerror}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

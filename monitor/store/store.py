@@ -22,6 +22,7 @@ from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
+from .failures import remember_database, store_failure
 from .migrations import migrations
 from .queries import QueryMixin
 from .skipped import SkippedPagesMixin
@@ -119,22 +120,32 @@ class Store(QueryMixin, SkippedPagesMixin):
     # from `stories.window` in the config.
     story_window: float = STORY_WINDOW.total_seconds()
     _story_assigner: StoryAssigner | None = None
+    # Seconds a write waits for another process's lock before "database is locked".
+    busy_timeout: float = 30.0
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        remember_database(self.path, self.busy_timeout)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout,
+                                   check_same_thread=False)
             self.db = Database(conn)
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot open database: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot create database: {exc}") from None
+
+    def failure(self, exc: BaseException) -> StoreError | None:
+        """`exc` as a locked / full / read-only StoreError of this database, if it is one."""
+        return store_failure(exc, self.path, busy_timeout=self.busy_timeout)
 
     def close(self) -> None:
         self.db.close()
