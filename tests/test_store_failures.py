@@ -186,8 +186,9 @@ def read_only(directory: Path) -> Iterator[None]:
             directory.chmod(0o755)
 
 
-@pytest.mark.parametrize("lock_file_exists", [False, True])
-def test_read_only_directory_is_one_line(tmp_path: Path, site: FixtureServer,
+@pytest.mark.parametrize(("command", "lock_file_exists"),
+                         [("once", False), ("once", True), ("run", False), ("run", True)])
+def test_read_only_directory_is_one_line(tmp_path: Path, site: FixtureServer, command: str,
                                          lock_file_exists: bool) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -199,7 +200,7 @@ def test_read_only_directory_is_one_line(tmp_path: Path, site: FixtureServer,
         (data / "monitor.db.lock").unlink()
     before = stored_urls(database)
     with read_only(data):
-        result = once(config)
+        result = CliRunner().invoke(cli, [command, "-c", str(config)])
     assert_one_line_error(result, f"cannot write the database or its lock file in {data}",
                           f"make {data} writable for this user", "`database:`")
     assert stored_urls(database) == before
