@@ -226,7 +226,8 @@ def test_edge_inputs() -> None:
     assert _MATCHER.find("") == []
     assert Matcher([]).find("anything AAH") == []
     assert Matcher([]).hits("") == []
-    assert _MATCHER.find("\ud800AAH\udfff") == [Match(AAH.name, "actor", "AAH", 1, 4, "exact")]
+    assert _MATCHER.find("\ud800AAH\udfff") == [
+        Match(AAH.name, "actor", "AAH", 1, 4, "exact", via="AAH")]
     big = "PMF " * 50_000
     assert len(_MATCHER.find(big)) == 50_000
 
@@ -323,7 +324,7 @@ def test_short_form_in_body_licensed_by_title() -> None:
     m = Matcher([sadr])
     hits = m.match_article("Moqtada al-Sadr urges calm", "Al-Sadr said the killers ...")
     assert [(h.field, h.matched_text, h.how) for h in hits] == [
-        ("title", "Moqtada al-Sadr", "variant"), ("body", "Al-Sadr", "normalised")]
+        ("title", "Moqtada al-Sadr", "variant"), ("body", "Al-Sadr", "short form")]
     assert m.match_article("Calm in Amarah", "Al-Sadr said") == []
     assert m.match_article(None, "") == []
 

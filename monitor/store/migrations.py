@@ -235,6 +235,55 @@ def m011_drop_redundant_hit_indexes(db: Database) -> None:
 
 
 @migrations()
+def m012_hit_via(db: Database) -> None:
+    # Which alias (as configured) made each hit, so an analyst can see why it happened (and
+    # `monitor rematch` backtests can be read per alias). Hits stored before this migration
+    # keep NULL: the alias was not recorded then and cannot be told from the row alone
+    # (several aliases may normalise alike). The matcher gives every new hit one.
+    db["hits"].add_column("via", str)
+    db.execute("DROP VIEW IF EXISTS hit_details")
+    db.execute("""
+        CREATE VIEW hit_details AS
+        SELECT h.id AS hit_id, h.entity, h.kind, h.field, h.matched_text, h.snippet, h.how,
+               h.via, a.id AS article_id, a.title, a.url, a.source, a.published, a.fetched,
+               a.language, a.story_id, s.title AS story_title
+        FROM hits h JOIN articles a ON a.id = h.article_id
+        LEFT JOIN stories s ON s.id = a.story_id""")
+
+
+@migrations()
+def m017_watchlist_tables_and_views(db: Database) -> None:
+    # The watchlist as the daemon last loaded it (written by store/watchlist.py at start and
+    # on reload), so that SQL alone (Datasette's canned queries, sqlite3) can take any alias
+    # in any case of an entity, and place hits can be put on a map.
+    db.execute("CREATE TABLE watch_entities (name TEXT PRIMARY KEY, kind TEXT NOT NULL)")
+    db.execute("""CREATE TABLE watch_aliases (
+        alias_key TEXT NOT NULL, entity TEXT NOT NULL, alias TEXT NOT NULL,
+        PRIMARY KEY (alias_key, entity))""")
+    db.execute("""CREATE TABLE places (
+        name TEXT PRIMARY KEY, latitude REAL NOT NULL, longitude REAL NOT NULL,
+        located TEXT NOT NULL)""")
+    # Articles without their bodies: one screen of rows in Datasette, not one row a screen.
+    db.execute("""
+        CREATE VIEW article_list AS
+        SELECT a.id AS article_id, a.fetched, a.published, a.source, a.language, a.title,
+               a.url, a.story_id,
+               (SELECT count(*) FROM hits h WHERE h.article_id = a.id) AS hits,
+               length(a.body) AS body_chars
+        FROM articles a""")
+    db.execute("""
+        CREATE VIEW place_hits AS
+        SELECT h.entity AS place, p.latitude, p.longitude, a.fetched, a.published, a.source,
+               a.title, a.url, h.snippet,
+               (SELECT group_concat(entity, ', ') FROM (
+                   SELECT DISTINCT h2.entity FROM hits h2
+                   WHERE h2.article_id = a.id AND h2.kind != 'place')) AS entities,
+               a.id AS article_id, a.story_id
+        FROM hits h JOIN places p ON p.name = h.entity JOIN articles a ON a.id = h.article_id
+        WHERE h.kind = 'place'""")
+
+
+@migrations()
 def m016_input_hardening(db: Database) -> None:
     # Which encoding each article page was decoded with, and how it was chosen: "detected"
     # marks a page whose declared (or the default UTF-8) charset gave replacement
