@@ -333,6 +333,7 @@ class Daemon:
     def _storage_full(self, what: str, failure: StorageFullError) -> None:
         first = not self.storage.paused
         delay = self.storage.trip(str(failure))
+        self.metrics.storage_full.set(1)
         log.error("%s: %s; %s polling and alert sending, next try in %.0f s", what, failure,
                   "pausing" if first else "still pausing", delay)
 
@@ -383,6 +384,7 @@ class Daemon:
         report = await pipeline.run_source(source)
         if probe:  # it stored what it fetched: the disk has space again
             since = self.storage.resume()
+            self.metrics.storage_full.set(0)
             log.warning("database writable again (full since %s): polling and alert "
                         "sending resumed", since)
         self._after_poll(source, report, time.monotonic() - started)

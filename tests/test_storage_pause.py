@@ -111,6 +111,7 @@ watchlists:
                     assert "no space left to store data" in body["database"]
                     assert body["storage"]["state"] == "full"
                     assert body["storage"]["polling"] == "paused"
+                    assert b"monitor_storage_full 1.0" in daemon.metrics.text()
 
                     fetched = len(site.requests)
                     clock.now += 30  # within the back-off: nothing is fetched again
@@ -129,6 +130,7 @@ watchlists:
                     assert count(store) == 2  # what the full disk held back is stored
                     _ok, body = daemon.health()
                     assert body["database"] == "writable" and body["storage"] == {"state": "ok"}
+                    assert b"monitor_storage_full 0.0" in daemon.metrics.text()
                     # The first article was never fetched again.
                     assert sum(r.path == "/a/1" for r in site.requests) == 1
 
