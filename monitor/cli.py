@@ -156,6 +156,7 @@ def once(config_path: str | None, log_level: str) -> None:
       monitor once -c config.yaml
     """
     from .daemon import DatabaseLock
+    from .logs import escape_controls
     from .pipeline import run_once
     from .store.failures import check_free_space
 
@@ -178,9 +179,10 @@ def once(config_path: str | None, log_level: str) -> None:
     finally:
         lock.release()
     for source in report.sources:
-        click.echo(source.summary())
+        # Names, URLs and reasons can carry newlines or terminal escapes: one line each.
+        click.echo(escape_controls(source.summary()))
         for url, reason in source.failed_articles:
-            click.echo(f"  article failed: {url}: {reason}")
+            click.echo(escape_controls(f"  article failed: {url}: {reason}"))
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
     click.echo(f"cycle done: {len(report.sources)} sources "

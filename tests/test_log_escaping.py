@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,27 @@ def test_a_traceback_keeps_its_lines_but_the_message_is_one() -> None:
     first, *rest = out.splitlines()
     assert first.endswith("Evil\\nsource: unexpected error")
     assert rest[0].startswith("Traceback") and rest[-1] == "ValueError: boom"
+
+
+def test_once_summary_lines_are_escaped(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests.fixture_server import FixtureServer
+
+    with FixtureServer() as site:
+        site.add("/rss", "<h1>Internal error</h1>", status=500)
+        config = tmp_path / "config.yaml"
+        config.write_text(f"""
+database: monitor.db
+fetch: {{timeout: 5s, allow_private_addresses: true, delay: 0s, retries: 0}}
+sources:
+  - {{name: "Evil\\nFAKE: 99 new articles", kind: rss, url: "{site.url('/rss')}"}}
+watchlists:
+  actors: [{{name: Qais al-Khazali}}]
+""", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["once", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Evil\\nFAKE: 99 new articles: FAILED: HTTP 500")
+    assert not any(line.startswith("FAKE") for line in lines)

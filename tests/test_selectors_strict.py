@@ -74,3 +74,16 @@ def test_unknown_pseudo_class_is_refused(tmp_path: Path) -> None:
     # cssselect parses any pseudo-class name; lexbor, which runs them, does not know this one.
     (problem,) = load(tmp_path, links="'a:nope'")
     assert "sources[1].links: invalid CSS selector 'a:nope':" in problem
+
+
+def test_monitor_check_fails_on_the_selector(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG.format(**{**GOOD, "links": "'a[href'"}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "-c", str(path)])
+    assert result.exit_code == 2
+    assert "sources[1].links: invalid CSS selector 'a[href':" in result.stderr
+    assert "OK" not in result.stdout
