@@ -553,6 +553,9 @@ class Daemon:
             database = "writable"
         except sqlite3.Error as exc:
             database = f"not writable: {exc}"
+            failure = self.store.failure(exc)
+            if isinstance(failure, StorageFullError) and not self.storage.paused:
+                self._storage_full("health check", failure)  # before a poll fetches
         if self.storage.paused:  # an in-place heartbeat may still fit on a full disk
             database = f"full: {self.storage.error}"
         ok = alive and database == "writable"

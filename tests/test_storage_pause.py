@@ -146,3 +146,30 @@ watchlists:
 
 def count(store: Store) -> int:
     return int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+def test_a_full_disk_seen_by_healthz_pauses_polling_before_a_fetch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.config import Config, FetchSettings, Source
+
+    config = Config(path=tmp_path / "config.yaml", database=tmp_path / "monitor.db",
+                    fetch=FetchSettings(), watchlist=(), channels=(),
+                    sources=(Source(name="A", kind="rss", url="https://a.example/", every=60),))
+    daemon = Daemon(config)
+    with Store(config.database) as store:
+        daemon.store = store
+        store.db.execute("VACUUM")
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")
+        # The heartbeat row does not exist yet: inserting it needs a page the "disk" lacks.
+        monkeypatch.setattr("monitor.daemon.record_heartbeat", _insert_heartbeat)
+        _ok, body = daemon.health()
+    assert daemon.storage.paused and body["storage"]["state"] == "full"
+    assert body["database"].startswith("full: ")
+    assert not daemon.storage.may_poll()
+
+
+def _insert_heartbeat(store: Store, _last_poll: str | None) -> None:
+    with store.db.atomic():
+        store.db.execute("INSERT INTO daemon_state (id, pid, started, heartbeat, version, "
+                         "config) VALUES (1, 1, 'x', 'x', ?, ?)", ["v", "x" * 20000])
