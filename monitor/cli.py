@@ -183,6 +183,8 @@ def once(config_path: str | None, log_level: str) -> None:
         click.echo(escape_controls(source.summary()))
         for url, reason in source.failed_articles:
             click.echo(escape_controls(f"  article failed: {url}: {reason}"))
+        for url, reason in source.skipped:
+            click.echo(escape_controls(f"  skipped: {url}: {reason}"))
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
     click.echo(f"cycle done: {len(report.sources)} sources "
@@ -340,12 +342,16 @@ def extract(url: str | None, paths: tuple[str, ...]) -> None:
 
     from .errors import ExtractError
     from .extract import decode_html, extract_article
+    from .extract.binary import binary_reason
 
     failed: list[str] = []
     for path in paths:
         try:
             raw = Path(path).read_bytes()
             data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            binary = binary_reason(data)
+            if binary is not None:
+                raise ExtractError(f"not HTML: {binary}")
             page = extract_article(decode_html(data), url or "")
         except (OSError, EOFError, zlib.error, ExtractError) as exc:
             click.echo(f"Error: {path}: {exc}", err=True)

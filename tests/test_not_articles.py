@@ -223,3 +223,43 @@ def test_skipped_pages_are_recorded_not_stored_not_refetched(tmp_path: Path,
         asyncio.run(run_once(config, store))
         paths = [r.path for r in site.requests[before:] if r.path != "/robots.txt"]
         assert paths == ["/news"]
+
+
+def test_monitor_extract_names_a_binary_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    image = tmp_path / "saved.html"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + garbage(900))
+    page = tmp_path / "page.html"
+    page.write_text(html("Bomb hits convoy", EN_SHORT), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(image), str(page)])
+    assert result.exit_code == 1
+    assert f"Error: {image}: not HTML: binary content (a PNG image)" in result.stderr
+    assert '"title": "Bomb hits convoy"' in result.stdout
+
+
+def test_monitor_once_lists_the_skipped_pages(tmp_path: Path, site: FixtureServer) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    site.add("/news", '<html><body><a href="/news/2">Two</a></body></html>')
+    site.add("/news/2", "<html><head><title>Document Moved</title></head><body><h1>Object "
+                        'Moved</h1>This document may be found <a href="/x">here</a>'
+                        "</body></html>")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"""
+database: monitor.db
+fetch: {{timeout: 5s, allow_private_addresses: true, delay: 0s, retries: 0}}
+sources:
+  - {{name: Outlet, kind: html, url: "{site.url('/news')}", links: a}}
+watchlists:
+  actors: [{{name: Qais al-Khazali}}]
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["once", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "Outlet: 1 entries, 0 new articles, 0 hits, 1 pages skipped (not articles)" in \
+        result.stdout
+    assert f"  skipped: {site.url('/news/2')}: not an article: a stub page" in result.stdout
