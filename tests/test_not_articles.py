@@ -54,6 +54,7 @@ def test_binary_bodies_are_named(data: bytes, reason: str) -> None:
     "<html><body><p>كتائب حزب الله</p></body></html>".encode("utf-16-le"),
     "<p>كتائب حزب الله</p>".encode("cp1256"),
     b"<p>one stray \x01 control byte in a long page</p>" + b"<p>text</p>" * 300,
+    b"<p>a CMS left a NUL \x00 here</p>" + b"<p>text</p>" * 300,
     b"\x1b$B<p>ISO-2022-JP escapes are text</p>",
     b"",
 ])
