@@ -173,3 +173,45 @@ def _insert_heartbeat(store: Store, _last_poll: str | None) -> None:
     with store.db.atomic():
         store.db.execute("INSERT INTO daemon_state (id, pid, started, heartbeat, version, "
                          "config) VALUES (1, 1, 'x', 'x', ?, ?)", ["v", "x" * 20000])
+
+
+def test_daemon_logs_a_locked_database_as_one_line_and_polls_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    caplog.set_level(logging.INFO, logger="monitor")
+    monkeypatch.setattr(Store, "busy_timeout", 0.2)
+    with FixtureServer() as site:
+        publish(site, 1)
+        path = tmp_path / "config.yaml"
+        path.write_text(f"""
+database: monitor.db
+fetch: {{timeout: 5s, allow_private_addresses: true, delay: 0s, retries: 0}}
+sources:
+  - {{name: Feed, kind: rss, url: "{site.url('/rss')}", every: 1m}}
+watchlists:
+  actors: [{{name: Qais al-Khazali}}]
+""", encoding="utf-8")
+        config = load_config(path, env={})
+
+        async def scenario() -> None:
+            daemon = Daemon(config)
+            with Store(config.database) as store:
+                daemon.store = store
+                async with Fetcher(config.fetch) as fetcher:
+                    daemon.pipeline = Pipeline(config, store, fetcher)
+                    holder = sqlite3.connect(config.database, isolation_level=None)
+                    holder.execute("BEGIN EXCLUSIVE")  # a sqlite3 shell mid-transaction
+                    await daemon._poll_job("Feed")
+                    assert not daemon.storage.paused  # locked is not full: no pause
+                    holder.rollback()
+                    holder.close()
+                    await daemon._poll_job("Feed")
+                    assert count(store) == 1
+
+        asyncio.run(scenario())
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("Feed: database error: ")
+    assert "the database is locked by another process (waited 0.2 s)" in errors[0]
