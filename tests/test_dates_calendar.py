@@ -37,7 +37,7 @@ def test_hijri_years_are_converted(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "1439-02-30T10:00:00",  # Safar 1439 has 29 days: no such Hijri date
+    "1439-08-30T10:00:00",  # Sha'ban 1439 has 29 days: no such Hijri date
     "1970-01-01T00:00:00Z",  # the epoch: an empty field formatted
     "1989-12-31",
     "0001-01-01T00:00:00",
@@ -95,3 +95,31 @@ def test_feed_dates_in_the_future_fall_back_to_updated() -> None:
     entries, _ = parse_feed(xml, "https://x.example/feed")
     assert [e.published for e in entries] == ["2026-01-03T10:00:00+00:00",
                                               "2018-03-21T12:23:48+00:00"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("الأربعاء 4 رجب 1439 هـ", "2018-03-21T00:00:00+00:00"),
+    ("12 ربيع الأول 1446", "2024-09-15T00:00:00+00:00"),
+    ("1 رمضان، 1446", "2025-03-01T00:00:00+00:00"),
+    ("١ رمضان ١٤٤٦", "2025-03-01T00:00:00+00:00"),  # Eastern Arabic digits
+    # Both calendars on one dateline: the Gregorian date is read.
+    ("الأربعاء 4 رجب 1439 هـ الموافق 21 آذار 2018", "2018-03-21T00:00:00+00:00"),
+])
+def test_hijri_month_names_in_text(text: str, expected: str) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "30 شعبان 1439",  # no such day
+    "4 رجب 2018",  # a Hijri month with a Gregorian year: neither
+    "وزير الداخلية طه ياسين رمضان 1990",  # Ramadan the name, not the month: no day before it
+    "شهر رمضان المبارك",
+])
+def test_hijri_month_name_traps(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_page_with_only_a_hijri_dateline() -> None:
+    html = page("", '<p class="date">الأربعاء 4 رجب 1439 هـ</p>' + BODY)
+    assert extract_article(html, "https://x.example/a").published == \
+        "2018-03-21T00:00:00+00:00"

@@ -14,7 +14,7 @@ import email.utils
 import re
 from datetime import UTC, datetime, tzinfo
 
-from monitor.extract.calendars import from_hijri, plausible
+from monitor.extract.calendars import from_hijri, hijri_in_text, plausible
 
 __all__ = ["parse_date", "to_utc_iso"]
 
@@ -64,7 +64,7 @@ def parse_date(text: str | None, default_tz: tzinfo = UTC) -> str | None:
     cleaned = " ".join(text.translate(_DIGITS).split())
     if not cleaned:
         return None
-    for parser in (_parse_iso, _parse_rfc2822, _parse_human):
+    for parser in (_parse_iso, _parse_rfc2822, _parse_human, hijri_in_text):
         dt = parser(cleaned)
         if dt is not None:
             return _checked(dt, default_tz)
