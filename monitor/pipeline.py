@@ -278,7 +278,8 @@ class Pipeline:
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
             if isinstance(result, Skipped):
-                self.store.record_skipped(entry.url, source.name, result.reason)
+                self.store.record_skipped(entry.url, source.name, result.reason,
+                                          final=result.final)
                 report.skipped.append((entry.url, result.reason))
                 log.info("%s: skipped %s: %s", source.name, entry.url, result.reason)
                 continue

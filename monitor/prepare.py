@@ -50,6 +50,7 @@ class Skipped:
     stored, and recorded with the reason."""
 
     reason: str
+    final: bool = True  # False: it may become an article; looked at again on later polls
 
 
 # ---------------------------------------------------------------- the stages
@@ -62,9 +63,9 @@ def article_from_page(source: Source, entry: FeedEntry, decoded: Decoded,
     page = extract_article(decoded.text, url, selectors=source.article,
                            timezone=source.timezone, dateline=source.dateline)
     # Not the canonical URL: CMSs that name the home page canonical on every article exist.
-    reason = not_article_reason(page, (entry.url, url), source.url)
-    if reason is not None:
-        return Skipped(reason)
+    verdict = not_article_reason(page, (entry.url, url), source.url)
+    if verdict is not None:
+        return Skipped(verdict.reason, verdict.final)
     return Article(
         url=entry.url, source=source.name, title=page.title or entry.title, body=page.body,
         fetched=now_iso(), author=page.author or entry.author,

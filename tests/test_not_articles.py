@@ -107,6 +107,8 @@ EN_SHORT = ("<p>BAGHDAD – A roadside bomb struck a logistics convoy near Abu G
 AR_SHORT = ("<p>شفق نيوز – بغداد</p><p>انفجرت عبوة ناسفة على رتل للدعم اللوجستي قرب "
             "أبو غريب يوم الثلاثاء.</p><p>ولم تسجل إصابات.</p>")
 AR_FLASH = "<p>عاجل | انفجار في الكرادة وسط بغداد وأنباء عن إصابات</p>"
+STUB = ("<html><head><title>Document Moved</title></head><body><h1>Object Moved</h1>"
+        'This document may be found <a href="/x">here</a></body></html>')
 NAV = "".join(f'<li><a href="/news/{i}">Section {i}</a></li>' for i in range(40))
 
 
@@ -126,7 +128,8 @@ def headlines(n: int, arabic: bool = False) -> str:
 def verdict(page: str, url: str = "https://outlet.example/news/7",
             fetched_from: str | None = None) -> str | None:
     extracted = extract_article(page, fetched_from or url)
-    return not_article_reason(extracted, (url, fetched_from or url), LISTING)
+    found = not_article_reason(extracted, (url, fetched_from or url), LISTING)
+    return None if found is None else found.reason
 
 
 @pytest.mark.parametrize(("name", "page", "url", "fetched_from", "reason"), [
@@ -188,6 +191,7 @@ def test_prepare_page_skips_with_the_reason() -> None:
     result = prepare_page(SOURCE, entry, page.encode(), entry.url, "text/html",
                           matcher=Matcher([], []))
     assert isinstance(result, Skipped) and "stub page" in result.reason
+    assert not result.final  # a stub may be passing: looked at again later
     kept = prepare_page(SOURCE, entry, html("Bomb", EN_SHORT).encode(), entry.url,
                         "text/html", matcher=Matcher([], []))
     assert isinstance(kept, Prepared)
@@ -200,9 +204,7 @@ def test_skipped_pages_are_recorded_not_stored_not_refetched(tmp_path: Path,
                f'<a href="/news/3">Three</a><a href="/">Home</a></body></html>')
     site.add("/news", listing)
     site.add("/news/1", html("Bomb hits convoy", EN_SHORT))
-    site.add("/news/2", "<html><head><title>Document Moved</title></head><body><h1>Object "
-                        'Moved</h1>This document may be found <a href="/x">here</a>'
-                        "</body></html>")
+    site.add("/news/2", STUB)
     site.add("/news/3", html("انفجار عبوة قرب أبو غريب", AR_SHORT))
     site.add("/", html("Outlet", headlines(12)))
     config = make_config(tmp_path, f"  - {{name: Outlet, kind: html, url: '{site.url('/news')}'"
@@ -210,21 +212,43 @@ def test_skipped_pages_are_recorded_not_stored_not_refetched(tmp_path: Path,
     with Store(tmp_path / "m.db") as store:
         report = asyncio.run(run_once(config, store)).sources[0]
         stored = {r["url"] for r in store.query("SELECT url FROM articles")}
-        skipped = {r["url"]: r["reason"] for r in store.query("SELECT * FROM skipped_pages")}
+        skipped = {r["url"]: r for r in store.query("SELECT * FROM skipped_pages")}
         (health,) = store.sources_health()
         assert stored == {site.url("/news/1"), site.url("/news/3")}
         assert set(skipped) == {site.url("/news"), site.url("/news/2"), site.url("/")}
-        assert skipped[site.url("/news/2")].startswith("not an article: a stub page")
+        assert skipped[site.url("/news/2")]["reason"].startswith("not an article: a stub page")
+        assert [skipped[site.url(p)]["final"] for p in ("/news", "/news/2", "/")] == [1, 0, 1]
         assert report.ok and report.new_articles == 2 and len(report.skipped) == 3
         assert "3 pages skipped (not articles)" in report.summary()
         assert health["skipped_pages"] == 3 and health["failed_articles"] == 0
-        # The next poll (the listing changed, so it is read again) fetches none of them.
-        site.add("/news", listing + "<!-- changed -->")
-        before = len(site.requests)
-        asyncio.run(run_once(config, store))
-        paths = [r.path for r in site.requests[before:] if r.path != "/robots.txt"]
-        assert paths == ["/news"]
+        # Later polls (the listing changed, so it is read again) fetch neither the listing
+        # nor the home page again; the stub is looked at twice more, then no longer.
+        fetched = []
+        for poll in range(4):
+            site.add("/news", listing + f"<!-- changed {poll} -->")
+            before = len(site.requests)
+            asyncio.run(run_once(config, store))
+            fetched.append([r.path for r in site.requests[before:] if r.path != "/robots.txt"])
+        assert fetched == [["/news", "/news/2"], ["/news", "/news/2"], ["/news"], ["/news"]]
+        assert store.query("SELECT times FROM skipped_pages WHERE url = ?",
+                           [site.url("/news/2")])[0]["times"] == 3
 
+
+def test_a_stub_that_becomes_an_article_is_stored(tmp_path: Path, site: FixtureServer) -> None:
+    # A feed announcing a page its CMS has not filled yet: empty at first, an article later.
+    site.add("/news", '<html><body><a href="/news/9">Nine</a></body></html>')
+    site.add("/news/9", html("Outlet", "<p>Loading…</p>"))
+    config = make_config(tmp_path, f"  - {{name: Outlet, kind: html, url: '{site.url('/news')}'"
+                                   ", links: 'a'}")
+    with Store(tmp_path / "m.db") as store:
+        first = asyncio.run(run_once(config, store)).sources[0]
+        assert first.skipped == [(site.url("/news/9"),
+                                  "not an article: too little text (2 words)")]
+        site.add("/news/9", html("Bomb hits convoy", EN_SHORT))
+        site.add("/news", '<html><body><a href="/news/9">Nine</a> </body></html>')
+        second = asyncio.run(run_once(config, store)).sources[0]
+        assert second.new_articles == 1
+        assert store.query("SELECT count(*) AS n FROM skipped_pages")[0]["n"] == 0
 
 def test_monitor_extract_names_a_binary_file(tmp_path: Path) -> None:
     from click.testing import CliRunner

@@ -10,11 +10,16 @@ stored (stored, they would be matched, alerted on and clustered like news).
 
 A short real article, a three-paragraph breaking-news item, in English or Arabic, has a
 body of its own sentences, none of them a link, and is stored.
+
+The first and last are `final`: the address or the shape of the page says it is no article.
+A stub or a near-empty page may be passing (a feed announcing a page its CMS has not filled
+yet, a challenge page), so the page is looked at again on later polls, a few times.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from urllib.parse import urlsplit
@@ -24,7 +29,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.models import ExtractedArticle
 
-__all__ = ["MIN_WORDS", "link_share", "not_article_reason"]
+__all__ = ["MIN_WORDS", "NotArticle", "link_share", "not_article_reason"]
 
 # "عاجل | انفجار في الكرادة وسط بغداد وأنباء عن إصابات" is 10 words and a real item; a
 # redirect stub is 4-8 and a stub's phrase catches it anyway.
@@ -35,28 +40,34 @@ STUB_MAX_WORDS = 80
 MOSTLY_LINKS = 0.5
 
 
+@dataclass(frozen=True)
+class NotArticle:
+    reason: str
+    final: bool  # False: the page may become an article; look again on a later poll
+
+
 def not_article_reason(page: ExtractedArticle, urls: tuple[str, ...],
-                       listing_url: str) -> str | None:
+                       listing_url: str) -> NotArticle | None:
     """Why this extracted page is not an article, or None when it is one. `urls`: the
-    entry's URL, the URL the page was fetched from (after redirects), its canonical URL."""
+    entry's URL and the URL the page was fetched from (after redirects)."""
     listing = _comparable(listing_url)
     for url in urls:
         if not url:
             continue
         if _comparable(url) == listing:
-            return "not an article: the source's listing page"
+            return NotArticle("not an article: the source's listing page", final=True)
         if _is_home(url):
-            return "not an article: a site's home page"
+            return NotArticle("not an article: a site's home page", final=True)
     words = len(page.body.split())
     phrase = _stub_phrase(f"{page.title or ''}\n{page.body}") if words <= STUB_MAX_WORDS \
         else None
     if phrase:
-        return f"not an article: a stub page ({phrase!r})"
+        return NotArticle(f"not an article: a stub page ({phrase!r})", final=False)
     if page.link_share >= MOSTLY_LINKS:
-        return f"not an article: mostly links ({page.link_share:.0%} of its text is " \
-               "link text, as on a listing page)"
+        return NotArticle(f"not an article: mostly links ({page.link_share:.0%} of its text "
+                          "is link text, as on a listing page)", final=True)
     if words < MIN_WORDS:
-        return f"not an article: too little text ({words} words)"
+        return NotArticle(f"not an article: too little text ({words} words)", final=False)
     return None
 
 

@@ -95,6 +95,8 @@ class _Rows:
 
     def write(self, db: Database) -> None:
         db.conn.executemany("DELETE FROM article_failures WHERE url = ?", self.stored_urls)
+        # A stub looked at again that is an article now.
+        db.conn.executemany("DELETE FROM skipped_pages WHERE url = ?", self.stored_urls)
         db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                             self.texts)
         db.conn.executemany("INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
