@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, MonitorError
+from .reading import Reading, db_option, with_reading
 from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -272,29 +273,34 @@ def _match_block(m: dict[str, Any]) -> str:
 
 @cli.group(invoke_without_command=True)
 @config_option
+@db_option
 @format_option
 @click.pass_context
 @reports_errors
-def sources(ctx: click.Context, config_path: str | None, fmt: str) -> None:
+@with_reading
+def sources(ctx: click.Context, reading: Reading, fmt: str) -> None:
     """Show each source's health: last check, last success, failures, last error.
 
     `monitor sources import FILE.opml` and `monitor sources export` move sources in and
     out as OPML, the format feed readers speak.
 
     \b
-    Example:
+    Examples:
+      monitor sources
       monitor sources --format json
+      monitor sources --db /data/monitor.db
     """
     if ctx.invoked_subcommand is not None:
         return
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         health = {row["name"]: row for row in store.sources_health()}
+    configured = ([(s.name, s.kind, s.url, s.enabled) for s in reading.config.sources]
+                  if reading.config else
+                  [(r["name"], r["kind"], r["url"], True) for r in health.values()])
     rows = []
-    for source in config.sources:
-        row = health.get(source.name, {"name": source.name, "kind": source.kind,
-                                       "url": source.url})
-        row["status"] = ("disabled" if not source.enabled else
+    for name, kind, url, enabled in configured:
+        row = health.get(name, {"name": name, "kind": kind, "url": url})
+        row["status"] = ("disabled" if not enabled else
                          "never checked" if not row.get("last_checked") else
                          "failing" if row.get("consecutive_failures") else "ok")
         rows.append(row)

@@ -15,6 +15,7 @@ from ..cli import config_option, format_option, open_existing_store, render, rep
 from ..clock import since_to_iso
 from ..config import load_config
 from ..errors import MonitorError
+from ..reading import Reading, db_option, with_reading
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
@@ -68,6 +69,7 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="24h", show_default=True,
               help="Time span (30m, 24h, 7d, 2w) or ISO date.")
 @click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
@@ -79,7 +81,8 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
 @format_option
 @reports_errors
-def hits(config_path: str | None, since: str, entity: str | None, kind: str | None,
+@with_reading
+def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
          source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
     """List recent hits, newest first, or count them per entity or story.
 
@@ -90,8 +93,7 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
       monitor hits --since 7d --kind actor --group-by entity
     """
     since_iso = _since(since)
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         if group_by:
             rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
                                       source=source, limit=limit)
@@ -115,13 +117,15 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
 
 @click.command()
 @config_option
+@db_option
 @click.argument("query")
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
 @click.option("--source", help="Only articles from this source name.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @format_option
 @reports_errors
-def search(config_path: str | None, query: str, since: str | None, source: str | None,
+@with_reading
+def search(reading: Reading, query: str, since: str | None, source: str | None,
            limit: int, fmt: str) -> None:
     """Full-text search of titles and bodies, best matches first, with highlighted snippets.
 
@@ -141,8 +145,7 @@ def search(config_path: str | None, query: str, since: str | None, source: str |
         parsed = parse(query)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
     for row in rows:
         row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
@@ -168,6 +171,7 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
               help="Stories with a report since (24h, 7d, ISO date).")
 @click.option("--entity", help="Only stories with a hit on this canonical name.")
@@ -176,7 +180,8 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @format_option
 @reports_errors
-def stories(config_path: str | None, since: str, entity: str | None, min_sources: int,
+@with_reading
+def stories(reading: Reading, since: str, entity: str | None, min_sources: int,
             limit: int, fmt: str) -> None:
     """Stories (one event, every outlet's report of it), latest first, with each report.
 
@@ -185,8 +190,7 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
       monitor stories --since 7d
       monitor stories --entity "Asa'ib Ahl al-Haq" --min-outlets 2 --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         rows = _story_rows(store, _since(since), entity, min_sources, limit)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -235,10 +239,12 @@ def _marked_plain(text: str, hits: list[dict[str, Any]]) -> str:
 
 @click.command()
 @config_option
+@db_option
 @click.argument("ref", metavar="ARTICLE_ID|URL")
 @format_option
 @reports_errors
-def show(config_path: str | None, ref: str, fmt: str) -> None:
+@with_reading
+def show(reading: Reading, ref: str, fmt: str) -> None:
     """Show one stored article: metadata, its story's other reports, text with hits marked.
 
     \b
@@ -246,8 +252,7 @@ def show(config_path: str | None, ref: str, fmt: str) -> None:
       monitor show 1234
       monitor show https://shafaq.com/en/Security/some-article --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         article = store.find_article(ref)
         if article is None:
             raise MonitorError(f"no stored article with id or url {ref!r}")
@@ -360,12 +365,14 @@ EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet"
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
               help="Hits of articles fetched since (24h, 7d, ISO date).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
               show_default=True, help="csv, a JSON array, or one JSON object per line.")
 @reports_errors
-def export(config_path: str | None, since: str, fmt: str) -> None:
+@with_reading
+def export(reading: Reading, since: str, fmt: str) -> None:
     """Export hits with their article's metadata, oldest first, to stdout (streamed).
 
     \b
@@ -373,8 +380,7 @@ def export(config_path: str | None, since: str, fmt: str) -> None:
       monitor export --since 7d > hits.csv
       monitor export --since 30d --format ndjson | jq .entity
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         rows = store.iter_hit_rows(_since(since))
         if fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS,

@@ -1,0 +1,93 @@
+"""Read-only commands: no daemon secrets needed, `--db PATH`, names resolved (issue 17)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from monitor.cli import cli
+from monitor.store import Store
+from tests.story_fixtures import REPORTS, article
+
+SINCE = "2026-01-01"
+# The alert secret has no default: the daemon needs it, an analyst's shell does not have it.
+CONFIG = """
+database: monitor.db
+sources:
+  - {name: Shafaq News (EN), kind: rss, url: "https://shafaq.example/rss"}
+watchlists:
+  actors:
+    - name: Hussein al-Alaq
+      aliases: [Hussein Al-Allaq, حسين العلاق]
+  places:
+    - name: Maysan
+      aliases: [ميسان]
+alerts:
+  - kind: webhook
+    url: https://ops.example/hook
+    headers: {Authorization: "Bearer ${OPS_TOKEN}"}
+"""
+READ_ONLY = [("hits", "--since", SINCE), ("search", "Maysan"), ("stories", "--since", SINCE),
+             ("show", "1"), ("export", "--since", SINCE), ("sources",), ("status",)]
+
+
+@pytest.fixture()
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    with Store(tmp_path / "monitor.db") as store:
+        for key in REPORTS:
+            store.add_article(article(key), [])
+    return path
+
+
+def invoke(*args: str) -> Result:
+    runner = CliRunner(env={"OPS_TOKEN": None, "MONITOR_CONFIG": None, "COLUMNS": "250"})
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
+def test_read_only_commands_do_not_need_alert_secrets(config: Path,
+                                                      command: tuple[str, ...]) -> None:
+    result = invoke(*command, "-c", str(config))
+    assert result.exit_code == 0, result.output
+    assert "OPS_TOKEN" not in result.output
+
+
+def test_the_daemon_still_needs_the_secret(config: Path) -> None:
+    result = invoke("check", "-c", str(config))
+    assert result.exit_code == 2 and "OPS_TOKEN is not set" in result.output
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
+def test_db_option_needs_no_config(config: Path, command: tuple[str, ...], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "elsewhere"  # no config.yaml here
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    result = invoke(*command, "--db", str(config.parent / "monitor.db"))
+    assert result.exit_code == 0, result.output
+
+
+def test_db_option_reads_that_file(config: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with Store(other) as store:
+        store.add_article(article("maysan_k24"), [])
+    rows = json.loads(invoke("hits", "--since", SINCE, "--db", str(other), "--format",
+                             "json").stdout)
+    assert {r["source"] for r in rows} == {"Kurdistan24"}
+    missing = invoke("hits", "--db", str(tmp_path / "nope.db"))
+    assert missing.exit_code == 1 and "no database at" in missing.output
+    assert not (tmp_path / "nope.db").exists()  # a typo does not create an empty database
+
+
+def test_status_with_db_counts_the_sources_the_database_knows(config: Path) -> None:
+    with Store(config.parent / "monitor.db") as store:
+        store.db["sources"].insert({"name": "Shafaq News (EN)", "url": "https://s.example/rss",
+                                    "kind": "rss", "last_checked": "2026-01-05T10:00:00Z"})
+    data = json.loads(invoke("status", "--db", str(config.parent / "monitor.db"),
+                             "--format", "json").stdout)
+    assert data["sources"]["enabled"] == 1 and data["sources"]["healthy"] == 1
