@@ -91,3 +91,52 @@ def test_status_with_db_counts_the_sources_the_database_knows(config: Path) -> N
     data = json.loads(invoke("status", "--db", str(config.parent / "monitor.db"),
                              "--format", "json").stdout)
     assert data["sources"]["enabled"] == 1 and data["sources"]["healthy"] == 1
+
+
+def _entities(result: Result) -> set[str]:
+    assert result.exit_code == 0, result.output
+    return {r["entity"] for r in json.loads(result.stdout)}
+
+
+@pytest.mark.parametrize("given", ["Hussein al-Alaq", "HUSSEIN AL-ALAQ", "hussein al-allaq",
+                                   "حسين العلاق"])
+def test_entity_takes_an_alias_in_any_case(config: Path, given: str) -> None:
+    hits = invoke("hits", "--since", SINCE, "--entity", given, "--format", "json",
+                  "-c", str(config))
+    assert _entities(hits) == {"Hussein al-Alaq"}
+    stories = invoke("stories", "--since", SINCE, "--entity", given, "--format", "json",
+                     "-c", str(config))
+    assert stories.exit_code == 0 and len(json.loads(stories.stdout)) == 2
+
+
+def test_with_db_aliases_come_from_the_watchlist_tables(config: Path) -> None:
+    from monitor.config import load_config
+
+    db = str(config.parent / "monitor.db")
+    unknown = invoke("hits", "--since", SINCE, "--entity", "حسين العلاق", "--db", db)
+    assert unknown.exit_code == 2 and "not a known watched name" in unknown.output
+    with Store(db) as store:  # what the daemon writes at its start
+        store.sync_watchlist(load_config(config, reading=True).watchlist)
+    hits = invoke("hits", "--since", SINCE, "--entity", "حسين العلاق", "--format", "json",
+                  "--db", db)
+    assert _entities(hits) == {"Hussein al-Alaq"}
+
+
+def test_an_unknown_entity_is_an_error_with_a_suggestion(config: Path) -> None:
+    for args in (("-c", str(config)), ("--db", str(config.parent / "monitor.db"))):
+        result = invoke("hits", "--entity", "Husein al-Alaq", *args)
+        assert result.exit_code == 2
+        assert "'Husein al-Alaq' is not a known watched name" in result.output
+        assert "did you mean 'Hussein al-Alaq'?" in result.output
+    nothing_close = invoke("stories", "--entity", "Zebra", "-c", str(config))
+    assert nothing_close.exit_code == 2 and "'Zebra' is not a known" in nothing_close.output
+
+
+def test_source_is_resolved_in_any_case_and_a_typo_is_an_error(config: Path) -> None:
+    rows = json.loads(invoke("hits", "--since", SINCE, "--source", "kurdistan24", "--format",
+                             "json", "-c", str(config)).stdout)
+    assert rows and {r["source"] for r in rows} == {"Kurdistan24"}
+    for command in (("hits",), ("search", "Maysan")):
+        typo = invoke(*command, "--source", "Kurdistan 42", "-c", str(config))
+        assert typo.exit_code == 2
+        assert "did you mean 'Kurdistan24'?" in typo.output

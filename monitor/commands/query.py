@@ -15,7 +15,7 @@ from ..cli import config_option, format_option, open_existing_store, render, rep
 from ..clock import since_to_iso
 from ..config import load_config
 from ..errors import MonitorError
-from ..reading import Reading, db_option, with_reading
+from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
@@ -72,10 +72,10 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
 @db_option
 @click.option("--since", default="24h", show_default=True,
               help="Time span (30m, 24h, 7d, 2w) or ISO date.")
-@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
+@click.option("--entity", help="Only hits of this watched name (any alias, any case).")
 @click.option("--kind", type=click.Choice(["actor", "place", "keyword", "rule"]),
               help="Only hits of this kind.")
-@click.option("--source", help="Only hits from this source name.")
+@click.option("--source", help="Only hits from this source (any case).")
 @click.option("--group-by", "group_by", type=click.Choice(["entity", "story"]),
               help="Count hits per entity or per story instead of listing them.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
@@ -94,6 +94,8 @@ def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
     """
     since_iso = _since(since)
     with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
+        source = resolve_source(store, reading.config, source)
         if group_by:
             rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
                                       source=source, limit=limit)
@@ -120,7 +122,7 @@ def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
 @db_option
 @click.argument("query")
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
-@click.option("--source", help="Only articles from this source name.")
+@click.option("--source", help="Only articles from this source (any case).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @format_option
 @reports_errors
@@ -146,6 +148,7 @@ def search(reading: Reading, query: str, since: str | None, source: str | None,
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
     with reading.open() as store:
+        source = resolve_source(store, reading.config, source)
         rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
     for row in rows:
         row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
@@ -174,7 +177,8 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 @db_option
 @click.option("--since", default="7d", show_default=True,
               help="Stories with a report since (24h, 7d, ISO date).")
-@click.option("--entity", help="Only stories with a hit on this canonical name.")
+@click.option("--entity", help="Only stories with a hit on this watched name (any alias, "
+                                "any case).")
 @click.option("--min-outlets", "min_sources", default=1, show_default=True,
               type=click.IntRange(1), help="Only stories reported by at least this many.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
@@ -191,6 +195,7 @@ def stories(reading: Reading, since: str, entity: str | None, min_sources: int,
       monitor stories --entity "Asa'ib Ahl al-Haq" --min-outlets 2 --format json
     """
     with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
         rows = _story_rows(store, _since(since), entity, min_sources, limit)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
