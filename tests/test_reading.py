@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from monitor.cli import cli
 from monitor.store import Store
-from tests.story_fixtures import REPORTS, article
+from tests.story_fixtures import DAY, REPORTS, article
 
 SINCE = "2026-01-01"
 # The alert secret has no default: the daemon needs it, an analyst's shell does not have it.
@@ -140,3 +140,35 @@ def test_source_is_resolved_in_any_case_and_a_typo_is_an_error(config: Path) -> 
         typo = invoke(*command, "--source", "Kurdistan 42", "-c", str(config))
         assert typo.exit_code == 2
         assert "did you mean 'Kurdistan24'?" in typo.output
+
+
+def test_since_means_fetched_everywhere_and_published_since_is_the_other(
+        tmp_path: Path) -> None:
+    """The Maysan reports were published on the 5th but fetched on the 10th (a source
+    that was down); the rest were fetched as published. Both commands agree."""
+    db = tmp_path / "monitor.db"
+    with Store(db) as store:
+        for key in REPORTS:
+            a = article(key)
+            if key.startswith("maysan_"):
+                a.fetched = "2026-01-10T09:00:00+00:00"
+            store.add_article(a, [])
+
+    def rows(*args: str) -> list[dict[str, object]]:
+        result = invoke(*args, "--db", str(db), "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    fetched_hits = rows("hits", "--since", "2026-01-08")
+    assert {h["url"] for h in fetched_hits} == {REPORTS[k][1] for k in REPORTS
+                                                if k.startswith("maysan_")}
+    fetched_stories = rows("stories", "--since", "2026-01-08")
+    assert len(fetched_stories) == 1  # the Maysan story, as hits say
+    assert {h["story_id"] for h in fetched_hits} == {fetched_stories[0]["id"]}
+    for command in ("hits", "stories", "export"):
+        assert rows(command, "--since", SINCE, "--published-since", "2026-01-08") == []
+    assert len(rows("stories", "--since", SINCE, "--published-since", DAY)) == len(
+        rows("stories", "--since", SINCE))
+    searched = rows("search", "Maysan", "--since", "2026-01-08")
+    assert searched and all(r["url"].startswith("https://") for r in searched)
+    assert rows("search", "Maysan", "--published-since", "2026-01-08") == []

@@ -31,6 +31,14 @@ def _since(value: str | None, option: str = "--since") -> str | None:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
+# One meaning of --since everywhere: when the monitor fetched the article (what is new to
+# me since yesterday); --published-since filters on when the outlet says it published it.
+published_option = click.option(
+    "--published-since", "published_since", default=None,
+    help="Also only articles the outlet published since (24h, 7d, ISO date); an article "
+         "without a published date counts by its fetched time.")
+
+
 def _cell(value: Any) -> Any:
     """A table cell: **marked** text in bold, everything else literal (no rich markup)."""
     from rich.text import Text
@@ -71,7 +79,8 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
 @config_option
 @db_option
 @click.option("--since", default="24h", show_default=True,
-              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
+              help="Hits of articles fetched since (30m, 24h, 7d, 2w, ISO date).")
+@published_option
 @click.option("--entity", help="Only hits of this watched name (any alias, any case).")
 @click.option("--kind", type=click.Choice(["actor", "place", "keyword", "rule"]),
               help="Only hits of this kind.")
@@ -82,8 +91,8 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
 @format_option
 @reports_errors
 @with_reading
-def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
-         source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
+def hits(reading: Reading, since: str, published_since: str | None, entity: str | None,
+         kind: str | None, source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
     """List recent hits, newest first, or count them per entity or story.
 
     \b
@@ -93,15 +102,17 @@ def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
       monitor hits --since 7d --kind actor --group-by entity
     """
     since_iso = _since(since)
+    published_iso = _since(published_since, "--published-since")
     with reading.open() as store:
         entity = resolve_entity(store, reading.config, entity)
         source = resolve_source(store, reading.config, source)
         if group_by:
             rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
-                                      source=source, limit=limit)
+                                      source=source, limit=limit,
+                                      published_since=published_iso)
         else:
             rows = store.recent_hits(since=since_iso, entity=entity, kind=kind, source=source,
-                                     limit=limit)
+                                     limit=limit, published_since=published_iso)
     if group_by == "entity":
         columns = ["entity", "kind", "hits", "articles", "outlets", "first", "last"]
     elif group_by == "story":
@@ -122,12 +133,14 @@ def hits(reading: Reading, since: str, entity: str | None, kind: str | None,
 @db_option
 @click.argument("query")
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
+@published_option
 @click.option("--source", help="Only articles from this source (any case).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @format_option
 @reports_errors
 @with_reading
-def search(reading: Reading, query: str, since: str | None, source: str | None,
+def search(reading: Reading, query: str, since: str | None, published_since: str | None,
+           source: str | None,
            limit: int, fmt: str) -> None:
     """Full-text search of titles and bodies, best matches first, with highlighted snippets.
 
@@ -149,7 +162,8 @@ def search(reading: Reading, query: str, since: str | None, source: str | None,
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
     with reading.open() as store:
         source = resolve_source(store, reading.config, source)
-        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
+        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit,
+                            published_since=_since(published_since, "--published-since"))
     for row in rows:
         row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
         row["rank"] = round(row["rank"], 3)
@@ -162,9 +176,9 @@ def search(reading: Reading, query: str, since: str | None, source: str | None,
 # ---------------------------------------------------------------- stories
 
 def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: int,
-                limit: int) -> list[dict[str, Any]]:
+                limit: int, published_since: str | None) -> list[dict[str, Any]]:
     stories = store.story_list(since=since, entity=entity, min_sources=min_sources,
-                               limit=limit)
+                               limit=limit, published_since=published_since)
     articles = store.story_articles([s["id"] for s in stories])
     for story in stories:
         story["sources"] = json.loads(story["sources"] or "[]")
@@ -176,7 +190,8 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 @config_option
 @db_option
 @click.option("--since", default="7d", show_default=True,
-              help="Stories with a report since (24h, 7d, ISO date).")
+              help="Stories with a report fetched since (24h, 7d, ISO date).")
+@published_option
 @click.option("--entity", help="Only stories with a hit on this watched name (any alias, "
                                 "any case).")
 @click.option("--min-outlets", "min_sources", default=1, show_default=True,
@@ -185,8 +200,8 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 @format_option
 @reports_errors
 @with_reading
-def stories(reading: Reading, since: str, entity: str | None, min_sources: int,
-            limit: int, fmt: str) -> None:
+def stories(reading: Reading, since: str, published_since: str | None, entity: str | None,
+            min_sources: int, limit: int, fmt: str) -> None:
     """Stories (one event, every outlet's report of it), latest first, with each report.
 
     \b
@@ -196,7 +211,8 @@ def stories(reading: Reading, since: str, entity: str | None, min_sources: int,
     """
     with reading.open() as store:
         entity = resolve_entity(store, reading.config, entity)
-        rows = _story_rows(store, _since(since), entity, min_sources, limit)
+        rows = _story_rows(store, _since(since), entity, min_sources, limit,
+                           _since(published_since, "--published-since"))
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -373,11 +389,12 @@ EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet"
 @db_option
 @click.option("--since", default="7d", show_default=True,
               help="Hits of articles fetched since (24h, 7d, ISO date).")
+@published_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
               show_default=True, help="csv, a JSON array, or one JSON object per line.")
 @reports_errors
 @with_reading
-def export(reading: Reading, since: str, fmt: str) -> None:
+def export(reading: Reading, since: str, published_since: str | None, fmt: str) -> None:
     """Export hits with their article's metadata, oldest first, to stdout (streamed).
 
     \b
@@ -386,7 +403,7 @@ def export(reading: Reading, since: str, fmt: str) -> None:
       monitor export --since 30d --format ndjson | jq .entity
     """
     with reading.open() as store:
-        rows = store.iter_hit_rows(_since(since))
+        rows = store.iter_hit_rows(_since(since), _since(published_since, "--published-since"))
         if fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS,
                                     extrasaction="ignore")

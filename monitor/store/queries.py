@@ -46,11 +46,12 @@ class QueryMixin:
     # ------------------------------------------------------------ full-text search
 
     def search(self, match: str, *, since: str | None = None, source: str | None = None,
-               limit: int = 20) -> list[dict[str, Any]]:
+               limit: int = 20, published_since: str | None = None) -> list[dict[str, Any]]:
         """Articles matching an FTS5 query over the normalised title and body, best first.
 
         `match` must already be normalised (see monitor.search.fts_query)."""
         where, params = _where([("a.fetched >= ?", since),
+                                ("coalesce(a.published, a.fetched) >= ?", published_since),
                                 ("a.source = ? COLLATE NOCASE", source)])
         return self._rows(
             "SELECT a.id, a.source, a.published, a.fetched, a.title, a.url, a.story_id, "
@@ -95,18 +96,23 @@ class QueryMixin:
             f"ORDER BY fetched DESC, article_id DESC, hit_id{tail}",
             [*params, *([limit] if limit else [])])
 
-    def iter_hit_rows(self, since: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every hit since `since`, oldest first, streamed (for exports)."""
-        where, params = _where([("fetched >= ?", since)])
+    def iter_hit_rows(self, since: str | None = None, published_since: str | None = None
+                      ) -> Iterator[dict[str, Any]]:
+        """Every hit of articles fetched since `since` (and published since
+        `published_since`), oldest first, streamed (for exports)."""
+        where, params = _where([("fetched >= ?", since),
+                                ("coalesce(published, fetched) >= ?", published_since)])
         yield from self.db.query(
             f"SELECT {', '.join(HIT_COLUMNS)} FROM hit_details WHERE {where} "
             "ORDER BY fetched, article_id, hit_id", params)
 
     def hits_grouped(self, by: str, *, since: str | None = None, entity: str | None = None,
                      kind: str | None = None, source: str | None = None,
-                     limit: int = 100) -> list[dict[str, Any]]:
+                     limit: int = 100, published_since: str | None = None
+                     ) -> list[dict[str, Any]]:
         """Hit counts per entity, or per story, with first and last time and outlets."""
         where, params = _where([("a.fetched >= ?", since),
+                                ("coalesce(a.published, a.fetched) >= ?", published_since),
                                 ("h.entity = ? COLLATE NOCASE", entity),
                                 ("h.kind = ?", kind), ("a.source = ? COLLATE NOCASE", source)])
         key = {"entity": "h.entity, h.kind", "story": "a.story_id"}[by]
@@ -125,10 +131,14 @@ class QueryMixin:
     # ------------------------------------------------------------ stories
 
     def story_list(self, *, since: str | None = None, entity: str | None = None,
-                   min_sources: int = 1, limit: int = 50) -> list[dict[str, Any]]:
-        """Stories active since `since`, latest first; with `entity`, those with a hit on it."""
+                   min_sources: int = 1, limit: int = 50, published_since: str | None = None
+                   ) -> list[dict[str, Any]]:
+        """Stories with a report fetched since `since` (and one published since
+        `published_since`), latest first; with `entity`, those with a hit on it."""
         where, params = _where([
-            ("s.last_seen >= ?", since),
+            ("s.id IN (SELECT story_id FROM articles WHERE fetched >= ?)", since),
+            ("s.id IN (SELECT story_id FROM articles WHERE coalesce(published, fetched) >= ?)",
+             published_since),
             ("coalesce(s.source_count, 1) >= ?", min_sources if min_sources > 1 else None),
             ("s.id IN (SELECT a.story_id FROM hits h JOIN articles a ON a.id = h.article_id "
              "WHERE h.entity = ? COLLATE NOCASE)", entity)])

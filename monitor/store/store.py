@@ -346,8 +346,12 @@ class Store(QueryMixin):
 
     def recent_hits(self, *, since: str | None = None, entity: str | None = None,
                     source: str | None = None, limit: int = 100,
-                    kind: str | None = None) -> list[dict[str, Any]]:
+                    kind: str | None = None, published_since: str | None = None
+                    ) -> list[dict[str, Any]]:
         where, params = ["1 = 1"], []
+        if published_since:
+            where.append("coalesce(a.published, a.fetched) >= ?")
+            params.append(published_since)
         if kind:
             where.append("h.kind = ?")
             params.append(kind)
