@@ -172,3 +172,22 @@ def test_since_means_fetched_everywhere_and_published_since_is_the_other(
     searched = rows("search", "Maysan", "--since", "2026-01-08")
     assert searched and all(r["url"].startswith("https://") for r in searched)
     assert rows("search", "Maysan", "--published-since", "2026-01-08") == []
+
+
+@pytest.mark.parametrize("command", [("hits", "--since", SINCE),
+                                     ("hits", "--since", SINCE, "--group-by", "entity"),
+                                     ("search", "Amarah OR العمارة"),
+                                     ("stories", "--since", SINCE)], ids=" ".join)
+def test_limit_says_how_many_there_were(config: Path, command: tuple[str, ...]) -> None:
+    db = ("--db", str(config.parent / "monitor.db"))
+    every = json.loads(invoke(*command, *db, "--format", "json").stdout)
+    assert len(every) > 2
+    table = invoke(*command, *db, "--limit", "2")
+    assert f"showing 2 of {len(every)} " in table.stdout
+    for fmt in ("json", "csv"):
+        cut = invoke(*command, *db, "--limit", "2", "--format", fmt)
+        assert f"showing 2 of {len(every)} " in cut.stderr
+        assert "showing" not in cut.stdout
+    assert len(json.loads(invoke(*command, *db, "--limit", "2", "--format", "json").stdout)) == 2
+    whole = invoke(*command, *db, "--limit", str(len(every)))
+    assert "showing" not in whole.output

@@ -7,7 +7,7 @@ import json
 import re
 import sys
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,10 @@ from ..clock import since_to_iso
 from ..config import load_config
 from ..errors import MonitorError
 from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from ..store.queries import Page
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
@@ -73,6 +77,14 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
         render(rows, fmt, columns, title)
 
 
+def _say_if_cut(rows: list[Any], total: int, fmt: str, what: str) -> None:
+    """Never cut silently: "showing N of M" after the table, or on stderr for json/csv so
+    the output stays clean for scripts."""
+    if total > len(rows):
+        click.echo(f"showing {len(rows):,} of {total:,} {what} (raise --limit to see more)",
+                   err=fmt != "table")
+
+
 # ---------------------------------------------------------------- hits
 
 @click.command()
@@ -124,6 +136,8 @@ def hits(reading: Reading, since: str, published_since: str | None, entity: str 
         if fmt != "table":
             columns += ["published", "snippet", "article_id", "story_id", "id"]
     _output(rows, fmt, columns, title=f"Hits since {since_iso}")
+    _say_if_cut(rows, rows.total, fmt, {"entity": "entities", "story": "stories"}.get(
+        group_by or "", "hits"))
 
 
 # ---------------------------------------------------------------- search
@@ -170,13 +184,14 @@ def search(reading: Reading, query: str, since: str | None, published_since: str
     columns = ["id", "source", "published", "title", "excerpt"]
     if fmt != "table":
         columns += ["url", "fetched", "story_id", "rank"]
-    _output(rows, fmt, columns, title=f"{len(rows)} articles matching {query!r}")
+    _output(rows, fmt, columns, title=f"{rows.total} articles matching {query!r}")
+    _say_if_cut(rows, rows.total, fmt, "articles")
 
 
 # ---------------------------------------------------------------- stories
 
-def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: int,
-                limit: int, published_since: str | None) -> list[dict[str, Any]]:
+def _story_rows(store: Store, since: str | None, entity: str | None, min_sources: int,
+                limit: int, published_since: str | None) -> Page:
     stories = store.story_list(since=since, entity=entity, min_sources=min_sources,
                                limit=limit, published_since=published_since)
     articles = store.story_articles([s["id"] for s in stories])
@@ -213,6 +228,8 @@ def stories(reading: Reading, since: str, published_since: str | None, entity: s
         entity = resolve_entity(store, reading.config, entity)
         rows = _story_rows(store, _since(since), entity, min_sources, limit,
                            _since(published_since, "--published-since"))
+    if fmt != "table":
+        _say_if_cut(rows, rows.total, fmt, "stories")
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -233,6 +250,7 @@ def stories(reading: Reading, since: str, published_since: str | None, entity: s
             for a in story["articles"])
     _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "outlets",
                   "reports"], title=f"Stories since {_since(since)}")
+    _say_if_cut(rows, rows.total, fmt, "stories")
 
 
 # ---------------------------------------------------------------- show

@@ -24,7 +24,7 @@ from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
 from .migrations import migrations
-from .queries import QueryMixin
+from .queries import Page, QueryMixin
 
 STORY_WINDOW = timedelta(hours=72)
 DELIVERY_MAX_ATTEMPTS = 8
@@ -347,7 +347,7 @@ class Store(QueryMixin):
     def recent_hits(self, *, since: str | None = None, entity: str | None = None,
                     source: str | None = None, limit: int = 100,
                     kind: str | None = None, published_since: str | None = None
-                    ) -> list[dict[str, Any]]:
+                    ) -> Page:
         where, params = ["1 = 1"], []
         if published_since:
             where.append("coalesce(a.published, a.fetched) >= ?")
@@ -364,13 +364,12 @@ class Store(QueryMixin):
         if source:
             where.append("a.source = ? COLLATE NOCASE")
             params.append(source)
-        params.append(limit)
-        return self.query(
+        return self._page(
             "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, h.via, "
             "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
-            "LIMIT ?", params)
+            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start",
+            params, limit)
 
     # ------------------------------------------------------------ deliveries (the outbox)
 
