@@ -306,7 +306,30 @@ def sources(ctx: click.Context, reading: Reading, fmt: str) -> None:
         rows.append(row)
     columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
                "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
-    render(rows, fmt, columns + ([] if fmt == "table" else ["last_warning", "url"]))
+    if fmt != "table":  # exact stored values for scripts
+        render(rows, fmt, [*columns, "last_warning", "url"])
+        return
+    _print_sources(rows)
+
+
+def _print_sources(rows: list[dict[str, Any]], console: Any = None) -> None:
+    """`monitor sources` for people: fits the terminal, times relative to now."""
+    from .clock import now
+    from .screen import Column, print_table, relative_time
+
+    moment = now()
+    shown = [{**row, **{key: relative_time(row.get(key), moment)
+                        for key in ("last_checked", "last_success", "next_poll")},
+              "status": (f"failing ×{row['consecutive_failures']}"
+                         if row["status"] == "failing" else row["status"])}
+             for row in rows]
+    print_table(shown, [
+        Column("name", "Source", shrink=True), Column("kind", "Kind", drop=4),
+        Column("status", "Status"), Column("last_checked", "Checked"),
+        Column("last_success", "Last OK", drop=2),
+        Column("articles", "Articles", right=True, drop=3),
+        Column("next_poll", "Next poll", drop=5),
+        Column("last_error", "Last error", shrink=True)], console)
 
 
 @cli.command()
