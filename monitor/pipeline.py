@@ -156,7 +156,8 @@ class Pipeline:
         return next_poll is None or next_poll <= now_iso()
 
     async def dispatch(self) -> DispatchReport:
-        return await dispatch_pending(self.store, self.config.channels)
+        return await dispatch_pending(self.store, self.config.channels,
+                                      people=self.config.people())
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""

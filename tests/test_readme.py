@@ -74,7 +74,7 @@ def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> No
     expected = [
         lambda r: {x["entity"] for x in r} == {"Muqtada al-Sadr", "Qais al-Khazali", "Maysan"},
         lambda r: r[0]["title"] == "Sadr and Khazali",
-        lambda r: "[Maysan]" in r[0]["excerpt"],
+        lambda r: "⟦Maysan⟧" in r[0]["excerpt"],
         lambda r: r[0]["name"] == "Broken" and r[0]["last_error"] == "HTTP 500",
         lambda r: r[0]["last_error"] == "slack: HTTP 403",
         lambda r: {x["source"] for x in r} == {"Shafaq News (EN)", "The New Region"}

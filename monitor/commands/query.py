@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..store.queries import Page
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
                "rule": "bold magenta"}
 
@@ -44,17 +42,20 @@ published_option = click.option(
 
 
 def _cell(value: Any) -> Any:
-    """A table cell: **marked** text in bold, everything else literal (no rich markup)."""
+    """A table cell: ⟦marked⟧ words also in bold, everything else literal (no rich markup).
+    The marks stay, so a match still shows without colour (piped, NO_COLOR)."""
     from rich.text import Text
+
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN, marked_segments
 
     if value is None:
         return ""
-    text, out, done = str(value), Text(), 0
-    for m in _BOLD.finditer(text):
-        out.append(text[done:m.start()])
-        out.append(m.group(1), style="bold yellow")
-        done = m.end()
-    out.append(text[done:])
+    out = Text()
+    for piece, marked in marked_segments(str(value)):
+        if marked:
+            out.append(f"{MARK_OPEN}{piece}{MARK_CLOSE}", style="bold yellow")
+        else:
+            out.append(piece)
     return out
 
 
@@ -256,11 +257,21 @@ def stories(reading: Reading, since: str, published_since: str | None, entity: s
 # ---------------------------------------------------------------- show
 
 def _marked_text(text: str, hits: list[dict[str, Any]]) -> Any:
+    """`text` with each hit as ⟦matched text⟧, coloured by kind: the marks show the hits
+    without colour too (piped, NO_COLOR). A hit inside an earlier one is not marked again."""
     from rich.text import Text
 
-    out = Text(text)
-    for h in hits:
-        out.stylize(_KIND_STYLE.get(h["kind"], "bold"), h["start"], h["end"])
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN
+
+    out, done = Text(), 0
+    for h in sorted(hits, key=lambda h: (h["start"], -h["end"])):
+        if h["start"] < done:
+            continue
+        out.append(text[done:h["start"]])
+        out.append(f"{MARK_OPEN}{text[h['start']:h['end']]}{MARK_CLOSE}",
+                   style=_KIND_STYLE.get(h["kind"], "bold"))
+        done = h["end"]
+    out.append(text[done:])
     return out
 
 

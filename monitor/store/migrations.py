@@ -6,6 +6,8 @@ transaction together with the record that it ran.
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -281,3 +283,46 @@ def m017_watchlist_tables_and_views(db: Database) -> None:
                a.id AS article_id, a.story_id
         FROM hits h JOIN places p ON p.name = h.entity JOIN articles a ON a.id = h.article_id
         WHERE h.kind = 'place'""")
+
+
+@migrations()
+def m014_snippet_marks(db: Database) -> None:
+    # Snippets marked the match as **match**, which showed literally in Datasette and
+    # scrambled around Arabic words; they now use ⟦match⟧ (monitor/match/snippet.py). Only
+    # the four asterisks around the match become the two brackets: the rest of each snippet
+    # is kept character for character (a text's own "**" too), and a snippet whose marked
+    # match cannot be found is left as it was.
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN
+
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, snippet, matched_text FROM hits WHERE id > ? AND instr(snippet, '**')"
+            " ORDER BY id LIMIT 5000", [last]).fetchall()
+        if not rows:
+            return
+        changed = []
+        for hit_id, snippet, matched in rows:
+            marked = _old_mark(snippet, matched)
+            if marked is not None:
+                start, end = marked
+                changed.append((f"{snippet[:start]}{MARK_OPEN}{snippet[start + 2:end - 2]}"
+                                f"{MARK_CLOSE}{snippet[end:]}", hit_id))
+        db.conn.executemany("UPDATE hits SET snippet = ? WHERE id = ?", changed)
+        last = rows[-1][0]
+
+
+_OLD_MARK = re.compile(r"\*\*(.+?)\*\*", re.S)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _old_mark(snippet: str, matched: str | None) -> tuple[int, int] | None:
+    """Where "**match**" is in an old snippet: the matched text (whitespace collapsed, as
+    the old snippet maker wrote it) between "**"s, else the first "**...**"."""
+    if matched:
+        written = _WHITESPACE.sub(" ", matched)
+        at = snippet.find(f"**{written}**")
+        if at >= 0:
+            return at, at + len(written) + 4
+    found = _OLD_MARK.search(snippet)
+    return (found.start(), found.end()) if found else None

@@ -169,6 +169,12 @@ class Store(QueryMixin):
                            bool(r["down_notified"]), r["links_seen"] or 0,
                            bool(r["links_notified"]))
 
+    def next_polls(self) -> dict[str, str]:
+        """Every source's stored next poll (set while it backs off), by name: one query for
+        the daemon's start instead of one per source."""
+        return {r["name"]: r["next_poll"] for r in self.query(
+            "SELECT name, next_poll FROM sources WHERE next_poll IS NOT NULL")}
+
     def record_source(self, name: str, url: str, kind: str, poll: Poll,
                       notices: Iterable[tuple[str, str]] = (),
                       channels: Iterable[str] = ()) -> None:
