@@ -148,6 +148,7 @@ def once(config_path: str | None, log_level: str) -> None:
     """
     from .daemon import DatabaseLock
     from .pipeline import run_once
+    from .progress import source_progress
 
     setup_logging(log_level)
     if log_level == "warning":
@@ -161,14 +162,11 @@ def once(config_path: str | None, log_level: str) -> None:
     lock = DatabaseLock(config.database)
     lock.acquire()
     try:
-        with Store(config.database) as store:
-            report = asyncio.run(run_once(config, store))
+        with Store(config.database) as store, \
+                source_progress(sum(s.enabled for s in config.sources)) as on_source:
+            report = asyncio.run(run_once(config, store, on_source))
     finally:
         lock.release()
-    for source in report.sources:
-        click.echo(source.summary())
-        for url, reason in source.failed_articles:
-            click.echo(f"  article failed: {url}: {reason}")
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
     click.echo(f"cycle done: {len(report.sources)} sources "
