@@ -156,8 +156,9 @@ def once(config_path: str | None, log_level: str) -> None:
         # would only say it twice.
         logging.getLogger("monitor.pipeline").setLevel(logging.ERROR)
     config = load_config(config_path)
+    # Said once at every log level: which alerts will not be sent is not a detail.
     for line in config.disabled_channels:
-        logging.getLogger("monitor").info("%s", line)
+        click.echo(f"note: {line}")
     # The daemon's lock: a `once` beside a running daemon could send an alert twice.
     lock = DatabaseLock(config.database)
     lock.acquire()

@@ -79,3 +79,25 @@ def test_piped_lines_carry_the_failed_articles(capsys) -> None:  # type: ignore[
         "Gamma: 2 entries, 0 new articles, 0 hits, 2 articles failed",
         "  article failed: https://x.example/1: 404",
         "  article failed: https://x.example/2: timeout after 2 s"]
+
+
+def test_disabled_alert_channels_are_named_once_at_the_default_level(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    config = tmp_path / "config.yaml"
+    config.write_text("""
+database: monitor.db
+sources: []
+watchlists:
+  actors: [{name: Qais al-Khazali}]
+alerts:
+  - {kind: slack, name: desk, webhook: "${NO_SUCH_WEBHOOK:-}"}
+""", encoding="utf-8")
+    for level in ([], ["--log-level", "info"]):
+        result = CliRunner(env={"NO_SUCH_WEBHOOK": None}).invoke(
+            cli, ["once", "-c", str(config), *level])
+        assert result.exit_code == 0, result.output
+        assert result.output.count("alert channel 'desk' (slack) is disabled") == 1, \
+            result.output
