@@ -106,6 +106,7 @@ def check(config_path: str | None) -> None:
       monitor check -c config.yaml
     """
     from .match import Matcher
+    from .wording import counted
 
     config = load_config(config_path)
     kinds = [s.kind for s in config.sources]
@@ -116,8 +117,9 @@ def check(config_path: str | None) -> None:
                "disabled)")
     for kind in ("actor", "place", "keyword"):
         entities = config.entities(kind)
+        terms = sum(len(e.aliases) for e in entities)
         click.echo(f"watchlist {kind}s: {len(entities)} "
-                   f"({sum(len(e.aliases) for e in entities)} names/terms)")
+                   f"({counted(terms, 'name or term', 'names or terms')})")
     for channel in config.channels:
         from .alerts import describe
 

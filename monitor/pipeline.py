@@ -31,6 +31,7 @@ from .models import FeedEntry
 from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
+from .wording import counted
 
 T = TypeVar("T")
 
@@ -76,14 +77,21 @@ class SourceReport:
         if self.error:
             waited = f" (waited {self.waited:.0f} s in all)" if self.waited else ""
             return f"{self.name}: FAILED: {self.error}{waited}"
-        if self.not_modified and not (self.new_articles or self.failed_articles):
-            return f"{self.name}: not modified"
-        text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
-                f"{self.hits} hits")
+        if self.not_modified:
+            # The listing is unchanged; only pages that failed before were tried again.
+            text = f"{self.name}: not modified"
+            retried = [counted(self.new_articles, "new article")] if self.new_articles else []
+            if self.hits:
+                retried.append(counted(self.hits, "hit"))
+            if self.failed_articles:
+                retried.append(f"{counted(len(self.failed_articles), 'article')} failed")
+            return text + (f"; retried pages: {', '.join(retried)}" if retried else "")
+        text = (f"{self.name}: {counted(self.entries, 'entry', 'entries')}, "
+                f"{counted(self.new_articles, 'new article')}, {counted(self.hits, 'hit')}")
         if self.failed_articles:
-            text += f", {len(self.failed_articles)} articles failed"
+            text += f", {counted(len(self.failed_articles), 'article')} failed"
         if self.off_domain:
-            text += f", {self.off_domain} off-domain links skipped"
+            text += f", {counted(self.off_domain, 'off-domain link')} skipped"
         if self.problem:
             text += f" (warning: {self.problem})"
         return text

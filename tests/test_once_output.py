@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from monitor.pipeline import SourceReport
@@ -101,3 +102,42 @@ alerts:
         assert result.exit_code == 0, result.output
         assert result.output.count("alert channel 'desk' (slack) is disabled") == 1, \
             result.output
+
+
+@pytest.mark.parametrize(("report", "line"), [
+    # A 304 reads the same whatever else happened: only earlier failures were retried.
+    (SourceReport("A", not_modified=True), "A: not modified"),
+    (SourceReport("A", not_modified=True, failed_articles=[("u", "404")]),
+     "A: not modified; retried pages: 1 article failed"),
+    (SourceReport("A", not_modified=True, new_articles=2, hits=1,
+                  failed_articles=[("u", "404"), ("v", "410")]),
+     "A: not modified; retried pages: 2 new articles, 1 hit, 2 articles failed"),
+    (SourceReport("A", entries=1, new_articles=1, hits=1, failed_articles=[("u", "404")],
+                  off_domain=1),
+     "A: 1 entry, 1 new article, 1 hit, 1 article failed, 1 off-domain link skipped"),
+    (SourceReport("A", entries=0), "A: 0 entries, 0 new articles, 0 hits"),
+    (SourceReport("A", error="timeout after 20 s", waited=25.4),
+     "A: FAILED: timeout after 20 s (waited 25 s in all)"),
+])
+def test_source_lines_read_right(report: SourceReport, line: str) -> None:
+    assert report.summary() == line
+
+
+def test_check_counts_names_in_words(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    config = tmp_path / "config.yaml"
+    config.write_text("""
+database: monitor.db
+sources: []
+watchlists:
+  actors: [{name: Qais al-Khazali}]
+  places: [{name: Maysan, aliases: [Missan]}]
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "watchlist actors: 1 (1 name or term)" in result.output
+    assert "watchlist places: 1 (2 names or terms)" in result.output
+    assert "watchlist keywords: 0 (0 names or terms)" in result.output
