@@ -127,11 +127,14 @@ def send_test_alert(config_path: str | None, name: str | None) -> None:
     for line in disabled:
         click.echo(line.replace("alert channel ", "", 1).replace(" is disabled: ",
                                                                  ": disabled — ", 1))
-    if not channels and not disabled:
-        click.echo("no alert channel is configured")
-    if failed or (name is not None and not channels):
-        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed" if failed
-                           else f"channel {name!r} is disabled")
+    if failed:
+        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed")
+    if not channels:  # nothing was tested: not a success
+        raise MonitorError(
+            f"channel {name!r} is disabled: no test message was sent" if name is not None else
+            "every alert channel is disabled: no test message was sent (set the variables "
+            "they name)" if disabled else
+            "no alert channel is configured (add one under alerts:): no test message was sent")
 
 
 async def _run_all(channels: list[Channel]) -> list[str | None]:
