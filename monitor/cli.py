@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .config import Config, load_config
 from .errors import ConfigError, MonitorError
 from .reading import Reading, db_option, with_reading
-from .store import Store
+
+if TYPE_CHECKING:  # `monitor --help` must not pay for sqlite_utils, numpy and the rest
+    from .config import Config
+    from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +28,13 @@ config_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
     show_default=True, help="Output format: a table for people, json/csv for scripts.")
+
+
+def load_config(path: str | None, **options: Any) -> Config:
+    """monitor.config.load_config, imported when a command runs (not for `--help`)."""
+    from .config import load_config as load
+
+    return load(path, **options)
 
 
 def reports_errors(func: F) -> F:
@@ -57,6 +64,8 @@ def setup_logging(level: str, fmt: str = "text") -> None:
 
 
 def open_existing_store(config: Config) -> Store:
+    from .store import Store
+
     if not config.database.exists():
         raise MonitorError(f"no database at {config.database} yet: run `monitor once` first")
     return Store(config.database)
@@ -148,9 +157,13 @@ def once(config_path: str | None, log_level: str) -> None:
     Example:
       monitor once -c config.yaml
     """
+    import asyncio
+    import logging
+
     from .daemon import DatabaseLock
     from .pipeline import run_once
     from .progress import source_progress
+    from .store import Store
 
     setup_logging(log_level)
     if log_level == "warning":

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..cli import (
+    config_option,
+    format_option,
+    load_config,
+    open_existing_store,
+    render,
+    reports_errors,
+)
 from ..clock import since_to_iso
-from ..config import load_config
 from ..errors import MonitorError
 from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
 
