@@ -260,7 +260,7 @@ def match(config_path: str | None, paths: tuple[str, ...], explain: bool,
     from .match import Matcher
     from .match.explain import keys_compared
 
-    config = load_config(config_path)
+    config = load_config(config_path, reading=True)  # the watchlist only: no secrets needed
     matcher = Matcher(config.watchlist, config.rules)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,

@@ -191,3 +191,14 @@ def test_limit_says_how_many_there_were(config: Path, command: tuple[str, ...]) 
     assert len(json.loads(invoke(*command, *db, "--limit", "2", "--format", "json").stdout)) == 2
     whole = invoke(*command, *db, "--limit", str(len(every)))
     assert "showing" not in whole.output
+
+
+def test_match_and_a_dry_run_rematch_need_no_alert_secrets(config: Path) -> None:
+    runner = CliRunner(env={"OPS_TOKEN": None})
+    matched = runner.invoke(cli, ["match", "-c", str(config)], input="Hussein Al-Allaq spoke")
+    assert matched.exit_code == 0, matched.output
+    assert json.loads(matched.stdout)["matches"][0]["entity"] == "Hussein al-Alaq"
+    dry = runner.invoke(cli, ["rematch", "--since", SINCE, "-c", str(config)])
+    assert dry.exit_code == 0, dry.output
+    alerting = runner.invoke(cli, ["rematch", "--apply", "--alert", "-c", str(config)])
+    assert alerting.exit_code == 2 and "OPS_TOKEN is not set" in alerting.output

@@ -393,7 +393,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
 
     if alert and dry_run:
         raise click.UsageError("--alert needs --apply")
-    config = load_config(config_path)
+    # Only queuing alerts (--alert) needs the channels, and so the alert secrets.
+    config = load_config(config_path, reading=not alert)
     matcher = Matcher(config.watchlist, config.rules)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
