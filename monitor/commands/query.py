@@ -106,7 +106,8 @@ def _say_if_cut(rows: list[Any], total: int, fmt: str, what: str) -> None:
 @click.option("--source", help="Only hits from this source (any case).")
 @click.option("--group-by", "group_by", type=click.Choice(["entity", "story"]),
               help="Count hits per entity or per story instead of listing them.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
 @with_reading
@@ -119,6 +120,7 @@ def hits(reading: Reading, since: str, published_since: str | None, entity: str 
       monitor hits --since 24h
       monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
       monitor hits --since 7d --kind actor --group-by entity
+      monitor hits --db /data/monitor.db --entity "qais khazali" --published-since 2d
     """
     since_iso = _since(since)
     published_iso = _since(published_since, "--published-since")
@@ -156,7 +158,8 @@ def hits(reading: Reading, since: str, published_since: str | None, entity: str 
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
 @published_option
 @click.option("--source", help="Only articles from this source (any case).")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
 @with_reading
@@ -218,7 +221,8 @@ def _story_rows(store: Store, since: str | None, entity: str | None, min_sources
                                 "any case).")
 @click.option("--min-outlets", "min_sources", default=1, show_default=True,
               type=click.IntRange(1), help="Only stories reported by at least this many.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
 @with_reading
