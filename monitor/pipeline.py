@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,9 +30,18 @@ from .fetch.retry import article_gone, backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
-from .prepare import GiveUp, Prepared, bounded, prepare_entries, prepare_page, worker_pool
+from .prepare import (
+    GiveUp,
+    Prepared,
+    Skipped,
+    bounded,
+    prepare_entries,
+    prepare_page,
+    worker_pool,
+)
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
+from .wording import counted
 
 T = TypeVar("T")
 
@@ -67,6 +77,10 @@ class SourceReport:
     off_domain: int = 0  # links not followed: outside the source's domains
     problem: str | None = None  # a non-fatal issue, e.g. a malformed feed that still parsed
     failed_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles: (url, reason)
+    # Seconds spent on a source that failed by timeout or a broken connection, retries
+    # included: "timeout after 20 s" alone hides that the cycle waited 25 s for it.
+    waited: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,15 +88,27 @@ class SourceReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.name}: FAILED: {self.error}"
-        if self.not_modified and not (self.new_articles or self.failed_articles):
-            return f"{self.name}: not modified"
-        text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
-                f"{self.hits} hits")
+            waited = f" (waited {self.waited:.0f} s in all)" if self.waited else ""
+            return f"{self.name}: FAILED: {self.error}{waited}"
+        if self.not_modified:
+            # The listing is unchanged; only pages that failed before were tried again.
+            text = f"{self.name}: not modified"
+            retried = [counted(self.new_articles, "new article")] if self.new_articles else []
+            if self.hits:
+                retried.append(counted(self.hits, "hit"))
+            if self.failed_articles:
+                retried.append(f"{counted(len(self.failed_articles), 'article')} failed")
+            if self.skipped:
+                retried.append(f"{counted(len(self.skipped), 'page')} skipped (not articles)")
+            return text + (f"; retried pages: {', '.join(retried)}" if retried else "")
+        text = (f"{self.name}: {counted(self.entries, 'entry', 'entries')}, "
+                f"{counted(self.new_articles, 'new article')}, {counted(self.hits, 'hit')}")
         if self.failed_articles:
-            text += f", {len(self.failed_articles)} articles failed"
+            text += f", {counted(len(self.failed_articles), 'article')} failed"
+        if self.skipped:
+            text += f", {counted(len(self.skipped), 'page')} skipped (not articles)"
         if self.off_domain:
-            text += f", {self.off_domain} off-domain links skipped"
+            text += f", {counted(self.off_domain, 'off-domain link')} skipped"
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
@@ -151,9 +177,20 @@ class Pipeline:
         self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
         self._in_flight = asyncio.Semaphore(MAX_POLLS_IN_FLIGHT)
 
-    async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
+    async def run_cycle(self, sources: list[Source] | None = None,
+                        on_source: Callable[[SourceReport], None] | None = None
+                        ) -> CycleReport:
+        """Poll `sources` (default: every enabled one) at once, then send alerts;
+        `on_source` hears of each source as it finishes (`monitor once` prints it)."""
         chosen = [s for s in (sources or self.config.sources) if s.enabled]
-        reports = await asyncio.gather(*(self.run_source(s) for s in chosen))
+
+        async def polled(source: Source) -> SourceReport:
+            report = await self.run_source(source)
+            if on_source is not None:
+                on_source(report)
+            return report
+
+        reports = await asyncio.gather(*(polled(s) for s in chosen))
         alerts = await self.dispatch()
         return CycleReport(sources=list(reports), alerts=alerts)
 
@@ -172,11 +209,14 @@ class Pipeline:
         state = self.store.source_state(source.name)
         poll = Poll()
         retry_after = None
+        started = time.monotonic()
         try:
             poll = await self._poll(source, state, report)
         except (FetchError, ExtractError) as exc:
             report.error = str(exc)
             retry_after = getattr(exc, "retry_after", None)
+            if getattr(exc, "transient", False):
+                report.waited = time.monotonic() - started
         await self._retry_failed_articles(source, report)
         self._record(source, state, report, poll, retry_after)
         log.log(logging.WARNING if report.error else logging.INFO, "%s", report.summary())
@@ -247,6 +287,8 @@ class Pipeline:
         unique = list(dict((e.url, e) for e in entries).values())
         urls = [e.url for e in unique]
         skip = self.store.known_urls(urls) | self.store.given_up_urls(urls, MAX_ARTICLE_ATTEMPTS)
+        if source.fetch_articles:
+            skip |= self.store.skipped_urls(urls)
         fresh = [e for e in unique if e.url not in skip]
         if source.fetch_articles:
             domains = allowed_domains(source.url, source.follow_domains)
@@ -265,7 +307,7 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | str | GiveUp]
+        results: list[Prepared | Skipped | str | GiveUp]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
@@ -278,13 +320,23 @@ class Pipeline:
                 report.failed_articles.append((entry.url, result.reason))
                 log.warning("%s: article %s failed: %s (not retried)", source.name,
                             entry.url, result.reason)
-            elif isinstance(result, str):
+                continue
+            if isinstance(result, str):
                 attempts = self.store.record_article_failure(entry.url, source.name, result)
                 report.failed_articles.append((entry.url, result))
                 log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
-            else:
-                ready.append(result)
+                continue
+            if isinstance(result, Skipped):
+                self.store.record_skipped(entry.url, source.name, result.reason,
+                                          final=result.final)
+                report.skipped.append((entry.url, result.reason))
+                log.info("%s: skipped %s: %s", source.name, entry.url, result.reason)
+                continue
+            if result.article.encoding_source == "detected":
+                log.info("%s: %s declared no usable charset; decoded as %s (detected)",
+                         source.name, entry.url, result.article.encoding)
+            ready.append(result)
         # All of this poll's articles, hits and deliveries or none (in one transaction,
         # maybe shared with polls finishing at the same time).
         stored = await self.writer.add([p.article for p in ready], [p.features for p in ready])
@@ -293,7 +345,8 @@ class Pipeline:
                 report.new_articles += 1
                 report.hits += len(prepared.article.hits)
 
-    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str | GiveUp:
+    async def _page(self, source: Source, entry: FeedEntry
+                    ) -> Prepared | Skipped | str | GiveUp:
         """The article of an entry's page, or the reason it could not be had."""
         try:
             await self._check_robots(source, entry.url)
@@ -333,7 +386,8 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-async def run_once(config: Config, store: Store) -> CycleReport:
+async def run_once(config: Config, store: Store,
+                   on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
     with ExitStack() as pools:
         def new_pool() -> Executor:
             return pools.enter_context(worker_pool(config.watchlist, config.rules))
@@ -347,4 +401,4 @@ async def run_once(config: Config, store: Store) -> CycleReport:
                     broken.shutdown(wait=False, cancel_futures=True)
 
             pipeline.renew_parsers = renew
-            return await pipeline.run_cycle()
+            return await pipeline.run_cycle(on_source=on_source)

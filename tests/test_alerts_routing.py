@@ -298,6 +298,14 @@ def test_digest_email_has_both_parts(store: Store) -> None:
             "  also reported by Khazali & <co> repeat — Rudaw") in plain
     page = msg.get_body(("html",)).get_content()
     assert "<h3>Qais al-Khazali (1 story)</h3>" in page
+    # The timeline: a PNG inside multipart/related with the HTML that shows it, its numbers
+    # in the alt text and in the plain-text part.
+    assert 'src="cid:timeline"' in page and 'alt="Articles a day per watched actor' in page
+    related = next(p for p in msg.walk() if p.get_content_type() == "multipart/related")
+    [image] = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<timeline>"
+    assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Articles a day, last four weeks: Qais al-Khazali 2 (2 on " in plain
     assert "Khazali &amp; &lt;co&gt; repeat" in page and "<co>" not in page
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
 
 from ..clock import iso
 from ..clock import now as clock_now
-from ..config import Channel
+from ..config import Channel, EmailChannel
 from ..errors import AlertError, PermanentAlertError
 from ..store import Store
 from . import send
@@ -39,6 +39,7 @@ from .routing import (
     skip_reason,
     throttle,
 )
+from .timeline import daily_actor_counts
 
 log = logging.getLogger("monitor.alerts")
 
@@ -86,6 +87,9 @@ def plan_channel(store: Store, channel: Channel, moment: datetime,
         since = store.last_digest(channel.name, iso(moment))
         due = digest_due(routing, datetime.fromisoformat(since), moment)
         digest = plan_digest(rows, since, moment) if due else None
+        if digest is not None and isinstance(channel, EmailChannel):  # a chart by email
+            digest.message = replace(digest.message,
+                                     timeline=daily_actor_counts(store, moment))
         if due and digest is None:  # nothing to report: the period still ends here
             store.set_last_digest(channel.name, iso(moment))
         messages = [*notices, *([digest] if digest else [])]

@@ -112,6 +112,8 @@ def _entry_text(entry: StoryEntry, with_entities: bool) -> list[str]:
 def build_digest_text(message: DigestMessage) -> str:
     lines: list[str] = ["*** TEST ALERT ***", TEST_NOTE, ""] if message.test else []
     lines.append(one_line(message.title))
+    if message.timeline:
+        lines += ["", "Articles a day, last four weeks: " + one_line(message.timeline.summary())]
     for heading, entries in message.sections:
         lines.append("")
         if heading:
@@ -259,7 +261,7 @@ def _page(title: str, body: list[str], test: bool) -> str:
 
 def build_digest_html(message: DigestMessage) -> str:
     title = one_line(message.title)
-    body = [f"<h2>{html.escape(title)}</h2>"]
+    body = [f"<h2>{html.escape(title)}</h2>", *_timeline_html(message)]
     for heading, entries in message.sections:
         if heading:
             body.append(f"<h3>{html.escape(one_line(heading))}</h3>")
@@ -267,6 +269,17 @@ def build_digest_html(message: DigestMessage) -> str:
                                      for e in entries) + "</ul>")
     body += _reports_html("Also reported by:", message.also)
     return _page(title, body, message.test)
+
+
+def _timeline_html(message: DigestMessage) -> list[str]:
+    """The chart (attached as cid:timeline by `build_email`), with its numbers as alt text
+    for mail clients that do not show images."""
+    if not message.timeline:
+        return []
+    alt = html.escape("Articles a day per watched actor, last four weeks: "
+                      + message.timeline.summary(), quote=True)
+    return ['<p><img src="cid:timeline" width="600" height="220" '
+            f'style="max-width:100%; height:auto" alt="{alt}"></p>']
 
 
 def _headline_html(message: AlertMessage) -> str:
@@ -318,7 +331,24 @@ def build_email(channel: EmailChannel, message: Message) -> EmailMessage:
     msg["X-Mailer"] = f"news-monitor {__version__}"
     msg.set_content(build_text(message))
     msg.add_alternative(build_html(message), subtype="html")
+    chart = _timeline_png(message)
+    if chart is not None:  # multipart/related: the HTML part and the picture it shows
+        html_part = msg.get_payload()[1]
+        html_part.add_related(chart, maintype="image", subtype="png", cid="<timeline>",
+                              filename="timeline.png")
     return msg
+
+
+def _timeline_png(message: Message) -> bytes | None:
+    if not (isinstance(message, DigestMessage) and message.timeline):
+        return None
+    from .timeline import render_png
+
+    try:
+        return render_png(message.timeline)
+    except Exception as exc:  # a digest without its picture beats no digest
+        log.warning("digest timeline not drawn: %s", exc)
+        return None
 
 
 # ---------------------------------------------------------------- delivery

@@ -10,9 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor.match.snippet import MARK_CLOSE, MARK_OPEN
 from monitor.models import Hit
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 ELLIPSIS = "…"
 # The matcher marks the matched words in a snippet as ⟦match⟧; rows stored by older
@@ -129,6 +133,8 @@ class DigestMessage:
     sections: tuple[tuple[str, tuple[StoryEntry, ...]], ...]
     also: tuple[Report, ...] = ()
     test: bool = False
+    # Articles a day per actor over the last weeks (email digests draw it as a chart).
+    timeline: Timeline | None = None
 
 
 Message = AlertMessage | DigestMessage

@@ -33,6 +33,13 @@ class Timeline:
     def __bool__(self) -> bool:
         return any(sum(counts) for _, counts in self.series)
 
+    def summary(self) -> str:
+        """One line for the plain-text part and the image's alt text: each actor's total
+        and its last day."""
+        last = self.days[-1].strftime("%d %b") if self.days else ""
+        return "; ".join(f"{name} {sum(counts)} ({counts[-1]} on {last})"
+                         for name, counts in self.series)
+
 
 def daily_actor_counts(store: Store, until: datetime, days: int = DAYS,
                        top: int = TOP_ACTORS) -> Timeline:
