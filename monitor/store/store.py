@@ -98,7 +98,7 @@ class _Rows:
                             self.search)
         db.conn.executemany(
             "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
-            "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
+            "entities, size, cross_features) VALUES (?, ?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
             'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)

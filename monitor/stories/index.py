@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .crosslang import CrossLinker
 from .features import NUM_PERM, Features
 from .segment import FENCE as _FENCE
 from .segment import Segment, grow
@@ -110,6 +111,9 @@ class Decision:
     story_id: int
     text: float  # estimated Jaccard of word keys
     entities: float  # Jaccard of watched actors/places
+    # Signals shared with a report of the story in another language (crosslang.agreement);
+    # 0: decided on text.
+    linked: int = 0
 
 
 def _joins(text: float, entities: float, any_entities: bool) -> bool:
@@ -211,6 +215,8 @@ class StoryIndex:
         self.newest = float("-inf")
         self._evicted_at = float("-inf")  # cutoff of the last eviction scan
         self.last_article_id = 0  # highest article id seen: what a reload catches up from
+        # Reports in other languages, found through the actors they name (crosslang.py).
+        self._cross = CrossLinker(self._still_in)
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -268,6 +274,11 @@ class StoryIndex:
         """Forget a story (it was rolled back with its transaction)."""
         if story_id <= self._max_story:
             self._remove_rows(self._story == story_id)
+
+    def _still_in(self, article_id: int, story_id: int, at: float) -> bool:
+        """Whether an article is indexed, in this story, as it was (not re-stored)."""
+        row = self._slot.get(article_id)
+        return row is not None and self._story[row] == story_id and self._at[row] == at
 
     def _remove_rows(self, chosen: np.ndarray) -> None:
         """Remove the articles of the rows `chosen` marks (a scan of one int64 per row:
@@ -635,7 +646,12 @@ class StoryIndex:
             current = best.get(story)
             if current is None or score > current.text + 0.5 * current.entities:
                 best[story] = Decision(story, float(text[i]), entities)
-        return sorted(best.values(), key=lambda d: -(d.text + 0.5 * d.entities))
+        decided = sorted(best.values(), key=lambda d: -(d.text + 0.5 * d.entities))
+        if decided or not f.cross.linkable():
+            return decided
+        # No story of its own language: one in another language, on what they share.
+        return [Decision(story, 0.0, 0.0, linked)
+                for story, linked in self._cross.link(f.cross, f.at)]
 
     def _scored_pairs(self, sigs: np.ndarray, ats: np.ndarray, usable: np.ndarray,
                       rows: np.ndarray | None = None
@@ -689,6 +705,7 @@ class StoryIndex:
         """A reserved row's story; its names become entity candidates."""
         self._story[row] = story_id
         self._max_story = max(self._max_story, story_id)
+        self._cross.note(int(self._article[row]), story_id, f.at, f.cross)
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
 

@@ -1,0 +1,217 @@
+"""Cross-language story linking: an Arabic (or Kurdish) report joins the English story of
+the same event, though the two share no words.
+
+What reports of one event share across languages is language-independent: the watched
+actors and places they name (canonical names, whatever script the text was matched in),
+the kind of incident (watchlist keywords, also canonical), the numbers in their lead
+(casualties, amounts: digits, Arabic-Indic digits and number words read alike) and their
+time. Those signals also say when two reports are NOT one event, and that matters as
+much: the same actor is in the news several times a day.
+
+An article links to a story in another language when, against one of its recent reports:
+- they are within LINK_WINDOW of each other;
+- they share a watched actor, and at least two watched actors and places in all;
+- nothing disagrees: where both name places, one is shared; where both name an incident
+  type, one is shared; where both give numbers in their lead, one is shared;
+- and something beyond the names supports it: a shared place, or a shared number together
+  with a shared incident type.
+So a statement by an actor on a killing and one by the same actor on a football final stay
+two stories (one name in common, or two names and nothing else); the same casualty count in
+two provinces, or two incidents in one place of different kinds, too.
+
+Cost is bounded like the text index: candidates come from a map of each actor to its most
+recent stories (STORIES_PER_ACTOR, each with its MEMBERS_PER_STORY newest reports), looked
+at only for articles no story took on text, and compared with small frozensets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..match.normalize import normalize_text
+from ..models import Hit
+
+LINK_WINDOW = 36 * 3600.0  # seconds: reports of one event come within a day and a half
+STORIES_PER_ACTOR = 16  # the most recent stories naming an actor are candidates
+MEMBERS_PER_STORY = 4  # of each, the newest reports are compared
+LEAD_CHARS = 800  # numbers are read from the title and this much of the body: the lead
+_MIN_NUMBER, _MAX_NUMBER = 2, 1_000_000  # "one" says nothing; bigger is an id or a phone
+_YEARS = range(1900, 2101)  # every report of the week names the year
+_WORD = re.compile(r"\w+")
+_CONJUNCTION = "و"  # Arabic "and" written onto the next word: وثلاثة
+
+
+@dataclass(frozen=True)
+class CrossFeatures:
+    """The language-independent side of an article."""
+
+    language: str = ""
+    actors: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    incidents: frozenset[str] = frozenset()  # watchlist keywords: the kind of event
+    numbers: frozenset[int] = frozenset()
+
+    def linkable(self) -> bool:
+        """Enough to link at all: a language, an actor and a second actor or place."""
+        return bool(self.language and self.actors
+                    and len(self.actors) + len(self.places) >= 2)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"language": self.language, "actors": sorted(self.actors),
+                "places": sorted(self.places), "incidents": sorted(self.incidents),
+                "numbers": sorted(self.numbers)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> CrossFeatures:
+        if not data:
+            return NONE
+        return cls(language=str(data.get("language") or ""),
+                   actors=frozenset(data.get("actors") or ()),
+                   places=frozenset(data.get("places") or ()),
+                   incidents=frozenset(data.get("incidents") or ()),
+                   numbers=frozenset(int(n) for n in data.get("numbers") or ()))
+
+
+NONE = CrossFeatures()
+
+
+@cache
+def _number_words() -> dict[str, dict[str, int]]:
+    """Language -> normalised number word -> value, from number_words.yaml."""
+    text = resources.files(__package__).joinpath("number_words.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    tables = {lang: {normalize_text(str(word)).text: int(value)
+                     for word, value in words.items()}
+              for lang, words in raw.items() if lang != "same_as"}
+    for lang, same in (raw.get("same_as") or {}).items():
+        tables[lang] = tables[same]
+    return tables
+
+
+def _all_number_words() -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for table in _number_words().values():
+        merged.update(table)
+    return merged
+
+
+def lead_numbers(title_norm: str, body_norm: str, language: str) -> frozenset[int]:
+    """Counts and amounts in the lead, as integers: digits (normalisation folds
+    Arabic-Indic ones) and the number words of the article's language (all languages'
+    when it is unknown). Years and 1 are left out: every report has them."""
+    words = _number_words().get(language) or (_all_number_words() if not language else {})
+    found: set[int] = set()
+    for token in _WORD.findall(f"{title_norm} {body_norm[:LEAD_CHARS]}"):
+        if token.isdigit():
+            value = int(token) if len(token) <= 7 else 0
+        else:
+            value = words.get(token, 0)
+            if not value and token.startswith(_CONJUNCTION):
+                value = words.get(token[1:], 0)
+        if _MIN_NUMBER <= value <= _MAX_NUMBER and value not in _YEARS:
+            found.add(value)
+    return frozenset(found)
+
+
+def cross_features(hits: Iterable[Hit], title_norm: str, body_norm: str,
+                   language: str | None) -> CrossFeatures:
+    hits = list(hits)
+    language = (language or "").lower()
+    return CrossFeatures(
+        language=language,
+        actors=frozenset(h.entity for h in hits if h.kind == "actor"),
+        places=frozenset(h.entity for h in hits if h.kind == "place"),
+        incidents=frozenset(h.entity for h in hits if h.kind == "keyword"),
+        numbers=lead_numbers(title_norm, body_norm, language))
+
+
+def _agree(shared: frozenset[Any], mine: frozenset[Any], theirs: frozenset[Any]) -> bool:
+    """No disagreement: both say something, and nothing in common."""
+    return bool(shared) or not (mine and theirs)
+
+
+def agreement(a: CrossFeatures, b: CrossFeatures) -> int:
+    """How strongly two reports in different languages are one event: 0 when they are not
+    (see the module docstring for the rule), else the number of signals they share."""
+    actors = a.actors & b.actors
+    places = a.places & b.places
+    if not actors or len(actors) + len(places) < 2:
+        return 0
+    incidents = a.incidents & b.incidents
+    numbers = a.numbers & b.numbers
+    if not (_agree(places, a.places, b.places) and _agree(incidents, a.incidents, b.incidents)
+            and _agree(numbers, a.numbers, b.numbers)):
+        return 0
+    if not (places or (numbers and incidents)):
+        return 0
+    return len(actors) + len(places) + len(incidents) + len(numbers)
+
+
+@dataclass(frozen=True)
+class _Member:
+    article_id: int
+    at: float
+    features: CrossFeatures
+
+
+class CrossLinker:
+    """Each actor's most recent stories with their newest reports: where an article in
+    another language looks for its story. `alive(article_id, story_id, at)` tells whether a
+    remembered report is still in that story in the index (evicted, rolled back and
+    re-stored reports are skipped, and dropped when met)."""
+
+    def __init__(self, alive: Callable[[int, int, float], bool]):
+        self._alive = alive
+        self._by_actor: dict[str, OrderedDict[int, deque[_Member]]] = {}
+
+    def note(self, article_id: int, story_id: int, at: float, f: CrossFeatures) -> None:
+        """A report joined (or started) a story."""
+        if not f.linkable():
+            return
+        member = _Member(article_id, at, f)
+        for actor in f.actors:
+            stories = self._by_actor.setdefault(actor, OrderedDict())
+            members = stories.get(story_id)
+            if members is None:
+                members = stories[story_id] = deque(maxlen=MEMBERS_PER_STORY)
+                if len(stories) > STORIES_PER_ACTOR:
+                    stories.popitem(last=False)
+            else:
+                stories.move_to_end(story_id)
+            members.append(member)
+
+    def link(self, f: CrossFeatures, at: float) -> list[tuple[int, int]]:
+        """(story, strength) of the stories in another language this report is one event
+        with, strongest first."""
+        if not f.linkable():
+            return []
+        best: dict[int, int] = {}
+        for actor in f.actors:
+            stories = self._by_actor.get(actor)
+            if not stories:
+                continue
+            for story_id, members in list(stories.items()):
+                for member in list(members):
+                    if not self._alive(member.article_id, story_id, member.at):
+                        members.remove(member)
+                        continue
+                    other = member.features
+                    if other.language == f.language or abs(member.at - at) > LINK_WINDOW:
+                        continue
+                    strength = agreement(f, other)
+                    if strength > best.get(story_id, 0):
+                        best[story_id] = strength
+                if not members:
+                    del stories[story_id]
+        return sorted(best.items(), key=lambda item: -item[1])
+
+    def forget(self) -> None:
+        self._by_actor.clear()
