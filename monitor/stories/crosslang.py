@@ -88,9 +88,16 @@ def _number_words() -> dict[str, dict[str, int]]:
     """Language -> normalised number word -> value, from number_words.yaml."""
     text = resources.files(__package__).joinpath("number_words.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    tables = {lang: {normalize_text(str(word)).text: int(value)
-                     for word, value in words.items()}
-              for lang, words in raw.items() if lang != "same_as"}
+    tables: dict[str, dict[str, int]] = {}
+    for lang, words in raw.items():
+        if lang == "same_as":
+            continue
+        table = tables[lang] = {}
+        for word, value in words.items():
+            key = normalize_text(str(word)).text
+            if table.setdefault(key, int(value)) != int(value):  # folded onto another word
+                raise ValueError(f"number_words.yaml: {lang}: {word!r} normalises to "
+                                 f"{key!r}, which already means {table[key]}")
     for lang, same in (raw.get("same_as") or {}).items():
         tables[lang] = tables[same]
     return tables
