@@ -181,9 +181,11 @@ def test_kill_9_mid_poll_then_restart_is_consistent_and_alerts_once(
         tmp_path: Path, site: FixtureServer, daemons: Callable[..., Daemon]) -> None:
     db = tmp_path / "monitor.db"
     with SlackReceiver() as slack:
+        # A short gathering hold: the kills may land while first alerts are held, which
+        # must neither lose nor repeat one (the hold is computed from stored times).
         config = write_config(tmp_path, site, every="2s", extra=f"""
 alerts:
-  - {{kind: slack, name: slack, webhook: "{slack.url}"}}
+  - {{kind: slack, name: slack, webhook: "{slack.url}", gather: 3s}}
 """)
         site.routes[SLOW_ARTICLE].delay = 3
         first = daemons(config)

@@ -393,8 +393,9 @@ class Store(QueryMixin):
         """A channel's pending deliveries due at `moment`, with the article fields routing
         and rendering need, oldest first."""
         return self.query(
-            "SELECT d.id, d.article_id, d.attempts, a.story_id, a.source, a.title, a.url, "
-            "a.published, a.language FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            "SELECT d.id, d.article_id, d.attempts, d.created, a.story_id, a.source, a.title, "
+            "a.url, a.published, a.language FROM deliveries d "
+            "JOIN articles a ON a.id = d.article_id "
             "WHERE d.channel = ? AND d.status = 'pending' "
             "AND (d.next_attempt IS NULL OR d.next_attempt <= ?) ORDER BY d.id",
             [channel, moment])
