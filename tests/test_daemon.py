@@ -221,6 +221,38 @@ alerts:
             assert sum(url in body for body in bodies) == 1, url
 
 
+def test_kill_9_while_first_alerts_gather_then_restart_sends_each_once(
+        tmp_path: Path, site: FixtureServer, daemons: Callable[..., Daemon]) -> None:
+    db = tmp_path / "monitor.db"
+    with SlackReceiver() as slack:
+        config = write_config(tmp_path, site, every="2s", extra=f"""
+alerts:
+  - {{kind: slack, name: slack, webhook: "{slack.url}", gather: 12s}}
+""")
+        first = daemons(config)
+        queued = "SELECT count(*) FROM deliveries"
+        assert wait_for(lambda: count(db, queued) > 0, timeout=30), first.text
+        time.sleep(1)  # a dispatch round or two: the hold keeps the alerts back
+        assert count(db, "SELECT count(*) FROM deliveries WHERE status = 'sent'") == 0
+        assert slack.received == []
+        first.signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        second = daemons(config)
+        sent = "SELECT count(*) FROM deliveries WHERE status = 'sent'"
+        assert wait_for(lambda: count(db, sent) == count(db, queued), timeout=60), second.text
+        second.signal(signal.SIGTERM)
+        assert second.wait(timeout=25) == 0, second.text
+        with sqlite3.connect(db) as conn:
+            alerting = [r[0] for r in conn.execute(
+                "SELECT DISTINCT a.url FROM articles a JOIN deliveries d ON d.article_id = a.id")]
+            waited = conn.execute("SELECT min(julianday(sent) - julianday(created)) * 86400 "
+                                  "FROM deliveries").fetchone()[0]
+        assert waited >= 11.5  # held for the whole window, across the restart
+        bodies = [r.body.decode() for r in slack.received]
+        for url in alerting:
+            assert sum(url in body for body in bodies) == 1, url
+
+
 def test_sighup_reloads_a_valid_config_and_keeps_the_old_on_a_bad_one(
         tmp_path: Path, site: FixtureServer, daemons: Callable[..., Daemon]) -> None:
     config = write_config(tmp_path, site)
