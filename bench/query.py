@@ -203,28 +203,75 @@ def _index_bytes(index: StoryIndex) -> int:
     return sum(v.nbytes for v in vars(index).values() if isinstance(v, np.ndarray))
 
 
-def bench_clustering(path: Path | None, window_articles: int = 20_000,
-                     probes: int = 1000) -> None:
-    """Per-article clustering cost against a full 72 h window of `window_articles`; with
-    `path`, also the whole `Store.add_article` on that database (its window filled first).
-    The window size is the point: candidate retrieval must not grow with it."""
-    corpus = Corpus(seed=9)
+def _cross_language_corpus(corpus: Corpus, window_articles: int, probes: int,
+                           start: datetime, step: float) -> list[Article]:
+    """Reports of events, each by outlets in English or Arabic (a third Arabic), naming two
+    watched actors and a place: every article can be linked across languages, so the
+    cross-language step is looked at for every one that no story takes on text (the worst
+    case for its cost)."""
     rng = corpus.rng
-    start = NOW + timedelta(days=1)
-    step = 72 * 3600 / window_articles
-    articles = []
     events = [(corpus.event(), corpus.entity_names(3)) for _ in range(window_articles // 2)]
+    articles = []
     for i in range(window_articles + probes):
         event, names = events[rng.randrange(len(events))]
         body = corpus.text(150, event)
         stamp = iso(start + timedelta(seconds=i * step))
-        hits = [Hit(n, "actor", n, 0, len(n), n) for n in names]
+        hits = [Hit(n, "place" if k == 2 else "actor", n, 0, len(n), n)
+                for k, n in enumerate(names)]
         articles.append(Article(url=f"https://c.example/{i}", source=rng.choice(SOURCES),
                                 title=" ".join(event[:6]), body=body, fetched=stamp,
-                                published=stamp, hits=hits))
+                                published=stamp, hits=hits,
+                                language=rng.choice(("en", "en", "ar"))))
+    return articles
+
+
+def _probe_one_by_one(index: StoryIndex, prepared: list, first: int  # type: ignore[type-arg]
+                      ) -> tuple[int, float, float]:
+    """decide + add for each probe: (joined, wall ms/article, CPU ms/article)."""
+    joined = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i, f in enumerate(prepared[first:], start=first):
+        decided = index.decide(f)
+        joined += bool(decided)
+        index.add(i + 1, decided[0].story_id if decided else i + 1, f)
+    n = len(prepared) - first
+    return (joined, (time.perf_counter() - wall) / n * 1000,
+            (time.process_time() - cpu) / n * 1000)
+
+
+def _probe_batched(index: StoryIndex, prepared: list, first: int  # type: ignore[type-arg]
+                   ) -> tuple[int, float, float]:
+    """add_batch in groups of BATCH: (joined, wall ms/article, CPU ms/article)."""
+    joined = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for start in range(first, len(prepared), BATCH):
+        ids = list(range(start + 1, min(len(prepared), start + BATCH) + 1))
+
+        def choose(i: int, decided: list, start: int = start) -> int:  # type: ignore[type-arg]
+            nonlocal joined
+            joined += bool(decided)
+            return decided[0].story_id if decided else start + i + 1
+
+        index.add_batch(ids, prepared[start:ids[-1]], choose)
+    n = len(prepared) - first
+    return (joined, (time.perf_counter() - wall) / n * 1000,
+            (time.process_time() - cpu) / n * 1000)
+
+
+def bench_clustering(path: Path | None, window_articles: int = 20_000,
+                     probes: int = 1000) -> None:
+    """Per-article clustering cost against a full 72 h window of `window_articles`, without
+    the cross-language step ("before", as the index was) and with it ("after"), on the same
+    window in the same run; with `path`, also the whole `Store.add_article` on that database
+    (its window filled first). The window size is the point: candidate retrieval must not
+    grow with it."""
+    corpus = Corpus(seed=9)
+    start = NOW + timedelta(days=1)
+    step = 72 * 3600 / window_articles
+    articles = _cross_language_corpus(corpus, window_articles, probes, start, step)
     index = StoryIndex(72 * 3600.0)
-    prepared = [features(a.title, a.body, a.hits, start.timestamp() + i * step, a.source)
-                for i, a in enumerate(articles)]
+    prepared = [features(a.title, a.body, a.hits, start.timestamp() + i * step, a.source,
+                         a.language) for i, a in enumerate(articles)]
     rss = _rss_mb()
     t0 = time.perf_counter()
     for first in range(0, window_articles, BATCH):  # as the Store does: a group at a time
@@ -239,41 +286,34 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
     t0 = time.perf_counter()
     for i, a in enumerate(probe):
         features(a.title, a.body, a.hits, start.timestamp() + (window_articles + i) * step,
-                 a.source)
+                 a.source, a.language)
     per_features = (time.perf_counter() - t0) / probes * 1000
-    one_by_one = copy.deepcopy(index)
-    t0 = time.perf_counter()
-    joined = 0
-    for i, f in enumerate(prepared[window_articles:], start=window_articles):
-        decided = one_by_one.decide(f)
-        joined += bool(decided)
-        one_by_one.add(i + 1, decided[0].story_id if decided else i + 1, f)
-    per_decision = (time.perf_counter() - t0) / probes * 1000
-    del one_by_one
-    t0 = time.perf_counter()
-    batch_joined = 0
-    for first in range(window_articles, window_articles + probes, BATCH):
-        ids = list(range(first + 1, min(window_articles + probes, first + BATCH) + 1))
-
-        def choose(i: int, decided: list, first: int = first) -> int:  # type: ignore[type-arg]
-            nonlocal batch_joined
-            batch_joined += bool(decided)
-            return decided[0].story_id if decided else first + i + 1
-
-        index.add_batch(ids, prepared[first:ids[-1]], choose)
-    per_batched = (time.perf_counter() - t0) / probes * 1000
-    # Rows scored per article, counted after the timed loop (so as not to warm its caches):
-    # each probe is then in the window too, one candidate more.
+    figures = {}
+    for label, cross in (("before", False), ("after", True)):
+        for how, run in (("one by one", _probe_one_by_one),
+                         (f"batches of {BATCH}", _probe_batched)):
+            copy_ = copy.deepcopy(index)
+            if not cross:
+                copy_._cross = None  # the same window, text alone deciding
+            figures[label, how] = run(copy_, prepared, window_articles)
+            del copy_
+    # Rows scored per article, counted after the timed loops (so as not to warm their
+    # caches).
     candidates = statistics.mean(index._candidates(f).size
                                  for f in prepared[window_articles:])
-    print(f"clustering, window of {len(index):,} articles ({joined}/{probes} joined a story):")
+    print(f"clustering, window of {len(index):,} articles, {probes} probes "
+          "(a third in Arabic, all linkable across languages):")
     print(f"  filling the window (decide + add):          {fill:7.1f} s")
     print(f"  index memory: arrays {_index_bytes(index) / len(index):,.0f} B/article, "
           f"RSS growth while filling {rss:,.0f} B/article")
-    print(f"  features (normalise + MinHash):             {per_features:7.2f} ms/article")
-    print(f"  candidates + decision, one by one:          {per_decision:7.2f} ms/article")
-    print(f"  candidates + decision, batches of {BATCH}:      {per_batched:7.2f} ms/article "
-          f"({batch_joined} joined: the same decisions)")
+    print(f"  features (normalise + MinHash + cross):     {per_features:7.2f} ms/article")
+    for how in ("one by one", f"batches of {BATCH}"):
+        b_joined, b_wall, b_cpu = figures["before", how]
+        a_joined, a_wall, a_cpu = figures["after", how]
+        print(f"  candidates + decision, {how + ':':<18} before {b_wall:5.2f} ms "
+              f"(CPU {b_cpu:5.2f}), after {a_wall:5.2f} ms (CPU {a_cpu:5.2f}) per article: "
+              f"cross-language step {a_wall - b_wall:+.3f} ms (CPU {a_cpu - b_cpu:+.3f}); "
+              f"joined {b_joined} -> {a_joined}")
     print(f"  candidates scored:                          {candidates:7.0f} per article")
     if path is None:
         return
@@ -283,8 +323,8 @@ def bench_clustering(path: Path | None, window_articles: int = 20_000,
         for a in articles[:window_articles]:  # fill the store's window (not timed)
             store.add_article(a, [])
         fresh = [Article(url=a.url + "/again", source=a.source, title=a.title, body=a.body,
-                         fetched=a.fetched, published=a.published, hits=a.hits)
-                 for a in probe]
+                         fetched=a.fetched, published=a.published, hits=a.hits,
+                         language=a.language) for a in probe]
         t0 = time.perf_counter()
         for a in fresh:
             store.add_article(a, [])

@@ -151,6 +151,21 @@ def test_the_fixtures_name_what_the_traps_are_about(matcher: Matcher) -> None:
         PMF_DIYALA_EN) & entities(PMF_KIRKUK_AR)
 
 
+def test_two_equally_agreeing_stories_the_report_joins_neither(store: Store,
+                                                               matcher: Matcher) -> None:
+    """Two English stories the Arabic report agrees with equally (the same actor, place and
+    kind of incident): which event it reports cannot be told."""
+    morning = (*KILLING_EN[:3], "Saraya al-Salam member assassinated in Amarah",
+               "Gunmen killed a Saraya al-Salam member in Amarah, Maysan, at dawn on Monday; "
+               "the attackers fled in a white car towards the city's outskirts.")
+    evening = ("Rudaw", "en", "T19:00", "Second assassination of the day in Amarah",
+               "In a separate attack, another Saraya al-Salam fighter was assassinated on "
+               "Monday evening outside a mosque in Amarah, in Maysan province.")
+    arabic = (*KILLING_AR[:4], "اغتيال عنصر في سرايا السلام في مدينة العمارة بمحافظة ميسان.")
+    a, b, c = stories_of(store, matcher, morning, evening, arabic)
+    assert a != b and c not in (a, b)
+
+
 def test_too_far_apart_in_time_stays_apart(store: Store, matcher: Matcher) -> None:
     first = store.add_article(make(matcher, KILLING_EN, 1), [])
     later = store.add_article(make(matcher, KILLING_AR, 2, day="2026-03-04"), [])  # +2 days
@@ -203,14 +218,16 @@ def test_agreement_rule_table() -> None:
         return CrossFeatures(language, split(actors), split(places), split(incidents),
                              frozenset(int(n) for n in split(numbers)))
 
-    killing = f("Sadr,SaS", "Maysan", "Assassination", "2", language="en")
-    assert agreement(killing, f("Sadr,SaS", "Maysan")) > 0  # a shared place supports
-    assert agreement(killing, f("Sadr", "Maysan")) > 0  # an actor and a place
+    killing = f("Sadr,SaS", "Maysan,Amarah", "Assassination", "2", language="en")
+    assert agreement(killing, f("Sadr,SaS", "Maysan,Amarah")) > 0  # city and province
+    assert agreement(killing, f("Sadr", "Maysan", "Assassination")) > 0  # place and kind
+    assert agreement(killing, f("Sadr,SaS", "Maysan")) > 0  # two actors and a place
+    assert agreement(killing, f("Sadr", "Maysan")) == 0  # an actor and a place only
     assert agreement(killing, f("Sadr")) == 0  # one actor only
     assert agreement(killing, f("SaS", "", "", "2")) == 0  # one actor and a number
     assert agreement(killing, f("Sadr,SaS", "", "", "2")) == 0  # a number, no incident
-    assert agreement(killing, f("Sadr,SaS", "", "Assassination", "2")) > 0
+    assert agreement(killing, f("Sadr,SaS", "", "Assassination", "2")) > 0  # kind and count
     assert agreement(killing, f("Sadr,SaS", "Basra")) == 0  # places disagree
-    assert agreement(killing, f("Sadr,SaS", "Maysan", "Curfew")) == 0  # kinds disagree
-    assert agreement(killing, f("Sadr,SaS", "Maysan", "", "7")) == 0  # counts disagree
+    assert agreement(killing, f("Sadr,SaS", "Maysan,Amarah", "Curfew")) == 0  # kinds differ
+    assert agreement(killing, f("Sadr,SaS", "Maysan,Amarah", "", "7")) == 0  # counts differ
     assert agreement(killing, f("", "Maysan,Amarah", "Assassination", "2")) == 0  # no actor

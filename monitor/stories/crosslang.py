@@ -13,8 +13,12 @@ An article links to a story in another language when, against one of its recent 
 - they share a watched actor, and at least two watched actors and places in all;
 - nothing disagrees: where both name places, one is shared; where both name an incident
   type, one is shared; where both give numbers in their lead, one is shared;
-- and something beyond the names supports it: a shared place, or a shared number together
-  with a shared incident type.
+- and facts beyond the actors support it: two shared places, incident types or numbers,
+  counted one by one (the city and its province; the place and the kind of incident; the
+  incident and the casualty count ...), or, when they share two actors, a place or an
+  incident type (a lone number is weak: "2-1" is a football score).
+And only when one story agrees best: when two stories agree equally, which event it is
+cannot be told, and the report starts its own story rather than join the wrong one.
 So a statement by an actor on a killing and one by the same actor on a football final stay
 two stories (one name in common, or two names and nothing else); the same casualty count in
 two provinces, or two incidents in one place of different kinds, too.
@@ -157,9 +161,11 @@ def agreement(a: CrossFeatures, b: CrossFeatures) -> int:
     if not (_agree(places, a.places, b.places) and _agree(incidents, a.incidents, b.incidents)
             and _agree(numbers, a.numbers, b.numbers)):
         return 0
-    if not (places or (numbers and incidents)):
+    named = len(places) + len(incidents)
+    support = named + len(numbers)
+    if support < 2 and not (len(actors) >= 2 and named):
         return 0
-    return len(actors) + len(places) + len(incidents) + len(numbers)
+    return len(actors) + support
 
 
 @dataclass(frozen=True)
@@ -196,16 +202,20 @@ class CrossLinker:
             members.append(member)
 
     def link(self, f: CrossFeatures, at: float) -> list[tuple[int, int]]:
-        """(story, strength) of the stories in another language this report is one event
-        with, strongest first."""
+        """(story, strength) of the story in another language this report is one event
+        with, if one agrees best (an empty list, or one pair)."""
         if not f.linkable():
             return []
         best: dict[int, int] = {}
+        seen: set[int] = set()  # a story naming two of its actors is compared once
         for actor in f.actors:
             stories = self._by_actor.get(actor)
             if not stories:
                 continue
             for story_id, members in list(stories.items()):
+                if story_id in seen:
+                    continue
+                seen.add(story_id)
                 for member in list(members):
                     if not self._alive(member.article_id, story_id, member.at):
                         members.remove(member)
@@ -218,7 +228,10 @@ class CrossLinker:
                         best[story_id] = strength
                 if not members:
                     del stories[story_id]
-        return sorted(best.items(), key=lambda item: -item[1])
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return []  # two events agree equally: which one is this?
+        return ranked[:1]
 
     def forget(self) -> None:
         self._by_actor.clear()

@@ -173,7 +173,8 @@ def _band_values(signature: np.ndarray) -> np.ndarray:
 class StoryIndex:
     """Window articles: signature, time, story and entities, with LSH buckets."""
 
-    def __init__(self, window: float, capacity: int = 4096, tail_rows: int = TAIL_ROWS):
+    def __init__(self, window: float, capacity: int = 4096, tail_rows: int = TAIL_ROWS,
+                 cross_language: bool = True):
         self.window = window
         self._sigs = np.zeros((capacity, NUM_PERM), dtype=np.uint16)  # see _stored()
         self._at = np.zeros(capacity, dtype=np.float64)
@@ -216,7 +217,8 @@ class StoryIndex:
         self._evicted_at = float("-inf")  # cutoff of the last eviction scan
         self.last_article_id = 0  # highest article id seen: what a reload catches up from
         # Reports in other languages, found through the actors they name (crosslang.py).
-        self._cross = CrossLinker(self._still_in)
+        # Off: text alone decides (what bench/query.py measures the step against).
+        self._cross = CrossLinker(self._still_in) if cross_language else None
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -647,7 +649,7 @@ class StoryIndex:
             if current is None or score > current.text + 0.5 * current.entities:
                 best[story] = Decision(story, float(text[i]), entities)
         decided = sorted(best.values(), key=lambda d: -(d.text + 0.5 * d.entities))
-        if decided or not f.cross.linkable():
+        if decided or self._cross is None or not f.cross.linkable():
             return decided
         # No story of its own language: one in another language, on what they share.
         return [Decision(story, 0.0, 0.0, linked)
@@ -705,7 +707,8 @@ class StoryIndex:
         """A reserved row's story; its names become entity candidates."""
         self._story[row] = story_id
         self._max_story = max(self._max_story, story_id)
-        self._cross.note(int(self._article[row]), story_id, f.at, f.cross)
+        if self._cross is not None:
+            self._cross.note(int(self._article[row]), story_id, f.at, f.cross)
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
 
