@@ -89,8 +89,8 @@ NONE = CrossFeatures()
 
 @cache
 def _number_words() -> dict[str, dict[str, int]]:
-    """Language -> normalised number word -> value, from number_words.yaml."""
-    text = resources.files(__package__).joinpath("number_words.yaml").read_text("utf-8")
+    """Language -> normalised number word -> value, from monitor/data/number_words.yaml."""
+    text = resources.files("monitor.data").joinpath("number_words.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     tables: dict[str, dict[str, int]] = {}
     for lang, words in raw.items():
