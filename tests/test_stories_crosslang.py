@@ -231,3 +231,24 @@ def test_agreement_rule_table() -> None:
     assert agreement(killing, f("Sadr,SaS", "Maysan,Amarah", "Curfew")) == 0  # kinds differ
     assert agreement(killing, f("Sadr,SaS", "Maysan,Amarah", "", "7")) == 0  # counts differ
     assert agreement(killing, f("", "Maysan,Amarah", "Assassination", "2")) == 0  # no actor
+
+
+def test_a_rolled_back_report_is_not_linked_to(store: Store, matcher: Matcher) -> None:
+    import sqlite3
+
+    from monitor.models import Hit
+
+    english = make(matcher, KILLING_EN, 1)
+    bad = make(matcher, PMF_DIYALA_EN, 2)
+    bad.hits = [*bad.hits, Hit("X", "bogus-kind", "X", 0, 1, "")]
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_articles([english, bad], [])  # undone, its story too
+    arabic = store.add_article(make(matcher, KILLING_AR, 3), [])
+    (story,) = store.query("SELECT id, sources, languages FROM stories")
+    assert json.loads(story["sources"]) == ["Alsumaria"]
+    assert store.query("SELECT story_id FROM articles WHERE id = ?", [arabic])[0][
+        "story_id"] == story["id"]
+    # Stored again, the English report joins the Arabic story.
+    again = store.add_article(make(matcher, KILLING_EN, 1), [])
+    assert store.query("SELECT story_id FROM articles WHERE id = ?", [again])[0][
+        "story_id"] == story["id"]

@@ -179,7 +179,8 @@ class CrossLinker:
     """Each actor's most recent stories with their newest reports: where an article in
     another language looks for its story. `alive(article_id, story_id, at)` tells whether a
     remembered report is still in that story in the index (evicted, rolled back and
-    re-stored reports are skipped, and dropped when met)."""
+    re-stored reports are skipped; the map is bounded, so they age out of it as newer
+    stories come)."""
 
     def __init__(self, alive: Callable[[int, int, float], bool]):
         self._alive = alive
@@ -212,26 +213,21 @@ class CrossLinker:
             stories = self._by_actor.get(actor)
             if not stories:
                 continue
-            for story_id, members in list(stories.items()):
+            for story_id, members in stories.items():
                 if story_id in seen:
                     continue
                 seen.add(story_id)
-                for member in list(members):
-                    if not self._alive(member.article_id, story_id, member.at):
-                        members.remove(member)
-                        continue
+                for member in members:
                     other = member.features
                     if other.language == f.language or abs(member.at - at) > LINK_WINDOW:
                         continue
                     strength = agreement(f, other)
-                    if strength > best.get(story_id, 0):
+                    # Whether the report is still in the story is asked last: it is the
+                    # costliest check, and few get that far.
+                    if strength > best.get(story_id, 0) and self._alive(
+                            member.article_id, story_id, member.at):
                         best[story_id] = strength
-                if not members:
-                    del stories[story_id]
         ranked = sorted(best.items(), key=lambda item: -item[1])
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return []  # two events agree equally: which one is this?
         return ranked[:1]
-
-    def forget(self) -> None:
-        self._by_actor.clear()
