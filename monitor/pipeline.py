@@ -158,7 +158,8 @@ class Pipeline:
     async def dispatch(self, gather: bool = False) -> DispatchReport:
         """Send what is due. `gather`: hold new stories' first alerts for each channel's
         `gather` time (the daemon); `monitor once` sends everything it stored now."""
-        return await dispatch_pending(self.store, self.config.channels, gather=gather)
+        return await dispatch_pending(self.store, self.config.channels,
+                                      people=self.config.people(), gather=gather)
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""

@@ -22,4 +22,14 @@ shot() {  # file, window size, path
 shot datasette-database.png 1280,1000 "/monitor"
 shot datasette-map.png 1280,900 "/monitor/entity_places_map?entity=muqtada+al-sadr&days=30&_hide_sql=1"
 shot datasette-timeline.png 1000,880 "/monitor/daily_mentions?_hide_sql=1#g.mark=line&g.x_column=day&g.x_type=temporal&g.y_column=articles&g.y_type=quantitative&g.color_column=entity&g.color_type=nominal"
-echo "wrote docs/datasette-*.png"
+# The chart an email digest carries, drawn from the same demo database.
+PYTHONPATH=. python - "$work/monitor.db" <<'PY'
+import sys
+from datetime import UTC, datetime
+from monitor.alerts.timeline import daily_actor_counts, render_png
+from monitor.store import Store
+with Store(sys.argv[1]) as store:
+    chart = render_png(daily_actor_counts(store, datetime.now(UTC)))
+open("docs/digest-timeline.png", "wb").write(chart)
+PY
+echo "wrote docs/datasette-*.png and docs/digest-timeline.png"
