@@ -252,3 +252,35 @@ def test_a_rolled_back_report_is_not_linked_to(store: Store, matcher: Matcher) -
     again = store.add_article(make(matcher, KILLING_EN, 1), [])
     assert store.query("SELECT story_id FROM articles WHERE id = ?", [again])[0][
         "story_id"] == story["id"]
+
+
+# Kurdish (Sorani) where the watchlist has Kurdish names: config.yaml has none for actors,
+# so these tests give the entities their Kurdish aliases.
+KURDISH_WATCHLIST = [
+    ("Kurdistan Democratic Party", "actor", ("Kurdistan Democratic Party",
+                                             "پارتی دیموکراتی کوردستان")),
+    ("Erbil", "place", ("Erbil", "هەولێر")),
+    ("Duhok", "place", ("Duhok", "دهۆک")),
+]
+KDP_ERBIL_EN: Report = (
+    "Rudaw (EN)", "en", "T09:00", "Three KDP members killed in Erbil blast",
+    "Three members of the Kurdistan Democratic Party were killed on Monday when a bomb "
+    "exploded near a party office in Erbil, security officials said.")
+KDP_ERBIL_CKB: Report = (
+    "Rudaw (KU)", "ckb", "T10:30", "سێ ئەندامی پارتی دیموکراتی کوردستان لە هەولێر کوژران",
+    "سێ ئەندامی پارتی دیموکراتی کوردستان ڕۆژی دووشەممە بە تەقینەوەیەک لە نزیک بنکەیەکی "
+    "پارت لە هەولێر کوژران.")
+KDP_DUHOK_CKB: Report = (
+    "Rudaw (KU)", "ckb", "T16:00", "سێ ئەندامی پارتی دیموکراتی کوردستان لە دهۆک کوژران",
+    "سێ ئەندامی پارتی دیموکراتی کوردستان ڕۆژی دووشەممە لە دهۆک کوژران.")
+
+
+@pytest.mark.parametrize(("second", "joined"), [(KDP_ERBIL_CKB, True), (KDP_DUHOK_CKB, False)],
+                         ids=["Kurdish report of the event joins",
+                              "same actor and count in another city stays apart"])
+def test_kurdish_reports(store: Store, second: Report, joined: bool) -> None:
+    from monitor.config import Entity
+
+    kurdish = Matcher([Entity(name, kind, aliases) for name, kind, aliases in KURDISH_WATCHLIST])
+    a, b = stories_of(store, kurdish, KDP_ERBIL_EN, second)
+    assert (a == b) is joined
