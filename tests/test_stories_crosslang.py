@@ -15,7 +15,7 @@ from monitor.config import load_config
 from monitor.match.matcher import Matcher
 from monitor.models import Article
 from monitor.store import Store
-from monitor.stories.crosslang import CrossFeatures, agreement, lead_numbers
+from monitor.stories.crosslang import CrossFeatures, agreement, lead_days, lead_numbers
 
 CONFIG = Path(__file__).parent.parent / "config.yaml"
 DAY = "2026-03-02"
@@ -114,6 +114,18 @@ def stories_of(store: Store, matcher: Matcher, *reports: Report) -> list[int]:
             for i in ids]
 
 
+# The same actor, place and kind of incident, on another day (reported within 36 hours).
+KILLING_SUNDAY_EN: Report = (
+    "Shafaq News (EN)", "en", "T08:00",
+    "Saraya al-Salam member assassinated in Amarah on Sunday",
+    "Gunmen shot dead a member of Saraya al-Salam on Sunday night in Amarah, the capital of "
+    "Maysan province, and wounded three passers-by, a security source said on Monday.")
+KILLING_TUESDAY_AR: Report = (
+    "Alsumaria", "ar", "T22:00",
+    "اغتيال عنصر في سرايا السلام وسط مدينة العمارة",
+    "أفاد مصدر أمني في محافظة ميسان، مساء الثلاثاء، بأن مسلحين مجهولين اغتالوا عنصرا في "
+    "سرايا السلام في مدينة العمارة وأصابوا ثلاثة من المارة.")
+
 # (case, first report, second report, one story?)
 TRAPS = [
     ("wire copy in Arabic joins the English story", KILLING_EN, KILLING_AR, True),
@@ -126,6 +138,8 @@ TRAPS = [
     ("same actor and place, an incident of another kind", KH_ROCKET_EN, KH_CLASHES_AR, False),
     ("same place, another actor", KILLING_EN, AAH_MAYSAN_AR, False),
     ("same casualty count and actors, another province", PMF_DIYALA_EN, PMF_KIRKUK_AR, False),
+    ("same actor, place, kind and count, another day", KILLING_SUNDAY_EN, KILLING_TUESDAY_AR,
+     False),
 ]
 
 
@@ -207,6 +221,19 @@ def test_lead_numbers(title: str, body: str, language: str, numbers: set[int]) -
 
     found = lead_numbers(normalize_text(title).text, normalize_text(body).text, language)
     assert found == numbers
+
+
+@pytest.mark.parametrize(("title", "language", "days"), [
+    ("Attack on Monday", "en", {0}),
+    ("هجوم مساء الإثنين وآخر فجر الثلاثاء", "ar", {0, 1}),
+    ("ڕۆژی دووشەممە", "ckb", {0}),
+    ("ڕۆژی شەممە", "ku", {5}),
+    ("Attack yesterday", "en", set()),
+])
+def test_lead_days(title: str, language: str, days: set[int]) -> None:
+    from monitor.match.normalize import normalize_text
+
+    assert lead_days(normalize_text(title).text, "", language) == days
 
 
 def test_agreement_rule_table() -> None:

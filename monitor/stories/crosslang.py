@@ -4,15 +4,17 @@ the same event, though the two share no words.
 What reports of one event share across languages is language-independent: the watched
 actors and places they name (canonical names, whatever script the text was matched in),
 the kind of incident (watchlist keywords, also canonical), the numbers in their lead
-(casualties, amounts: digits, Arabic-Indic digits and number words read alike) and their
-time. Those signals also say when two reports are NOT one event, and that matters as
-much: the same actor is in the news several times a day.
+(casualties, amounts: digits, Arabic-Indic digits and number words read alike), the days
+of the week their lead names, and their time. Those signals also say when two reports are
+NOT one event, and that matters as much: the same actor is in the news several times a
+day.
 
 An article links to a story in another language when, against one of its recent reports:
 - they are within LINK_WINDOW of each other;
 - they share a watched actor, and at least two watched actors and places in all;
 - nothing disagrees: where both name places, one is shared; where both name an incident
-  type, one is shared; where both give numbers in their lead, one is shared;
+  type, one is shared; where both give numbers, or name days of the week, in their lead,
+  one is shared;
 - and facts beyond the actors support it: two shared places, incident types or numbers,
   counted one by one (the city and its province; the place and the kind of incident; the
   incident and the casualty count ...), or, when they share two actors, a place or an
@@ -62,6 +64,7 @@ class CrossFeatures:
     places: frozenset[str] = frozenset()
     incidents: frozenset[str] = frozenset()  # watchlist keywords: the kind of event
     numbers: frozenset[int] = frozenset()
+    days: frozenset[int] = frozenset()  # days of the week the lead names, Monday = 0
 
     def linkable(self) -> bool:
         """Enough to link at all: a language, an actor and a second actor or place."""
@@ -71,7 +74,7 @@ class CrossFeatures:
     def as_json(self) -> dict[str, Any]:
         return {"language": self.language, "actors": sorted(self.actors),
                 "places": sorted(self.places), "incidents": sorted(self.incidents),
-                "numbers": sorted(self.numbers)}
+                "numbers": sorted(self.numbers), "days": sorted(self.days)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> CrossFeatures:
@@ -81,16 +84,18 @@ class CrossFeatures:
                    actors=frozenset(data.get("actors") or ()),
                    places=frozenset(data.get("places") or ()),
                    incidents=frozenset(data.get("incidents") or ()),
-                   numbers=frozenset(int(n) for n in data.get("numbers") or ()))
+                   numbers=frozenset(int(n) for n in data.get("numbers") or ()),
+                   days=frozenset(int(d) for d in data.get("days") or ()))
 
 
 NONE = CrossFeatures()
 
 
 @cache
-def _number_words() -> dict[str, dict[str, int]]:
-    """Language -> normalised number word -> value, from monitor/data/number_words.yaml."""
-    text = resources.files("monitor.data").joinpath("number_words.yaml").read_text("utf-8")
+def _words(file: str) -> dict[str, dict[str, int]]:
+    """Language -> normalised word -> value, from a word list of monitor/data
+    (number_words.yaml, weekdays.yaml)."""
+    text = resources.files("monitor.data").joinpath(file).read_text("utf-8")
     raw = yaml.safe_load(text)
     tables: dict[str, dict[str, int]] = {}
     for lang, words in raw.items():
@@ -100,36 +105,57 @@ def _number_words() -> dict[str, dict[str, int]]:
         for word, value in words.items():
             key = normalize_text(str(word)).text
             if table.setdefault(key, int(value)) != int(value):  # folded onto another word
-                raise ValueError(f"number_words.yaml: {lang}: {word!r} normalises to "
+                raise ValueError(f"{file}: {lang}: {word!r} normalises to "
                                  f"{key!r}, which already means {table[key]}")
     for lang, same in (raw.get("same_as") or {}).items():
         tables[lang] = tables[same]
     return tables
 
 
-def _all_number_words() -> dict[str, int]:
+def _table(file: str, language: str) -> dict[str, int]:
+    """The words of the article's language; all languages' when it is unknown."""
+    tables = _words(file)
+    if language:
+        return tables.get(language, {})
     merged: dict[str, int] = {}
-    for table in _number_words().values():
+    for table in tables.values():
         merged.update(table)
     return merged
+
+
+def _lead_tokens(title_norm: str, body_norm: str) -> list[str]:
+    return _WORD.findall(f"{title_norm} {body_norm[:LEAD_CHARS]}")
+
+
+def _word_value(words: dict[str, int], token: str) -> int | None:
+    """A word's value, also with the Arabic conjunction written onto it (وثلاثة)."""
+    value = words.get(token)
+    if value is None and token.startswith(_CONJUNCTION):
+        value = words.get(token[1:])
+    return value
 
 
 def lead_numbers(title_norm: str, body_norm: str, language: str) -> frozenset[int]:
     """Counts and amounts in the lead, as integers: digits (normalisation folds
     Arabic-Indic ones) and the number words of the article's language (all languages'
     when it is unknown). Years and 1 are left out: every report has them."""
-    words = _number_words().get(language) or (_all_number_words() if not language else {})
+    words = _table("number_words.yaml", language)
     found: set[int] = set()
-    for token in _WORD.findall(f"{title_norm} {body_norm[:LEAD_CHARS]}"):
+    for token in _lead_tokens(title_norm, body_norm):
         if token.isdigit():
             value = int(token) if len(token) <= 7 else 0
         else:
-            value = words.get(token, 0)
-            if not value and token.startswith(_CONJUNCTION):
-                value = words.get(token[1:], 0)
+            value = _word_value(words, token) or 0
         if _MIN_NUMBER <= value <= _MAX_NUMBER and value not in _YEARS:
             found.add(value)
     return frozenset(found)
+
+
+def lead_days(title_norm: str, body_norm: str, language: str) -> frozenset[int]:
+    """The days of the week the lead names (Monday = 0)."""
+    words = _table("weekdays.yaml", language)
+    days = (_word_value(words, token) for token in _lead_tokens(title_norm, body_norm))
+    return frozenset(day for day in days if day is not None)
 
 
 def cross_features(hits: Iterable[Hit], title_norm: str, body_norm: str,
@@ -141,7 +167,8 @@ def cross_features(hits: Iterable[Hit], title_norm: str, body_norm: str,
         actors=frozenset(h.entity for h in hits if h.kind == "actor"),
         places=frozenset(h.entity for h in hits if h.kind == "place"),
         incidents=frozenset(h.entity for h in hits if h.kind == "keyword"),
-        numbers=lead_numbers(title_norm, body_norm, language))
+        numbers=lead_numbers(title_norm, body_norm, language),
+        days=lead_days(title_norm, body_norm, language))
 
 
 def _agree(shared: frozenset[Any], mine: frozenset[Any], theirs: frozenset[Any]) -> bool:
@@ -159,7 +186,8 @@ def agreement(a: CrossFeatures, b: CrossFeatures) -> int:
     incidents = a.incidents & b.incidents
     numbers = a.numbers & b.numbers
     if not (_agree(places, a.places, b.places) and _agree(incidents, a.incidents, b.incidents)
-            and _agree(numbers, a.numbers, b.numbers)):
+            and _agree(numbers, a.numbers, b.numbers)
+            and _agree(a.days & b.days, a.days, b.days)):
         return 0
     named = len(places) + len(incidents)
     support = named + len(numbers)
