@@ -123,52 +123,49 @@ def _table(file: str, language: str) -> dict[str, int]:
     return merged
 
 
-def _lead_tokens(title_norm: str, body_norm: str) -> list[str]:
-    return _WORD.findall(f"{title_norm} {body_norm[:LEAD_CHARS]}")
+def _lead_words(title_norm: str, body_norm: str) -> set[str]:
+    """The distinct words of the lead, also without the Arabic conjunction written onto
+    them (وثلاثة: ثلاثة)."""
+    words = set(_WORD.findall(f"{title_norm} {body_norm[:LEAD_CHARS]}"))
+    return words | {w[1:] for w in words if w.startswith(_CONJUNCTION)}
 
 
-def _word_value(words: dict[str, int], token: str) -> int | None:
-    """A word's value, also with the Arabic conjunction written onto it (وثلاثة)."""
-    value = words.get(token)
-    if value is None and token.startswith(_CONJUNCTION):
-        value = words.get(token[1:])
-    return value
+def _values(lead: set[str], words: dict[str, int]) -> set[int]:
+    """The values of the lead's words that the word list has."""
+    return {words[w] for w in lead & words.keys()}
+
+
+def _numbers(lead: set[str], language: str) -> frozenset[int]:
+    found = _values(lead, _table("number_words.yaml", language))
+    found.update(int(w) for w in lead if w.isdigit() and len(w) <= 7)
+    return frozenset(n for n in found if _MIN_NUMBER <= n <= _MAX_NUMBER and n not in _YEARS)
 
 
 def lead_numbers(title_norm: str, body_norm: str, language: str) -> frozenset[int]:
     """Counts and amounts in the lead, as integers: digits (normalisation folds
     Arabic-Indic ones) and the number words of the article's language (all languages'
     when it is unknown). Years and 1 are left out: every report has them."""
-    words = _table("number_words.yaml", language)
-    found: set[int] = set()
-    for token in _lead_tokens(title_norm, body_norm):
-        if token.isdigit():
-            value = int(token) if len(token) <= 7 else 0
-        else:
-            value = _word_value(words, token) or 0
-        if _MIN_NUMBER <= value <= _MAX_NUMBER and value not in _YEARS:
-            found.add(value)
-    return frozenset(found)
+    return _numbers(_lead_words(title_norm, body_norm), language)
 
 
 def lead_days(title_norm: str, body_norm: str, language: str) -> frozenset[int]:
     """The days of the week the lead names (Monday = 0)."""
-    words = _table("weekdays.yaml", language)
-    days = (_word_value(words, token) for token in _lead_tokens(title_norm, body_norm))
-    return frozenset(day for day in days if day is not None)
+    return frozenset(_values(_lead_words(title_norm, body_norm),
+                             _table("weekdays.yaml", language)))
 
 
 def cross_features(hits: Iterable[Hit], title_norm: str, body_norm: str,
                    language: str | None) -> CrossFeatures:
     hits = list(hits)
     language = (language or "").lower()
+    lead = _lead_words(title_norm, body_norm)
     return CrossFeatures(
         language=language,
         actors=frozenset(h.entity for h in hits if h.kind == "actor"),
         places=frozenset(h.entity for h in hits if h.kind == "place"),
         incidents=frozenset(h.entity for h in hits if h.kind == "keyword"),
-        numbers=lead_numbers(title_norm, body_norm, language),
-        days=lead_days(title_norm, body_norm, language))
+        numbers=_numbers(lead, language),
+        days=frozenset(_values(lead, _table("weekdays.yaml", language))))
 
 
 def _agree(shared: frozenset[Any], mine: frozenset[Any], theirs: frozenset[Any]) -> bool:
