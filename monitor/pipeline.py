@@ -184,9 +184,11 @@ class Pipeline:
         next_poll = self.store.source_state(source.name).next_poll
         return next_poll is None or next_poll <= now_iso()
 
-    async def dispatch(self) -> DispatchReport:
+    async def dispatch(self, gather: bool = False) -> DispatchReport:
+        """Send what is due. `gather`: hold new stories' first alerts for each channel's
+        `gather` time (the daemon); `monitor once` sends everything it stored now."""
         return await dispatch_pending(self.store, self.config.channels,
-                                      people=self.config.people())
+                                      people=self.config.people(), gather=gather)
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""

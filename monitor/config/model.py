@@ -108,6 +108,9 @@ class Routing:
     digest_at: str | None = None  # "08:00", local time in `timezone`
     timezone: str = "UTC"
     max_per_minute: int = 20  # messages; the overflow goes out as one summary
+    # Under `monitor run`, a new story's first alert waits this long (seconds, from when its
+    # first report was stored) so that near-simultaneous reports go in the same message.
+    gather: float = 120.0
 
 
 @dataclass(frozen=True)
