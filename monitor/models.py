@@ -45,6 +45,7 @@ class Match:
     start: int
     end: int
     how: str = "exact"  # exact | normalised | variant
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Hit:
     snippet: str
     how: str = "exact"
     field: str = "body"  # which text the offsets index: "title" or "body"
+    via: str = ""
 
 
 @dataclass

@@ -1,0 +1,391 @@
+"""Cross-script matching: Latin watchlist names in Arabic text, Arabic names in Latin text.
+
+A hit made this way has how="transliterated" and `via` = the alias it came from. The
+decision is transliterate.agrees (a letter-by-letter transliteration model); this module
+finds where to ask it, cheaply, and applies the precision rules:
+
+* a name of several words matches only when every word agrees, in order;
+* a single word matches only as a place of 5 or more Arabic letters with a long vowel
+  (so that its long vowels can agree), or as a short form (a surname), which the matcher
+  then counts only when the full name is in the article; a short form written with the
+  article (al-Sadr) needs the article in Arabic too (صدر alone is "was issued");
+* names with words that are translations (Organization, Forces, ...) and names whose key is
+  too short or too common are not matched across scripts (`advice` says so, for
+  `monitor check`); exclude phrases apply across scripts like aliases.
+
+Latin names -> Arabic text (`scan_arabic`): the names are indexed by the coarse key of their
+first word (transliterate.latin_keys). A text is scanned only if it holds Arabic letters: its
+distinct words get a cached verdict (which names can start at this word, proclitics و ف ب ك
+ل / لل and the article read off as the matcher does for Arabic aliases), then each occurrence
+of such a word is walked word by word.
+
+Arabic names -> Latin text (`scan_latin`): the names sit in a second name trie (names.py),
+each Arabic word reachable by the variants.py skeletons and short spellings its Latin forms
+can have (transliterate.latin_skeletons); the trie's walk from capitalised words proposes,
+`agrees` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import Entity
+from .names import NameTrie, Span, _Node, _token_occurrences
+from .normalize import Normalised, normalize
+from .transliterate import (
+    JOIN,
+    TABLE,
+    agrees,
+    arabic_key,
+    arabic_tokens,
+    latin_keys,
+    latin_skeletons,
+    prefixed_cores,
+    short_spellings,
+    strip_article,
+)
+from .variants import ARTICLES, name_tokens
+
+__all__ = ["CrossScript", "blocks_arabic_surname"]
+
+HOW = "transliterated"
+MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counted
+MIN_KEY_LETTERS = 4  # a Latin name's consonant classes, all words together
+_ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
+_VERDICT_CACHE_LIMIT = 200_000
+_LONG_LETTERS = frozenset("اوي")
+
+
+@dataclass(frozen=True)
+class _LatinName:
+    """A Latin alias (or short form, or exclude phrase) as it is looked for in Arabic text."""
+
+    entity: int
+    alias: str
+    words: tuple[str, ...]  # normalised, articles dropped
+    article: bool  # a single word written with the article (al-Sadr)
+    short: bool
+    exclude: bool
+    place: bool  # a single-word place
+
+
+@dataclass(frozen=True)
+class _ArabicName:
+    """An Arabic alias as it is looked for in Latin text: its words without the article,
+    and for each whether the next one has the article (Abdul Aziz)."""
+
+    entity: int
+    alias: str
+    cores: tuple[str, ...]
+    article_follows: tuple[bool, ...]
+
+
+class _ArabicNameTrie(NameTrie):
+    """The name trie (names.py) with Arabic names in it, keyed by the Latin keys their
+    words can have instead of the keys of their own letters."""
+
+    def add_keyed(self, keys_per_word: list[set[tuple[str, str]]],
+                  end: tuple[int, str, str, bool]) -> None:
+        node = self._root
+        for keys in keys_per_word:
+            child = next((node.edges[k] for k in keys if k in node.edges), None) or _Node()
+            for k in keys:
+                node.edges.setdefault(k, child)
+            node = child
+        if end not in node.ends:
+            node.ends.append(end)
+
+
+class CrossScript:
+    """Both directions of cross-script matching for one watchlist. Build with `add_entity`,
+    then scan from any number of threads."""
+
+    def __init__(self) -> None:
+        self._by_first_key: dict[str, list[_LatinName]] = {}
+        self._arabic_trie = _ArabicNameTrie()
+        self._arabic_names: dict[int, list[_ArabicName]] = {}
+        # text word -> ((offset after proclitics, core, names starting there), ...)
+        self._verdicts: dict[str, tuple[tuple[int, str, tuple[_LatinName, ...]], ...]] = {}
+        self.advice: list[str] = []
+        self._latin_names: list[_LatinName] = []
+
+    # ------------------------------------------------------------ building
+
+    def add_entity(self, index: int, entity: Entity, exclude_only: bool = False) -> None:
+        """Index an actor's or place's names; note in `advice` what cannot cross scripts."""
+        untranslatable: dict[str, list[str]] = {}
+        has_arabic = False
+        forms = [(a, False, False) for a in entity.aliases]
+        forms += [(a, True, False) for a in entity.short]
+        forms += [(a, False, True) for a in entity.exclude]
+        for alias, short, exclude in dict.fromkeys(forms):
+            if alias.endswith("*"):
+                continue  # a prefix is a spelling of its own
+            key = normalize(alias)[0].strip()
+            if not key:
+                continue
+            if "\u0600" <= key[0] <= "\u06ff":
+                has_arabic = has_arabic or not exclude
+                if not (short or exclude):
+                    self._add_arabic(index, alias, key)
+                continue
+            words = name_tokens(key)
+            if words is None:
+                continue
+            translated = [w for w in words if w in TABLE.translation_words]
+            if translated:
+                if not (short or exclude):
+                    untranslatable[alias] = translated
+                continue
+            self._add_latin(index, entity, alias, key, words, short, exclude)
+        if untranslatable and not has_arabic:
+            words = sorted({w for ws in untranslatable.values() for w in ws})
+            names = ", ".join(repr(a) for a in untranslatable)
+            self.advice.append(
+                f"{entity.kind} {entity.name!r}: {names} cannot be matched across scripts "
+                f"(translated words: {', '.join(words)}); add its Arabic name as an alias "
+                "to find it in Arabic text")
+
+    def _add_latin(self, index: int, entity: Entity, alias: str, key: str,
+                   words: list[str], short: bool, exclude: bool) -> None:
+        single = len(words) == 1
+        place = single and entity.kind == "place" and not short
+        if single and not (short or place):
+            return  # one word alone is too weak across scripts
+        if place and len(words[0]) < MIN_PLACE_LETTERS:
+            return
+        name = _LatinName(index, alias, tuple(words), article=key.split()[0] in ARTICLES,
+                          short=short, exclude=exclude, place=place)
+        if not (single or exclude) and not self._safe(entity, name):
+            return
+        for k in _first_word_keys(words[0]):
+            self._by_first_key.setdefault(k, []).append(name)
+        self._latin_names.append(name)
+
+    def _safe(self, entity: Entity, name: _LatinName) -> bool:
+        """Whether a multi-word Latin name's cross-script key is long and rare enough."""
+        letters = sum(len(latin_keys(w)[0]) for w in name.words)
+        if letters < MIN_KEY_LETTERS:
+            self.advice.append(
+                f"{entity.kind} {entity.name!r}: alias {name.alias!r} has too few consonants "
+                f"({letters}) to be matched safely in Arabic text; not matched across "
+                "scripts (add its Arabic spelling as an alias)")
+            return False
+        common = [next((c for c in TABLE.common_arabic_words
+                        if agrees(w, strip_article(c)[0])), None) for w in name.words]
+        if all(common):
+            self.advice.append(
+                f"{entity.kind} {entity.name!r}: alias {name.alias!r} reads as ordinary "
+                f"Arabic words ({' '.join(str(c) for c in common)}); not matched across "
+                "scripts (add its Arabic spelling as an alias)")
+            return False
+        return True
+
+    def _add_arabic(self, index: int, alias: str, key: str) -> None:
+        words = key.split()
+        if len(words) < 2 or any(arabic_tokens(w) != [w] for w in words):
+            return  # single Arabic words are not looked for in Latin text
+        for cores, follows in _arabic_readings(words):
+            name = _ArabicName(index, alias, cores, follows)
+            self._arabic_names.setdefault(index, []).append(name)
+            keys = [_latin_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
+            self._arabic_trie.add_keyed(keys, (index, alias, key, False))
+
+    def finish(self, entities: list[Entity]) -> None:
+        """After every entity is added: report aliases of two entities that are the same
+        across scripts."""
+        reported: set[tuple[str, str]] = set()
+        for names in self._arabic_names.values():
+            for arabic in names:
+                for latin in self._latin_candidates(arabic):
+                    pair = (latin.alias, arabic.alias)
+                    if latin.entity == arabic.entity or latin.exclude or pair in reported:
+                        continue
+                    reported.add(pair)
+                    first, second = entities[latin.entity], entities[arabic.entity]
+                    self.advice.append(
+                        f"alias {latin.alias!r} of {first.kind} {first.name!r} and alias "
+                        f"{arabic.alias!r} of {second.kind} {second.name!r} are the same "
+                        "across scripts; both entities will be reported for it")
+
+    def _latin_candidates(self, arabic: _ArabicName) -> Iterable[_LatinName]:
+        for latin in self._by_first_key.get(arabic_key(arabic.cores[0]), ()):
+            if len(latin.words) == len(arabic.cores) and all(
+                    agrees(w, c, f) for w, c, f in zip(
+                        latin.words, arabic.cores, arabic.article_follows, strict=True)):
+                yield latin
+
+    # ------------------------------------------------------------ Arabic text
+
+    def scan_arabic(self, normalised: Normalised, spans: list[Span],
+                    excluded: dict[int, list[tuple[int, int]]]) -> None:
+        """Latin names in the Arabic words of a text: hits into `spans`, exclude phrases
+        into `excluded` (original offsets)."""
+        norm = normalised.text
+        if not self._by_first_key or norm.isascii():
+            return
+        data = norm.encode("utf-8", "surrogatepass")
+        if not any(lead in data for lead in _ARABIC_LEADS):
+            return
+        verdicts = self._verdicts
+        for word in set(norm.split()):
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = self._learn(word)
+            if verdict:
+                for at in _token_occurrences(norm, word):
+                    self._walk(normalised, at, at + len(word), verdict, spans, excluded)
+
+    def _learn(self, word: str) -> tuple[tuple[int, str, tuple[_LatinName, ...]], ...]:
+        """Which names can start at a text word (read through its proclitics)."""
+        if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
+            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
+        readings = []
+        if arabic_tokens(word) == [word]:
+            for offset, core, had_article in prefixed_cores(word):
+                names = tuple(n for n in self._by_first_key.get(arabic_key(core), ())
+                              if _first_word_agrees(n, core, had_article))
+                if names:
+                    readings.append((offset, core, names))
+        verdict = self._verdicts[word] = tuple(readings)
+        return verdict
+
+    def _walk(self, normalised: Normalised, start: int, end: int,
+              verdict: tuple[tuple[int, str, tuple[_LatinName, ...]], ...],
+              spans: list[Span], excluded: dict[int, list[tuple[int, int]]]) -> None:
+        norm = normalised.text
+        for offset, _core, names in verdict:
+            for name in names:
+                name_end = self._rest(norm, end, name)
+                if name_end is None:
+                    continue
+                orig_start = normalised.original(start + offset)
+                orig_end = normalised.original(name_end - 1) + 1
+                if name.exclude:
+                    excluded.setdefault(name.entity, []).append((orig_start, orig_end))
+                else:
+                    spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
+                                      name.alias))
+
+    @staticmethod
+    def _rest(norm: str, end: int, name: _LatinName) -> int | None:
+        """Where the name ends when its first word ended at `end`, or None."""
+        words = arabic_words_after(norm, end, len(name.words) - 1)
+        if len(words) < len(name.words) - 1:
+            return None
+        for i, (latin, (word, word_end)) in enumerate(
+                zip(name.words[1:], words, strict=False), start=1):
+            core, _ = strip_article(word)
+            follows = i + 1 < len(name.words) and i < len(words) and words[i][0].startswith(
+                TABLE.article)
+            if not agrees(latin, core, follows):
+                return None
+            end = word_end
+        return end
+
+    # ------------------------------------------------------------ Latin text
+
+    def scan_latin(self, text: str, normalised: Normalised, cased: str | None,
+                   spans: list[Span]) -> None:
+        """Arabic names in the capitalised Latin words of a text."""
+        if not self._arabic_trie:
+            return
+        for span in self._arabic_trie.scan(text, normalised, cased):
+            words = [w for w in normalize(text[span.start:span.end])[0].split()
+                     if w not in ARTICLES]
+            for name in self._arabic_names.get(span.entity, ()):
+                if len(name.cores) == len(words) and all(
+                        agrees(w, c, f) for w, c, f in zip(
+                            words, name.cores, name.article_follows, strict=True)):
+                    spans.append(Span(span.entity, span.start, span.end, HOW, False,
+                                      name.alias))
+                    break
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def arabic_words_after(norm: str, end: int, count: int) -> list[tuple[str, int]]:
+    """Up to `count` whole Arabic words following `end` (each after one space), with the
+    end of each."""
+    words: list[tuple[str, int]] = []
+    size = len(norm)
+    while len(words) < count and end < size and norm[end] == " ":
+        stop = norm.find(" ", end + 1)
+        if stop < 0:
+            stop = size
+        word = norm[end + 1:stop]
+        tokens = arabic_tokens(word)
+        if not tokens or not word.startswith(tokens[0]):
+            break
+        words.append((tokens[0], end + 1 + len(tokens[0])))
+        if len(tokens[0]) != len(word):
+            break  # punctuation after it: the name cannot go on
+        end = stop
+    return words
+
+
+def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
+    if name.short and name.article and not had_article:
+        return False  # al-Sadr needs الصدر: صدر alone is a verb
+    if name.place and not (len(core) >= MIN_PLACE_LETTERS and _LONG_LETTERS & set(core)):
+        return False
+    if len(name.words) == 1:
+        return agrees(name.words[0], core)
+    return agrees(name.words[0], core) or agrees(name.words[0], core, True)
+
+
+def _first_word_keys(word: str) -> set[str]:
+    keys = set(latin_keys(word))
+    for ending in TABLE.glued_article_endings:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            keys.update(latin_keys(word[:-len(ending)]))
+    return keys
+
+
+def _arabic_readings(words: list[str]
+                     ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
+    """An Arabic name's words as Latin may split them: word by word, and with a word and
+    a following الله written as one (Hezbollah = حزب الله, Abdullah = عبد الله)."""
+    cores = [strip_article(w) for w in words]
+    plain = tuple(c for c, _ in cores)
+    follows = tuple(i + 1 < len(cores) and cores[i + 1][1] for i in range(len(cores)))
+    yield plain, follows
+    joined: list[str] = []
+    joined_follows: list[bool] = []
+    i = 0
+    merged = False
+    while i < len(cores):
+        if i + 1 < len(cores) and words[i + 1] == "الله":
+            joined.append(plain[i] + JOIN + plain[i + 1])
+            joined_follows.append(i + 2 < len(cores) and cores[i + 2][1])
+            merged = True
+            i += 2
+        else:
+            joined.append(plain[i])
+            joined_follows.append(follows[i])
+            i += 1
+    if merged:
+        yield tuple(joined), tuple(joined_follows)
+
+
+def _latin_lookup_keys(core: str, article_follows: bool) -> set[tuple[str, str]]:
+    """The name-trie keys (variants.token_keys) a Latin spelling of an Arabic word has."""
+    skeletons = latin_skeletons(core, article_follows)
+    keys = {("~", s) for s in skeletons if len(s) >= 2}
+    # Latin words of 3 letters or fewer, or with fewer than 2 skeleton letters (Aziz), are
+    # looked up by their spelling (variants.token_keys).
+    longest = 6 if any(len(s) < 2 for s in skeletons) else 3
+    keys.update(("=", s) for s in short_spellings(core, longest))
+    return keys
+
+
+def blocks_arabic_surname(word: str) -> bool:
+    """Whether an Arabic word right before a watched surname makes it someone or something
+    else: another given name (ليث الخزعلي) or a place named after the person (مدينة الصدر)."""
+    key = normalize(word)[0].strip()
+    for offset, core, _ in prefixed_cores(key):
+        if offset <= 1 and (core in TABLE.given_names or core in TABLE.place_nouns):
+            return True
+    return key in TABLE.given_names or key in TABLE.place_nouns
