@@ -136,7 +136,8 @@ class Pipeline:
         self.parsers = parsers
         # Built even with a pool, as it is what validates the watchlist (a clear error here,
         # not a broken pool); kept only to run inline, since the workers build their own.
-        built = matcher or Matcher(config.watchlist, config.rules)
+        built = matcher or Matcher(config.watchlist, config.rules,
+                                   cross_script=config.matching.cross_script)
         self.matcher = built if parsers is None else None
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
@@ -305,6 +306,7 @@ def body_fingerprint(source: Source, body: bytes) -> str:
 
 
 async def run_once(config: Config, store: Store) -> CycleReport:
-    with worker_pool(config.watchlist, config.rules) as parsers:
+    with worker_pool(config.watchlist, config.rules,
+                     cross_script=config.matching.cross_script) as parsers:
         async with Fetcher(config.fetch) as fetcher:
             return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()

@@ -322,7 +322,7 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
     if alert and dry_run:
         raise click.UsageError("--alert needs --apply")
     config = load_config(config_path)
-    matcher = Matcher(config.watchlist, config.rules)
+    matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
         if not dry_run:

@@ -51,7 +51,7 @@ __all__ = ["CrossScript", "blocks_arabic_surname"]
 
 HOW = "transliterated"
 MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counted
-MIN_KEY_LETTERS = 4  # a Latin name's consonant classes, all words together
+MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
 _ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
 _VERDICT_CACHE_LIMIT = 200_000
 _LONG_LETTERS = frozenset("اوي")
@@ -72,8 +72,8 @@ class _LatinName:
 
 @dataclass(frozen=True)
 class _ArabicName:
-    """An Arabic alias as it is looked for in Latin text: its words without the article,
-    and for each whether the next one has the article (Abdul Aziz)."""
+    """An Arabic alias as it is looked for in Latin text: its words (with their article, or
+    two joined by JOIN), and for each whether the next one has the article (Abdul Aziz)."""
 
     entity: int
     alias: str
@@ -87,14 +87,20 @@ class _ArabicNameTrie(NameTrie):
 
     def add_keyed(self, keys_per_word: list[set[tuple[str, str]]],
                   end: tuple[int, str, str, bool]) -> None:
-        node = self._root
+        nodes = [self._root]
         for keys in keys_per_word:
-            child = next((node.edges[k] for k in keys if k in node.edges), None) or _Node()
-            for k in keys:
-                node.edges.setdefault(k, child)
-            node = child
-        if end not in node.ends:
-            node.ends.append(end)
+            # A key another name's word already has leads to that word's node; the name
+            # goes on from every node its word reaches (a text word follows all its keys).
+            children: dict[int, _Node] = {}
+            for node in nodes:
+                fresh = _Node()
+                for k in sorted(keys):
+                    child = node.edges.setdefault(k, fresh)
+                    children[id(child)] = child
+            nodes = list(children.values())
+        for node in nodes:
+            if end not in node.ends:
+                node.ends.append(end)
 
 
 class CrossScript:
@@ -115,6 +121,7 @@ class CrossScript:
     def add_entity(self, index: int, entity: Entity, exclude_only: bool = False) -> None:
         """Index an actor's or place's names; note in `advice` what cannot cross scripts."""
         untranslatable: dict[str, list[str]] = {}
+        unsafe: list[str] = []  # advice on names too short or too common to cross scripts
         has_arabic = False
         forms = [(a, False, False) for a in entity.aliases]
         forms += [(a, True, False) for a in entity.short]
@@ -138,7 +145,9 @@ class CrossScript:
                 if not (short or exclude):
                     untranslatable[alias] = translated
                 continue
-            self._add_latin(index, entity, alias, key, words, short, exclude)
+            self._add_latin(index, entity, alias, key, words, short, exclude, unsafe)
+        if not has_arabic:  # with an Arabic alias, Arabic text is covered as written
+            self.advice.extend(unsafe)
         if untranslatable and not has_arabic:
             words = sorted({w for ws in untranslatable.values() for w in ws})
             names = ", ".join(repr(a) for a in untranslatable)
@@ -148,7 +157,7 @@ class CrossScript:
                 "to find it in Arabic text")
 
     def _add_latin(self, index: int, entity: Entity, alias: str, key: str,
-                   words: list[str], short: bool, exclude: bool) -> None:
+                   words: list[str], short: bool, exclude: bool, unsafe: list[str]) -> None:
         single = len(words) == 1
         place = single and entity.kind == "place" and not short
         if single and not (short or place):
@@ -157,30 +166,13 @@ class CrossScript:
             return
         name = _LatinName(index, alias, tuple(words), article=key.split()[0] in ARTICLES,
                           short=short, exclude=exclude, place=place)
-        if not (single or exclude) and not self._safe(entity, name):
+        if not (single or exclude) and (problem := _unsafe(name)):
+            unsafe.append(f"{entity.kind} {entity.name!r}: alias {alias!r} {problem}; not "
+                          "matched across scripts (add its Arabic spelling as an alias)")
             return
         for k in _first_word_keys(words[0]):
             self._by_first_key.setdefault(k, []).append(name)
         self._latin_names.append(name)
-
-    def _safe(self, entity: Entity, name: _LatinName) -> bool:
-        """Whether a multi-word Latin name's cross-script key is long and rare enough."""
-        letters = sum(len(latin_keys(w)[0]) for w in name.words)
-        if letters < MIN_KEY_LETTERS:
-            self.advice.append(
-                f"{entity.kind} {entity.name!r}: alias {name.alias!r} has too few consonants "
-                f"({letters}) to be matched safely in Arabic text; not matched across "
-                "scripts (add its Arabic spelling as an alias)")
-            return False
-        common = [next((c for c in TABLE.common_arabic_words
-                        if agrees(w, strip_article(c)[0])), None) for w in name.words]
-        if all(common):
-            self.advice.append(
-                f"{entity.kind} {entity.name!r}: alias {name.alias!r} reads as ordinary "
-                f"Arabic words ({' '.join(str(c) for c in common)}); not matched across "
-                "scripts (add its Arabic spelling as an alias)")
-            return False
-        return True
 
     def _add_arabic(self, index: int, alias: str, key: str) -> None:
         words = key.split()
@@ -210,9 +202,9 @@ class CrossScript:
                         "across scripts; both entities will be reported for it")
 
     def _latin_candidates(self, arabic: _ArabicName) -> Iterable[_LatinName]:
-        for latin in self._by_first_key.get(arabic_key(arabic.cores[0]), ()):
+        for latin in self._by_first_key.get(arabic_key(strip_article(arabic.cores[0])[0]), ()):
             if len(latin.words) == len(arabic.cores) and all(
-                    agrees(w, c, f) for w, c, f in zip(
+                    agrees_word(w, c, f) for w, c, f in zip(
                         latin.words, arabic.cores, arabic.article_follows, strict=True)):
                 yield latin
 
@@ -270,18 +262,25 @@ class CrossScript:
 
     @staticmethod
     def _rest(norm: str, end: int, name: _LatinName) -> int | None:
-        """Where the name ends when its first word ended at `end`, or None."""
-        words = arabic_words_after(norm, end, len(name.words) - 1)
-        if len(words) < len(name.words) - 1:
-            return None
-        for i, (latin, (word, word_end)) in enumerate(
-                zip(name.words[1:], words, strict=False), start=1):
-            core, _ = strip_article(word)
-            follows = i + 1 < len(name.words) and i < len(words) and words[i][0].startswith(
-                TABLE.article)
-            if not agrees(latin, core, follows):
+        """Where the name ends when its first word ended at `end`, or None. A Latin word
+        may stand for two Arabic words written as one (Hezbollah = حزب الله)."""
+        words = arabic_words_after(norm, end, 2 * (len(name.words) - 1))
+        j = 0
+        for i, latin in enumerate(name.words[1:], start=1):
+            if j >= len(words):
                 return None
-            end = word_end
+            more = i + 1 < len(name.words)  # another Latin word follows this one
+            word = words[j][0]
+            following = words[j + 1][0] if j + 1 < len(words) else ""
+            if agrees_word(latin, word, more and following.startswith(TABLE.article)):
+                end, j = words[j][1], j + 1
+                continue
+            after = words[j + 2][0] if j + 2 < len(words) else ""
+            if following and joins(word, following) and agrees(
+                    latin, joined(word, following), more and after.startswith(TABLE.article)):
+                end, j = words[j + 1][1], j + 2
+                continue
+            return None
         return end
 
     # ------------------------------------------------------------ Latin text
@@ -296,7 +295,7 @@ class CrossScript:
                      if w not in ARTICLES]
             for name in self._arabic_names.get(span.entity, ()):
                 if len(name.cores) == len(words) and all(
-                        agrees(w, c, f) for w, c, f in zip(
+                        agrees_word(w, c, f) for w, c, f in zip(
                             words, name.cores, name.article_follows, strict=True)):
                     spans.append(Span(span.entity, span.start, span.end, HOW, False,
                                       name.alias))
@@ -326,6 +325,18 @@ def arabic_words_after(norm: str, end: int, count: int) -> list[tuple[str, int]]
     return words
 
 
+def _unsafe(name: _LatinName) -> str:
+    """Why a multi-word Latin name is not safe to look for in Arabic text ("" if it is)."""
+    letters = sum(len(latin_keys(w)[0]) for w in name.words)
+    if letters < MIN_KEY_LETTERS:
+        return f"has too few consonants ({letters}) to be matched safely in Arabic text"
+    common = [next((c for c in TABLE.common_arabic_words
+                    if agrees(w, strip_article(c)[0])), None) for w in name.words]
+    if all(common):
+        return f"reads as ordinary Arabic words ({' '.join(str(c) for c in common)})"
+    return ""
+
+
 def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
     if name.short and name.article and not had_article:
         return False  # al-Sadr needs الصدر: صدر alone is a verb
@@ -333,7 +344,7 @@ def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
         return False
     if len(name.words) == 1:
         return agrees(name.words[0], core)
-    return agrees(name.words[0], core) or agrees(name.words[0], core, True)
+    return agrees(name.words[0], core) or agrees(name.words[0], core, True)  # Abdul Aziz
 
 
 def _first_word_keys(word: str) -> set[str]:
@@ -347,38 +358,63 @@ def _first_word_keys(word: str) -> set[str]:
 def _arabic_readings(words: list[str]
                      ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
     """An Arabic name's words as Latin may split them: word by word, and with a word and
-    a following الله written as one (Hezbollah = حزب الله, Abdullah = عبد الله)."""
+    a following الله, or عبد and the next word, written as one (Hezbollah = حزب الله,
+    Abdullah = عبد الله, Abdulaziz = عبد العزيز)."""
     cores = [strip_article(w) for w in words]
-    plain = tuple(c for c, _ in cores)
+    plain = tuple(words)  # with the article: agrees_word reads it both ways
     follows = tuple(i + 1 < len(cores) and cores[i + 1][1] for i in range(len(cores)))
     yield plain, follows
-    joined: list[str] = []
+    together: list[str] = []
     joined_follows: list[bool] = []
     i = 0
     merged = False
     while i < len(cores):
-        if i + 1 < len(cores) and words[i + 1] == "الله":
-            joined.append(plain[i] + JOIN + plain[i + 1])
+        if i + 1 < len(cores) and joins(words[i], words[i + 1]):
+            together.append(joined(words[i], words[i + 1]))
             joined_follows.append(i + 2 < len(cores) and cores[i + 2][1])
             merged = True
             i += 2
         else:
-            joined.append(plain[i])
+            together.append(words[i])
             joined_follows.append(follows[i])
             i += 1
     if merged:
-        yield tuple(joined), tuple(joined_follows)
+        yield tuple(together), tuple(joined_follows)
 
 
 def _latin_lookup_keys(core: str, article_follows: bool) -> set[tuple[str, str]]:
     """The name-trie keys (variants.token_keys) a Latin spelling of an Arabic word has."""
-    skeletons = latin_skeletons(core, article_follows)
+    bare, had_article = strip_article(core)
+    skeletons = latin_skeletons(bare, article_follows)
+    if had_article:  # Alfayyadh, Allah: the article glued on in Latin
+        skeletons |= latin_skeletons(core, article_follows)
     keys = {("~", s) for s in skeletons if len(s) >= 2}
     # Latin words of 3 letters or fewer, or with fewer than 2 skeleton letters (Aziz), are
     # looked up by their spelling (variants.token_keys).
     longest = 6 if any(len(s) < 2 for s in skeletons) else 3
-    keys.update(("=", s) for s in short_spellings(core, longest))
+    keys.update(("=", s) for s in short_spellings(bare, longest))
+    if had_article:
+        keys.update(("=", s) for s in short_spellings(core, longest))
     return keys
+
+
+def agrees_word(latin: str, word: str, article_follows: bool = False) -> bool:
+    """`agrees` for an Arabic word that may carry the article: read without it (al- is a
+    word of its own in Latin, or dropped) or with it (glued: Alfayyadh, Allah, Alaa)."""
+    core, had_article = strip_article(word)
+    return agrees(latin, core, article_follows) or (
+        had_article and agrees(latin, word, article_follows))
+
+
+def joins(first: str, second: str) -> bool:
+    """Whether Latin may write two Arabic words as one: a word and الله (Hezbollah,
+    Abdullah), or عبد and a word with the article (Abdulaziz)."""
+    return second == "الله" or (first == "عبد" and strip_article(second)[1])
+
+
+def joined(first: str, second: str) -> str:
+    """Two Arabic words as one, JOIN standing for the second one's article."""
+    return strip_article(first)[0] + JOIN + strip_article(second)[0]
 
 
 def blocks_arabic_surname(word: str) -> bool:

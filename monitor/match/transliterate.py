@@ -45,8 +45,16 @@ import yaml
 
 from .variants import ortho_key
 
-__all__ = ["TABLE", "agrees", "arabic_key", "arabic_tokens", "latin_keys",
-           "latin_skeletons", "short_spellings", "JOIN"]
+__all__ = [
+    "JOIN",
+    "TABLE",
+    "agrees",
+    "arabic_key",
+    "arabic_tokens",
+    "latin_keys",
+    "latin_skeletons",
+    "short_spellings",
+]
 
 JOIN = "·"  # stands for the article between two Arabic words written as one Latin word
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u067e\u0698]+")
@@ -71,6 +79,8 @@ class Table:
     given_names: frozenset[str]
     place_nouns: frozenset[str]
     common_arabic_words: frozenset[str]
+    kunya_latin: frozenset[str]
+    kunya_arabic: frozenset[str]
 
 
 def _load() -> Table:
@@ -100,6 +110,8 @@ def _load() -> Table:
         given_names=frozenset(blockers["given_names"]),
         place_nouns=frozenset(blockers["place_nouns"]),
         common_arabic_words=frozenset(raw["common_arabic_words"]),
+        kunya_latin=frozenset(raw["kunya"]["latin"]),
+        kunya_arabic=frozenset(raw["kunya"]["arabic"]),
     )
 
 
@@ -121,7 +133,14 @@ def _position(arabic: str, j: int) -> str:
 def _options(arabic: str, j: int) -> tuple[tuple[str, bool], ...]:
     """The Latin forms of the Arabic letter at `j`, each with whether it is a vowel written
     for a long vowel, ayn or hamza (after which no short vowel may follow)."""
-    return _letter_options(arabic[j], _position(arabic, j))
+    letter, position = arabic[j], _position(arabic, j)
+    options = _letter_options(letter, position)
+    following = arabic[j + 1] if j + 1 < len(arabic) else ""
+    if position == "initial" and letter in ("ع", "ء") and following in TABLE.long_vowels:
+        return (("", False), *options)  # the long vowel carries the sound: عامر Amer
+    if letter == "ي" and position == "medial" and arabic[j - 1] == "ا" and following == "ي":
+        return (("", False), *options)  # ئ before the nisba ي, folded to ي: ولائي Walai
+    return options
 
 
 @functools.lru_cache(maxsize=512)
@@ -155,6 +174,8 @@ def agrees(latin: str, arabic: str, article_follows: bool = False) -> bool:
     to the end of this one (Abdul Aziz = عبد العزيز)."""
     if not latin or not arabic:
         return False
+    if latin in TABLE.kunya_latin and arabic in TABLE.kunya_arabic:
+        return True  # Abu = أبو, أبا, أبي (case endings Latin does not write)
     endings = ("",)
     if article_follows:
         endings = ("", *TABLE.glued_article_endings)
@@ -172,7 +193,7 @@ def _align(latin: str, arabic: str) -> bool:
         # hamza consumed a vowel) | "long" (a long vowel letter consumed a vowel)
         if j == count:
             return i == size
-        if i < size and after == "" and 0 < j and latin[i] in _VOWELS and (
+        if i < size and after == "" and j > 0 and latin[i] in _VOWELS and (
                 walk(i + 1, j, "short")):
             return True  # a short vowel Arabic does not write
         letter = arabic[j]
@@ -296,15 +317,34 @@ def latin_skeletons(arabic: str, article_follows: bool = False) -> frozenset[str
         pieces.append(options)
     if article_follows:
         pieces.append({"", "l", "S", "s", "d", "r", "n", "t", "z"})
+    raw: list[set[str]] = []  # the consonant letters of each form, digraphs not yet formed
+    for j in range(len(arabic)):
+        raw.append({_consonant_letters(form, j == 0) for form, _ in _options(arabic, j)})
     out: set[str] = set()
     for combo in itertools.islice(itertools.product(*pieces), _MAX_SKELETONS * 16):
-        s = ortho_key("".join(combo))
-        if len(s) > 1 and s.endswith("h"):
-            s = s[:-1]
-        out.add(ortho_key(s))  # (shorter than 2: such words are looked up by spelling)
+        out.add(_finish_skeleton("".join(combo)))
         if len(out) >= _MAX_SKELETONS:
             break
-    return frozenset(out)
+    # Letters that meet without a vowel between them can form a digraph in Latin, as
+    # variants.skeleton reads it: ص + ح written "sh" in Ashab (أصحاب) is S.
+    for combo in itertools.islice(itertools.product(*raw), _MAX_SKELETONS * 16):
+        out.add(_finish_skeleton(_skeleton_piece("".join(combo), True)))
+        if len(out) >= 2 * _MAX_SKELETONS:
+            break
+    return frozenset(out)  # (shorter than 2 letters: such words are looked up by spelling)
+
+
+def _consonant_letters(form: str, first: bool) -> str:
+    if first:
+        return form
+    return form.translate(_SKELETON_VOWELS)
+
+
+def _finish_skeleton(s: str) -> str:
+    s = ortho_key(s)
+    if len(s) > 1 and s.endswith("h"):
+        s = s[:-1]
+    return ortho_key(s)
 
 
 @functools.lru_cache(maxsize=8192)
