@@ -27,16 +27,20 @@ can have (transliterate.latin_skeletons); the trie's walk from capitalised words
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..config import Entity
 from .names import NameTrie, Span, _Node, _token_occurrences
 from .normalize import Normalised, normalize
 from .transliterate import (
     JOIN,
+    MAQSURA,
     TABLE,
     agrees,
+    alias_words,
     arabic_key,
     arabic_tokens,
     latin_keys,
@@ -44,8 +48,9 @@ from .transliterate import (
     prefixed_cores,
     short_spellings,
     strip_article,
+    with_maqsura,
 )
-from .variants import ARTICLES, name_tokens
+from .variants import ARTICLES, COMMON_WORDS, name_tokens
 
 __all__ = ["CrossScript", "blocks_arabic_surname"]
 
@@ -54,7 +59,8 @@ MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counte
 MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
 _ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
 _VERDICT_CACHE_LIMIT = 200_000
-_LONG_LETTERS = frozenset("اوي")
+_LONG_LETTERS = frozenset("اويى")
+_ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,18 @@ class _LatinName:
     short: bool
     exclude: bool
     place: bool  # a single-word place
+
+
+class _Verdict(NamedTuple):
+    """What a text word can start: (offset of the name in the word, end of the word's
+    letters, the names) per reading of its proclitics; and, when its letters end in ي, that
+    end (the scan checks whether the text wrote ى there)."""
+
+    readings: tuple[tuple[int, int, tuple[_LatinName, ...]], ...]
+    maqsura_at: int
+
+
+_NOTHING = _Verdict((), 0)
 
 
 @dataclass(frozen=True)
@@ -111,18 +129,19 @@ class CrossScript:
         self._by_first_key: dict[str, list[_LatinName]] = {}
         self._arabic_trie = _ArabicNameTrie()
         self._arabic_names: dict[int, list[_ArabicName]] = {}
-        # text word -> ((offset after proclitics, core, names starting there), ...)
-        self._verdicts: dict[str, tuple[tuple[int, str, tuple[_LatinName, ...]], ...]] = {}
+        self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
         self.advice: list[str] = []
         self._latin_names: list[_LatinName] = []
 
     # ------------------------------------------------------------ building
 
-    def add_entity(self, index: int, entity: Entity, exclude_only: bool = False) -> None:
+    def add_entity(self, index: int, entity: Entity) -> None:
         """Index an actor's or place's names; note in `advice` what cannot cross scripts."""
         untranslatable: dict[str, list[str]] = {}
         unsafe: list[str] = []  # advice on names too short or too common to cross scripts
-        has_arabic = False
+        # The analyst's own Arabic aliases are taken as the list of single Arabic words
+        # that name the entity (العمارة alone is also "the building").
+        has_arabic = any(_is_arabic(normalize(a)[0].strip()) for a in entity.aliases)
         forms = [(a, False, False) for a in entity.aliases]
         forms += [(a, True, False) for a in entity.short]
         forms += [(a, False, True) for a in entity.exclude]
@@ -132,10 +151,9 @@ class CrossScript:
             key = normalize(alias)[0].strip()
             if not key:
                 continue
-            if "\u0600" <= key[0] <= "\u06ff":
-                has_arabic = has_arabic or not exclude
+            if _is_arabic(key):
                 if not (short or exclude):
-                    self._add_arabic(index, alias, key)
+                    self._add_arabic(index, alias)
                 continue
             words = name_tokens(key)
             if words is None:
@@ -145,7 +163,8 @@ class CrossScript:
                 if not (short or exclude):
                     untranslatable[alias] = translated
                 continue
-            self._add_latin(index, entity, alias, key, words, short, exclude, unsafe)
+            if len(words) > 1 or not has_arabic:
+                self._add_latin(index, entity, alias, key, words, short, exclude, unsafe)
         if not has_arabic:  # with an Arabic alias, Arabic text is covered as written
             self.advice.extend(unsafe)
         if untranslatable and not has_arabic:
@@ -174,15 +193,15 @@ class CrossScript:
             self._by_first_key.setdefault(k, []).append(name)
         self._latin_names.append(name)
 
-    def _add_arabic(self, index: int, alias: str, key: str) -> None:
-        words = key.split()
+    def _add_arabic(self, index: int, alias: str) -> None:
+        words = alias_words(alias)
         if len(words) < 2 or any(arabic_tokens(w) != [w] for w in words):
             return  # single Arabic words are not looked for in Latin text
         for cores, follows in _arabic_readings(words):
             name = _ArabicName(index, alias, cores, follows)
             self._arabic_names.setdefault(index, []).append(name)
             keys = [_latin_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
-            self._arabic_trie.add_keyed(keys, (index, alias, key, False))
+            self._arabic_trie.add_keyed(keys, (index, alias, " ".join(words), False))
 
     def finish(self, entities: list[Entity]) -> None:
         """After every entity is added: report aliases of two entities that are the same
@@ -210,7 +229,7 @@ class CrossScript:
 
     # ------------------------------------------------------------ Arabic text
 
-    def scan_arabic(self, normalised: Normalised, spans: list[Span],
+    def scan_arabic(self, text: str, normalised: Normalised, spans: list[Span],
                     excluded: dict[int, list[tuple[int, int]]]) -> None:
         """Latin names in the Arabic words of a text: hits into `spans`, exclude phrases
         into `excluded` (original offsets)."""
@@ -220,36 +239,43 @@ class CrossScript:
         data = norm.encode("utf-8", "surrogatepass")
         if not any(lead in data for lead in _ARABIC_LEADS):
             return
-        verdicts = self._verdicts
         for word in set(norm.split()):
-            verdict = verdicts.get(word)
-            if verdict is None:
-                verdict = self._learn(word)
-            if verdict:
-                for at in _token_occurrences(norm, word):
-                    self._walk(normalised, at, at + len(word), verdict, spans, excluded)
+            verdict = self._verdicts.get(word) or self._learn(word)
+            if not verdict.readings and not verdict.maqsura_at:
+                continue
+            for at in _token_occurrences(norm, word):
+                found = verdict
+                last = verdict.maqsura_at
+                if last and text[normalised.original(at + last - 1)] == MAQSURA:
+                    variant = word[:last - 1] + MAQSURA + word[last:]
+                    found = self._verdicts.get(variant) or self._learn(variant)
+                if found.readings:
+                    self._walk(text, normalised, at, found, spans, excluded)
 
-    def _learn(self, word: str) -> tuple[tuple[int, str, tuple[_LatinName, ...]], ...]:
+    def _learn(self, word: str) -> _Verdict:
         """Which names can start at a text word (read through its proclitics)."""
         if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
             self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
-        readings = []
-        if arabic_tokens(word) == [word]:
-            for offset, core, had_article in prefixed_cores(word):
+        m = _ARABIC_RUN.search(word)
+        verdict = _NOTHING
+        if m is not None and not any(ch.isalnum() for ch in word[:m.start()]):
+            run, closed = m.group(), m.end() != len(word)  # closed: punctuation after it
+            readings = []
+            for offset, core, had_article in prefixed_cores(run):
                 names = tuple(n for n in self._by_first_key.get(arabic_key(core), ())
-                              if _first_word_agrees(n, core, had_article))
+                              if (len(n.words) == 1 or not closed)
+                              and _first_word_agrees(n, core, had_article))
                 if names:
-                    readings.append((offset, core, names))
-        verdict = self._verdicts[word] = tuple(readings)
+                    readings.append((m.start() + offset, m.end(), names))
+            verdict = _Verdict(tuple(readings), m.end() if run.endswith("ي") else 0)
+        self._verdicts[word] = verdict
         return verdict
 
-    def _walk(self, normalised: Normalised, start: int, end: int,
-              verdict: tuple[tuple[int, str, tuple[_LatinName, ...]], ...],
+    def _walk(self, text: str, normalised: Normalised, start: int, verdict: _Verdict,
               spans: list[Span], excluded: dict[int, list[tuple[int, int]]]) -> None:
-        norm = normalised.text
-        for offset, _core, names in verdict:
+        for offset, word_end, names in verdict.readings:
             for name in names:
-                name_end = self._rest(norm, end, name)
+                name_end = self._rest(text, normalised, start + word_end, name)
                 if name_end is None:
                     continue
                 orig_start = normalised.original(start + offset)
@@ -261,10 +287,12 @@ class CrossScript:
                                       name.alias))
 
     @staticmethod
-    def _rest(norm: str, end: int, name: _LatinName) -> int | None:
+    def _rest(text: str, normalised: Normalised, end: int, name: _LatinName) -> int | None:
         """Where the name ends when its first word ended at `end`, or None. A Latin word
         may stand for two Arabic words written as one (Hezbollah = حزب الله)."""
-        words = arabic_words_after(norm, end, 2 * (len(name.words) - 1))
+        if len(name.words) == 1:
+            return end
+        words = arabic_words_after(text, normalised, end, 2 * (len(name.words) - 1))
         j = 0
         for i, latin in enumerate(name.words[1:], start=1):
             if j >= len(words):
@@ -305,9 +333,11 @@ class CrossScript:
 # ---------------------------------------------------------------- helpers
 
 
-def arabic_words_after(norm: str, end: int, count: int) -> list[tuple[str, int]]:
-    """Up to `count` whole Arabic words following `end` (each after one space), with the
-    end of each."""
+def arabic_words_after(text: str, normalised: Normalised, end: int, count: int
+                       ) -> list[tuple[str, int]]:
+    """Up to `count` whole Arabic words following normalised index `end` (each after one
+    space), with the end of each; a final ى as the text wrote it (see with_maqsura)."""
+    norm = normalised.text
     words: list[tuple[str, int]] = []
     size = len(norm)
     while len(words) < count and end < size and norm[end] == " ":
@@ -318,7 +348,9 @@ def arabic_words_after(norm: str, end: int, count: int) -> list[tuple[str, int]]
         tokens = arabic_tokens(word)
         if not tokens or not word.startswith(tokens[0]):
             break
-        words.append((tokens[0], end + 1 + len(tokens[0])))
+        word_end = end + 1 + len(tokens[0])
+        words.append((with_maqsura(tokens[0], text[normalised.original(word_end - 1)]),
+                      word_end))
         if len(tokens[0]) != len(word):
             break  # punctuation after it: the name cannot go on
         end = stop
@@ -337,14 +369,26 @@ def _unsafe(name: _LatinName) -> str:
     return ""
 
 
+def _is_arabic(key: str) -> bool:
+    return bool(key) and "\u0600" <= key[0] <= "\u06ff"
+
+
 def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
     if name.short and name.article and not had_article:
         return False  # al-Sadr needs الصدر: صدر alone is a verb
     if name.place and not (len(core) >= MIN_PLACE_LETTERS and _LONG_LETTERS & set(core)):
         return False
+    if len(name.words) == 1 and _is_common_word(core):
+        return False  # العمارة: Amarah, and "the building"
     if len(name.words) == 1:
         return agrees(name.words[0], core)
     return agrees(name.words[0], core) or agrees(name.words[0], core, True)  # Abdul Aziz
+
+
+def _is_common_word(core: str) -> bool:
+    plain = core.replace(MAQSURA, "ي")
+    return any(w in COMMON_WORDS or w in TABLE.common_arabic_words
+               for w in (plain, TABLE.article + plain))
 
 
 def _first_word_keys(word: str) -> set[str]:

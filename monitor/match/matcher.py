@@ -388,7 +388,7 @@ class Matcher:
             if self._cross is not None:
                 self._cross.scan_latin(text, normalised, cased, spans)
         if self._cross is not None:
-            self._cross.scan_arabic(normalised, spans, excluded)
+            self._cross.scan_arabic(text, normalised, spans, excluded)
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans

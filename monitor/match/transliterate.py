@@ -43,18 +43,12 @@ from importlib import resources
 
 import yaml
 
+from .normalize import normalize
 from .variants import ortho_key
 
-__all__ = [
-    "JOIN",
-    "TABLE",
-    "agrees",
-    "arabic_key",
-    "arabic_tokens",
-    "latin_keys",
-    "latin_skeletons",
-    "short_spellings",
-]
+__all__ = ["JOIN", "MAQSURA", "TABLE", "agrees", "alias_words", "arabic_key", "arabic_tokens",
+           "latin_keys", "latin_skeletons", "prefixed_cores", "short_spellings",
+           "strip_article", "with_maqsura"]
 
 JOIN = "·"  # stands for the article between two Arabic words written as one Latin word
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u067e\u0698]+")
@@ -221,6 +215,30 @@ def arabic_tokens(normalised: str) -> list[str]:
     return _ARABIC_LETTERS.findall(normalised)
 
 
+MAQSURA = "ى"
+
+
+def with_maqsura(word: str, original: str) -> str:
+    """A normalised Arabic word with its final ي put back to ى where the original wrote ى
+    (normalisation folds them; the transliteration differs: Muqtada مقتدى, Amiri عامري)."""
+    if word.endswith("ي") and original.endswith(MAQSURA):
+        return word[:-1] + MAQSURA
+    return word
+
+
+def alias_words(alias: str) -> list[str]:
+    """The normalised words of an Arabic alias, a final ى kept (see with_maqsura)."""
+    text, offsets = normalize(alias)
+    words = []
+    at = 0
+    for word in text.split(" "):
+        start = text.index(word, at) if word else at
+        at = start + len(word)
+        if word:
+            words.append(with_maqsura(word, alias[offsets[at - 1]]))
+    return words
+
+
 def strip_article(word: str) -> tuple[str, bool]:
     """(the word without the article ال, whether it had one)."""
     if word.startswith(TABLE.article) and len(word) > len(TABLE.article) + 1:
@@ -259,7 +277,8 @@ _AR_CLASSES = str.maketrans({
     "ب": "b", "پ": "b", "ت": "t", "ط": "t", "ث": "t", "د": "t", "ض": "t", "ذ": "t", "ظ": "t",
     "ز": "t", "س": "s", "ص": "s", "ش": "s", "ج": "j", "ژ": "j", "ق": "k", "ك": "k", "خ": "k",
     "غ": "k", "ف": "f", "ر": "r", "ل": "l", "م": "m", "ن": "n",
-    "ح": None, "ه": None, "ا": None, "و": None, "ي": None, "ع": None, "ء": None, JOIN: None,
+    "ح": None, "ه": None, "ا": None, "و": None, "ي": None, "ى": None, "ع": None, "ء": None,
+    JOIN: None,
 })
 _LATIN_DIGRAPHS = (("sch", "s"), ("sh", "s"), ("ch", "s"), ("kh", "k"), ("gh", "k"),
                    ("th", "t"), ("dh", "t"), ("ph", "f"), ("dj", "j"), ("zh", "j"),
