@@ -239,18 +239,20 @@ class CrossScript:
         data = norm.encode("utf-8", "surrogatepass")
         if not any(lead in data for lead in _ARABIC_LEADS):
             return
+        found: list[Span] = []
         for word in set(norm.split()):
             verdict = self._verdicts.get(word) or self._learn(word)
             if not verdict.readings and not verdict.maqsura_at:
                 continue
             for at in _token_occurrences(norm, word):
-                found = verdict
+                reading = verdict
                 last = verdict.maqsura_at
                 if last and text[normalised.original(at + last - 1)] == MAQSURA:
                     variant = word[:last - 1] + MAQSURA + word[last:]
-                    found = self._verdicts.get(variant) or self._learn(variant)
-                if found.readings:
-                    self._walk(text, normalised, at, found, spans, excluded)
+                    reading = self._verdicts.get(variant) or self._learn(variant)
+                if reading.readings:
+                    self._walk(text, normalised, at, reading, found, excluded)
+        _add_new(spans, found)
 
     def _learn(self, word: str) -> _Verdict:
         """Which names can start at a text word (read through its proclitics)."""
@@ -318,6 +320,7 @@ class CrossScript:
         """Arabic names in the capitalised Latin words of a text."""
         if not self._arabic_trie:
             return
+        found: list[Span] = []
         for span in self._arabic_trie.scan(text, normalised, cased):
             words = [w for w in normalize(text[span.start:span.end])[0].split()
                      if w not in ARTICLES]
@@ -325,12 +328,22 @@ class CrossScript:
                 if len(name.cores) == len(words) and all(
                         agrees_word(w, c, f) for w, c, f in zip(
                             words, name.cores, name.article_follows, strict=True)):
-                    spans.append(Span(span.entity, span.start, span.end, HOW, False,
+                    found.append(Span(span.entity, span.start, span.end, HOW, False,
                                       name.alias))
                     break
+        _add_new(spans, found)
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _add_new(spans: list[Span], found: list[Span]) -> None:
+    """Add cross-script spans, except where the same entity matched the same words in
+    their own script (an alias as written says more than a transliteration)."""
+    if not found:
+        return
+    same = {(s.entity, s.start, s.end) for s in spans}
+    spans.extend(s for s in found if (s.entity, s.start, s.end) not in same)
 
 
 def arabic_words_after(text: str, normalised: Normalised, end: int, count: int
