@@ -19,10 +19,10 @@ distinct words get a cached verdict (which names can start at this word, proclit
 ل / لل and the article read off as the matcher does for Arabic aliases), then each occurrence
 of such a word is walked word by word.
 
-Arabic names -> Latin text (`scan_latin`): the names sit in a second name trie (names.py),
-each Arabic word reachable by the variants.py skeletons and short spellings its Latin forms
-can have (transliterate.latin_skeletons); the trie's walk from capitalised words proposes,
-`agrees` decides.
+Arabic names -> Latin text (`scan_latin`): the names sit in a second name trie (names.py)
+keyed by the same coarse key (each Arabic word also with its article glued on, and with the
+next word's article glued to its end: Abdul Aziz); the trie's walk from capitalised words
+proposes, `agrees` decides.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..config import Entity
-from .names import NameTrie, Span, _Node, _token_occurrences
+from .names import NameTrie, Span, _Node, _Step, _token_occurrences
 from .normalize import Normalised, normalize
 from .transliterate import (
     JOIN,
@@ -44,9 +44,7 @@ from .transliterate import (
     arabic_key,
     arabic_tokens,
     latin_keys,
-    latin_skeletons,
     prefixed_cores,
-    short_spellings,
     strip_article,
     with_maqsura,
 )
@@ -100,11 +98,12 @@ class _ArabicName:
 
 
 class _ArabicNameTrie(NameTrie):
-    """The name trie (names.py) with Arabic names in it, keyed by the Latin keys their
-    words can have instead of the keys of their own letters."""
+    """The name trie (names.py) with Arabic names in it: its edges and the text's words
+    are keyed by the coarse cross-script key (transliterate.arabic_key / latin_keys)
+    instead of variants.token_keys; the walk is the trie's own."""
 
-    def add_keyed(self, keys_per_word: list[set[tuple[str, str]]],
-                  end: tuple[int, str, str, bool]) -> None:
+    def add_keyed(self, keys_per_word: list[set[str]], end: tuple[int, str, str, bool]
+                  ) -> None:
         nodes = [self._root]
         for keys in keys_per_word:
             # A key another name's word already has leads to that word's node; the name
@@ -113,12 +112,29 @@ class _ArabicNameTrie(NameTrie):
             for node in nodes:
                 fresh = _Node()
                 for k in sorted(keys):
-                    child = node.edges.setdefault(k, fresh)
+                    child = node.edges.setdefault(("x", k), fresh)
                     children[id(child)] = child
             nodes = list(children.values())
         for node in nodes:
             if end not in node.ends:
                 node.ends.append(end)
+
+    def _can_start(self, word: str) -> bool:
+        if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
+            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
+        edges = self._root.edges
+        verdict = self._verdicts[word] = any(("x", k) in edges for k in latin_keys(word.lower()))
+        return verdict
+
+    def _learn_step(self, nodes: tuple[_Node, ...], token: str) -> _Step:
+        if len(self._steps) > _VERDICT_CACHE_LIMIT:
+            self._steps = {}  # replaced, not cleared: a walk in another thread keeps its own
+        keys = [("x", k) for k in latin_keys(token)]
+        found = {id(c): c for node in nodes for k in keys if (c := node.edges.get(k))}
+        nxt = tuple(found.values())
+        step = self._steps[nodes, token] = _Step(
+            nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
+        return step
 
 
 class CrossScript:
@@ -132,6 +148,7 @@ class CrossScript:
         self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
         self.advice: list[str] = []
         self._latin_names: list[_LatinName] = []
+        self._by_keys: dict[tuple[str, ...], list[_LatinName]] | None = None  # for `finish`
 
     # ------------------------------------------------------------ building
 
@@ -200,7 +217,7 @@ class CrossScript:
         for cores, follows in _arabic_readings(words):
             name = _ArabicName(index, alias, cores, follows)
             self._arabic_names.setdefault(index, []).append(name)
-            keys = [_latin_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
+            keys = [_arabic_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
             self._arabic_trie.add_keyed(keys, (index, alias, " ".join(words), False))
 
     def finish(self, entities: list[Entity]) -> None:
@@ -221,8 +238,14 @@ class CrossScript:
                         "across scripts; both entities will be reported for it")
 
     def _latin_candidates(self, arabic: _ArabicName) -> Iterable[_LatinName]:
-        for latin in self._by_first_key.get(arabic_key(strip_article(arabic.cores[0])[0]), ()):
-            if len(latin.words) == len(arabic.cores) and all(
+        if self._by_keys is None:
+            self._by_keys = {}
+            for name in self._latin_names:
+                keys = tuple(latin_keys(w)[0] for w in name.words)
+                self._by_keys.setdefault(keys, []).append(name)
+        keys = tuple(arabic_key(strip_article(c)[0]) for c in arabic.cores)
+        for latin in self._by_keys.get(keys, ()):
+            if all(
                     agrees_word(w, c, f) for w, c, f in zip(
                         latin.words, arabic.cores, arabic.article_follows, strict=True)):
                 yield latin
@@ -375,8 +398,8 @@ def _unsafe(name: _LatinName) -> str:
     letters = sum(len(latin_keys(w)[0]) for w in name.words)
     if letters < MIN_KEY_LETTERS:
         return f"has too few consonants ({letters}) to be matched safely in Arabic text"
-    common = [next((c for c in TABLE.common_arabic_words
-                    if agrees(w, strip_article(c)[0])), None) for w in name.words]
+    common = [next((c for k in latin_keys(w) for c in _COMMON_BY_KEY.get(k, ())
+                    if agrees(w, c)), None) for w in name.words]
     if all(common):
         return f"reads as ordinary Arabic words ({' '.join(str(c) for c in common)})"
     return ""
@@ -396,6 +419,12 @@ def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
     if len(name.words) == 1:
         return agrees(name.words[0], core)
     return agrees(name.words[0], core) or agrees(name.words[0], core, True)  # Abdul Aziz
+
+
+_COMMON_BY_KEY: dict[str, list[str]] = {}
+for _word in sorted(TABLE.common_arabic_words):
+    _COMMON_BY_KEY.setdefault(arabic_key(strip_article(_word)[0]), []).append(
+        strip_article(_word)[0])
 
 
 def _is_common_word(core: str) -> bool:
@@ -439,20 +468,17 @@ def _arabic_readings(words: list[str]
         yield tuple(together), tuple(joined_follows)
 
 
-def _latin_lookup_keys(core: str, article_follows: bool) -> set[tuple[str, str]]:
-    """The name-trie keys (variants.token_keys) a Latin spelling of an Arabic word has."""
-    bare, had_article = strip_article(core)
-    skeletons = latin_skeletons(bare, article_follows)
-    if had_article:  # Alfayyadh, Allah: the article glued on in Latin
-        skeletons |= latin_skeletons(core, article_follows)
-    keys = {("~", s) for s in skeletons if len(s) >= 2}
-    # Latin words of 3 letters or fewer, or with fewer than 2 skeleton letters (Aziz), are
-    # looked up by their spelling (variants.token_keys).
-    longest = 6 if any(len(s) < 2 for s in skeletons) else 3
-    keys.update(("=", s) for s in short_spellings(bare, longest))
+def _arabic_lookup_keys(word: str, article_follows: bool) -> set[str]:
+    """The coarse keys (transliterate.latin_keys) a Latin spelling of an Arabic word has:
+    without its article and with it glued on (Alfayyadh, Allah), and with the next word's
+    article glued to its end (Abdul Aziz)."""
+    bare, had_article = strip_article(word)
+    keys = {arabic_key(bare)}
     if had_article:
-        keys.update(("=", s) for s in short_spellings(core, longest))
-    return keys
+        keys.add(arabic_key(word))
+    if article_follows:
+        keys.update(k + end for k in list(keys) for end in ("l", "s", "t", "r", "n"))
+    return {k for k in keys if k}
 
 
 def agrees_word(latin: str, word: str, article_follows: bool = False) -> bool:

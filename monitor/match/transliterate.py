@@ -27,15 +27,12 @@ Verdicts are memoised per (Latin word, Arabic word): names and their words repea
 
 `arabic_key` and `latin_keys` put both scripts into one coarse consonant key space (classes
 such as ق ك خ غ / q k c g kh gh -> k, vowels, ayn, hamza and h dropped), used only to find
-candidates fast; `agrees` is the decision. `latin_skeletons` gives the variants.py
-skeletons that the Latin spellings of an Arabic word can have, so Arabic names can sit in
-the Latin name trie (names.py).
+candidates fast; `agrees` is the decision.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,8 +44,7 @@ from .normalize import normalize
 from .variants import ortho_key
 
 __all__ = ["JOIN", "MAQSURA", "TABLE", "agrees", "alias_words", "arabic_key", "arabic_tokens",
-           "latin_keys", "latin_skeletons", "prefixed_cores", "short_spellings",
-           "strip_article", "with_maqsura"]
+           "latin_keys", "prefixed_cores", "strip_article", "with_maqsura"]
 
 JOIN = "·"  # stands for the article between two Arabic words written as one Latin word
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u067e\u0698]+")
@@ -180,9 +176,15 @@ def agrees(latin: str, arabic: str, article_follows: bool = False) -> bool:
 
 def _align(latin: str, arabic: str) -> bool:
     size, count = len(latin), len(arabic)
+    memo: dict[tuple[int, int, str], bool] = {}
 
-    @functools.cache
     def walk(i: int, j: int, after: str) -> bool:
+        known = memo.get((i, j, after))
+        if known is None:
+            known = memo[i, j, after] = step(i, j, after)
+        return known
+
+    def step(i: int, j: int, after: str) -> bool:
         # after: "" | "short" (a short vowel was inserted) | "vowel" (a long vowel, ayn or
         # hamza consumed a vowel) | "long" (a long vowel letter consumed a vowel)
         if j == count:
@@ -305,92 +307,3 @@ def latin_keys(word: str) -> tuple[str, ...]:
     if len(word) > 3 and word[-1] == "t" and word[-2] in _VOWELS and len(key) > 1:
         keys.append(key[:-1])
     return tuple(keys)
-
-
-# variants.py's skeleton, per Arabic letter: the pieces its Latin forms turn into.
-_SKELETON_DIGRAPHS = (("kh", "X"), ("gh", "G"), ("sh", "S"), ("ch", "S"), ("th", "t"),
-                      ("dh", "d"), ("ph", "f"))
-_SKELETON_CONSONANTS = str.maketrans({"q": "k", "c": "k", "g": "k", "p": "b", "v": "f"})
-_SKELETON_VOWELS = str.maketrans("", "", "aeiouyw")
-_MAX_SKELETONS = 64
-
-
-def _skeleton_piece(form: str, first: bool) -> str:
-    s = ortho_key(form)
-    for digraph, letter in _SKELETON_DIGRAPHS:
-        s = s.replace(digraph, letter)
-    s = s.translate(_SKELETON_CONSONANTS)
-    if first:
-        return ("" if s[:1] in ("a", "e", "i", "o", "u") else s[:1]) + s[1:].translate(
-            _SKELETON_VOWELS) if s else ""
-    return s.translate(_SKELETON_VOWELS)
-
-
-@functools.lru_cache(maxsize=8192)
-def latin_skeletons(arabic: str, article_follows: bool = False) -> frozenset[str]:
-    """The variants.py skeletons (see variants.skeleton) of the Latin spellings of an Arabic
-    word: what a Latin text word must have to be worth an `agrees` check."""
-    pieces: list[set[str]] = []
-    for j in range(len(arabic)):
-        options = {_skeleton_piece(form, j == 0) for form, _ in _options(arabic, j)}
-        pieces.append(options)
-    if article_follows:
-        pieces.append({"", "l", "S", "s", "d", "r", "n", "t", "z"})
-    raw: list[set[str]] = []  # the consonant letters of each form, digraphs not yet formed
-    for j in range(len(arabic)):
-        raw.append({_consonant_letters(form, j == 0) for form, _ in _options(arabic, j)})
-    out: set[str] = set()
-    for combo in itertools.islice(itertools.product(*pieces), _MAX_SKELETONS * 16):
-        out.add(_finish_skeleton("".join(combo)))
-        if len(out) >= _MAX_SKELETONS:
-            break
-    # Letters that meet without a vowel between them can form a digraph in Latin, as
-    # variants.skeleton reads it: ص + ح written "sh" in Ashab (أصحاب) is S.
-    for combo in itertools.islice(itertools.product(*raw), _MAX_SKELETONS * 16):
-        out.add(_finish_skeleton(_skeleton_piece("".join(combo), True)))
-        if len(out) >= 2 * _MAX_SKELETONS:
-            break
-    return frozenset(out)  # (shorter than 2 letters: such words are looked up by spelling)
-
-
-def _consonant_letters(form: str, first: bool) -> str:
-    if first:
-        return form
-    return form.translate(_SKELETON_VOWELS)
-
-
-def _finish_skeleton(s: str) -> str:
-    s = ortho_key(s)
-    if len(s) > 1 and s.endswith("h"):
-        s = s[:-1]
-    return ortho_key(s)
-
-
-@functools.lru_cache(maxsize=8192)
-def short_spellings(arabic: str, max_len: int = 3) -> frozenset[str]:
-    """Latin spellings of an Arabic word that have at most `max_len` letters (doubles
-    collapsed): short words are looked up by their spelling, not by a skeleton."""
-    found: set[str] = set()
-
-    def grow(j: int, built: str, after: str) -> None:
-        if len(built) > max_len + 2:
-            return
-        if j == len(arabic):
-            if built and agrees(built, arabic):
-                key = ortho_key(built)
-                if len(key) <= max_len:
-                    found.add(key)
-            return
-        if after == "" and j > 0:
-            for v in TABLE.short_vowels:
-                grow(j, built + v, "short")
-        for form, vowel in _options(arabic, j):
-            grow(j + 1, built + form, "vowel" if vowel else "")
-
-    grow(0, "", "")
-    return frozenset(found)
-
-
-def is_translation(latin_words: list[str]) -> list[str]:
-    """The words of a Latin name that are translations, not transliterations."""
-    return [w for w in latin_words if w in TABLE.translation_words]
