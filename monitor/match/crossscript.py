@@ -74,12 +74,21 @@ class _LatinName:
     place: bool  # a single-word place
 
 
-class _Verdict(NamedTuple):
-    """What a text word can start: (offset of the name in the word, end of the word's
-    letters, the names) per reading of its proclitics; and, when its letters end in ي, that
-    end (the scan checks whether the text wrote ى there)."""
+class _Reading(NamedTuple):
+    """The names that can start at a text word read one way through its proclitics."""
 
-    readings: tuple[tuple[int, int, tuple[_LatinName, ...]], ...]
+    offset: int  # where the name starts in the word (after the proclitics)
+    end: int  # the end of the word's letters
+    single: tuple[_LatinName, ...]  # one-word names: complete here
+    by_next_key: dict[str, tuple[_LatinName, ...]]  # longer ones, by their second word's keys
+    longest: int  # words of the longest of them
+
+
+class _Verdict(NamedTuple):
+    """What a text word can start, per reading; and, when its letters end in ي, that end
+    (the scan checks whether the text wrote ى there)."""
+
+    readings: tuple[_Reading, ...]
     maqsura_at: int
 
 
@@ -287,54 +296,48 @@ class CrossScript:
             run, closed = m.group(), m.end() != len(word)  # closed: punctuation after it
             readings = []
             for offset, core, had_article in prefixed_cores(run):
-                names = tuple(n for n in self._by_first_key.get(arabic_key(core), ())
-                              if (len(n.words) == 1 or not closed)
-                              and _first_word_agrees(n, core, had_article))
-                if names:
-                    readings.append((m.start() + offset, m.end(), names))
+                names = [n for n in self._by_first_key.get(arabic_key(core), ())
+                         if (len(n.words) == 1 or not closed)
+                         and _first_word_agrees(n, core, had_article)]
+                if not names:
+                    continue
+                by_next: dict[str, list[_LatinName]] = {}
+                for n in names[:]:
+                    if len(n.words) > 1:
+                        for k in latin_keys(n.words[1]):
+                            by_next.setdefault(k, []).append(n)
+                readings.append(_Reading(
+                    m.start() + offset, m.end(), tuple(n for n in names if len(n.words) == 1),
+                    {k: tuple(v) for k, v in by_next.items()},
+                    max(len(n.words) for n in names)))
             verdict = _Verdict(tuple(readings), m.end() if run.endswith("ي") else 0)
         self._verdicts[word] = verdict
         return verdict
 
     def _walk(self, text: str, normalised: Normalised, start: int, verdict: _Verdict,
               spans: list[Span], excluded: dict[int, list[tuple[int, int]]]) -> None:
-        for offset, word_end, names in verdict.readings:
-            for name in names:
-                name_end = self._rest(text, normalised, start + word_end, name)
-                if name_end is None:
-                    continue
-                orig_start = normalised.original(start + offset)
+        for reading in verdict.readings:
+            first_end = start + reading.end
+            found = [(n, first_end) for n in reading.single]
+            if reading.by_next_key:
+                words = arabic_words_after(text, normalised, first_end,
+                                           2 * (reading.longest - 1))
+                candidates: dict[int, _LatinName] = {}
+                for k in _next_keys(words):
+                    for n in reading.by_next_key.get(k, ()):
+                        candidates[id(n)] = n
+                for name in candidates.values():
+                    name_end = _rest(words, name)
+                    if name_end is not None:
+                        found.append((name, name_end))
+            for name, name_end in found:
+                orig_start = normalised.original(start + reading.offset)
                 orig_end = normalised.original(name_end - 1) + 1
                 if name.exclude:
                     excluded.setdefault(name.entity, []).append((orig_start, orig_end))
                 else:
                     spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
                                       name.alias))
-
-    @staticmethod
-    def _rest(text: str, normalised: Normalised, end: int, name: _LatinName) -> int | None:
-        """Where the name ends when its first word ended at `end`, or None. A Latin word
-        may stand for two Arabic words written as one (Hezbollah = حزب الله)."""
-        if len(name.words) == 1:
-            return end
-        words = arabic_words_after(text, normalised, end, 2 * (len(name.words) - 1))
-        j = 0
-        for i, latin in enumerate(name.words[1:], start=1):
-            if j >= len(words):
-                return None
-            more = i + 1 < len(name.words)  # another Latin word follows this one
-            word = words[j][0]
-            following = words[j + 1][0] if j + 1 < len(words) else ""
-            if agrees_word(latin, word, more and following.startswith(TABLE.article)):
-                end, j = words[j][1], j + 1
-                continue
-            after = words[j + 2][0] if j + 2 < len(words) else ""
-            if following and joins(word, following) and agrees(
-                    latin, joined(word, following), more and after.startswith(TABLE.article)):
-                end, j = words[j + 1][1], j + 2
-                continue
-            return None
-        return end
 
     # ------------------------------------------------------------ Latin text
 
@@ -358,6 +361,44 @@ class CrossScript:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _rest(words: list[tuple[str, int]], name: _LatinName) -> int | None:
+    """Where a name of several words ends when its first word agreed and `words` (see
+    arabic_words_after) follow it, or None. A Latin word may stand for two Arabic words
+    written as one (Hezbollah = حزب الله)."""
+    end, j = 0, 0
+    for i, latin in enumerate(name.words[1:], start=1):
+        if j >= len(words):
+            return None
+        more = i + 1 < len(name.words)  # another Latin word follows this one
+        word = words[j][0]
+        following = words[j + 1][0] if j + 1 < len(words) else ""
+        if agrees_word(latin, word, more and following.startswith(TABLE.article)):
+            end, j = words[j][1], j + 1
+            continue
+        after = words[j + 2][0] if j + 2 < len(words) else ""
+        if following and joins(word, following) and agrees(
+                latin, joined(word, following), more and after.startswith(TABLE.article)):
+            end, j = words[j + 1][1], j + 2
+            continue
+        return None
+    return end
+
+
+def _next_keys(words: list[tuple[str, int]]) -> set[str]:
+    """The coarse keys the second word of a name may have when `words` follow its first:
+    the next word without and with its article, or it and the one after as one word."""
+    if not words:
+        return set()
+    word = words[0][0]
+    bare, had_article = strip_article(word)
+    keys = {arabic_key(bare)}
+    if had_article:
+        keys.add(arabic_key(word))
+    if len(words) > 1 and joins(word, words[1][0]):
+        keys.add(arabic_key(joined(word, words[1][0])))
+    return keys
 
 
 def _add_new(spans: list[Span], found: list[Span]) -> None:

@@ -285,6 +285,8 @@ _AR_CLASSES = str.maketrans({
 _LATIN_DIGRAPHS = (("sch", "s"), ("sh", "s"), ("ch", "s"), ("kh", "k"), ("gh", "k"),
                    ("th", "t"), ("dh", "t"), ("ph", "f"), ("dj", "j"), ("zh", "j"),
                    ("ck", "k"))
+# The digraphs that are also two Arabic letters with another key (ز+ه is not ژ).
+_SAFE_DIGRAPHS = tuple(d for d in _LATIN_DIGRAPHS if d[0] not in ("ch", "zh", "dj", "ph"))
 _LATIN_CLASSES = str.maketrans({"p": "b", "d": "t", "z": "t", "q": "k", "c": "k", "g": "k",
                                 "x": "k", "v": "f", "h": None, "a": None, "e": None,
                                 "i": None, "o": None, "u": None, "y": None, "w": None})
@@ -298,12 +300,15 @@ def arabic_key(word: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def latin_keys(word: str) -> tuple[str, ...]:
     """The coarse cross-script keys an Arabic spelling of this Latin word can have: its
-    consonant classes, and without a final construct t (Harakat = حركة)."""
-    s = word
-    for digraph, letter in _LATIN_DIGRAPHS:
-        s = s.replace(digraph, letter)
-    key = ortho_key(s.translate(_LATIN_CLASSES))
-    keys = [key]
-    if len(word) > 3 and word[-1] == "t" and word[-2] in _VOWELS and len(key) > 1:
-        keys.append(key[:-1])
-    return tuple(keys)
+    consonant classes (with ch, zh, dj, ph read as one letter and as two: Muzhir is مزهر),
+    and without a final construct t (Harakat = حركة)."""
+    keys: list[str] = []
+    for digraphs in (_LATIN_DIGRAPHS, _SAFE_DIGRAPHS):
+        s = word
+        for digraph, letter in digraphs:
+            s = s.replace(digraph, letter)
+        key = ortho_key(s.translate(_LATIN_CLASSES))
+        keys.append(key)
+        if len(word) > 3 and word[-1] == "t" and word[-2] in _VOWELS and len(key) > 1:
+            keys.append(key[:-1])
+    return tuple(dict.fromkeys(keys))
