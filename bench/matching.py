@@ -119,18 +119,18 @@ def corpus(rng: random.Random, entities: list[Entity], megabytes: float,
 
 
 EN_TEMPLATES = [
-    "{actor} said on Monday that fighters of {group} had moved into {place}.",
-    "Sources in {place} told reporters that {actor} met {actor2} to discuss the crisis.",
-    "{group} denied any role in the attack near {place}, according to {actor}.",
-    "Residents of {place} said {group} and {group2} had set up checkpoints overnight.",
-    "The statement by {actor} came hours after clashes in {place} left three dead.",
+    "{actor} said on Monday that the talks on the new government would resume next week.",
+    "Sources in {place} told reporters that security forces had been reinforced overnight.",
+    "{group} denied any role in the attack, according to a statement issued on Sunday.",
+    "Residents said {group} had set up checkpoints on the main road to the city.",
+    "The statement by {actor} came hours after clashes in {place} left three people dead.",
     "Officials said the meeting was postponed until the security situation improves.",
 ]
 AR_TEMPLATES = [
-    "قال {actor} يوم الاثنين إن عناصر {group} دخلت إلى {place}.",
-    "وأفادت مصادر في {place} بأن {actor} التقى {actor2} لبحث الأزمة.",
-    "ونفت {group} أي دور لها في الهجوم قرب {place}، بحسب {actor}.",
-    "وقال سكان في {place} إن {group} و{group2} أقامت نقاط تفتيش ليلا.",
+    "قال {actor} يوم الاثنين إن المحادثات بشأن الحكومة الجديدة ستستأنف الأسبوع المقبل.",
+    "وأفادت مصادر في {place} بأن القوات الأمنية عززت انتشارها خلال الليل.",
+    "ونفت {group} أي دور لها في الهجوم، بحسب بيان صدر يوم الأحد.",
+    "وقال سكان إن {group} أقامت نقاط تفتيش على الطريق الرئيسي المؤدي إلى المدينة.",
     "وجاء بيان {actor} بعد ساعات من اشتباكات في {place} أسفرت عن ثلاثة قتلى.",
     "وقال مسؤولون إن الاجتماع أُجّل إلى حين تحسن الوضع الأمني.",
 ]
@@ -169,9 +169,7 @@ def name_dense_corpus(rng: random.Random, entities: list[Entity], megabytes: flo
             pools = other if rng.random() < 0.2 else own
             people, groups, places = pools
             sentences.append(rng.choice(templates).format(
-                actor=rng.choice(people), actor2=rng.choice(people),
-                group=rng.choice(groups), group2=rng.choice(groups),
-                place=rng.choice(places)))
+                actor=rng.choice(people), group=rng.choice(groups), place=rng.choice(places)))
         text = " ".join(sentences)
         texts.append(text)
         total += len(text.encode())

@@ -27,6 +27,7 @@ proposes, `agrees` decides.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
 _ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
 _VERDICT_CACHE_LIMIT = 200_000
 _LONG_LETTERS = frozenset("اويى")
+_ALLAH = " الله"
 _ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
 
 
@@ -85,8 +87,9 @@ class _Reading(NamedTuple):
 
 
 class _Verdict(NamedTuple):
-    """What a text word can start, per reading; and, when its letters end in ي, that end
-    (the scan checks whether the text wrote ى there)."""
+    """What a text word can start, per reading; and, when its letters end in ي and it or
+    the same word with ى could start a name, that end (the scan checks what the text
+    wrote)."""
 
     readings: tuple[_Reading, ...]
     maqsura_at: int
@@ -111,10 +114,17 @@ class _ArabicNameTrie(NameTrie):
     are keyed by the coarse cross-script key (transliterate.arabic_key / latin_keys)
     instead of variants.token_keys; the walk is the trie's own."""
 
-    def add_keyed(self, keys_per_word: list[set[str]], end: tuple[int, str, str, bool]
-                  ) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        # node id -> the Arabic words (and whether the next has the article) that lead there:
+        # a step keeps only the nodes whose word agrees with the text's word, so a walk
+        # goes on only while the name does (the coarse keys alone collide often).
+        self._words: dict[int, set[tuple[str, bool]]] = {}
+
+    def add_keyed(self, keys_per_word: list[set[str]], words: list[tuple[str, bool]],
+                  end: tuple[int, str, str, bool]) -> None:
         nodes = [self._root]
-        for keys in keys_per_word:
+        for keys, word in zip(keys_per_word, words, strict=True):
             # A key another name's word already has leads to that word's node; the name
             # goes on from every node its word reaches (a text word follows all its keys).
             children: dict[int, _Node] = {}
@@ -124,6 +134,8 @@ class _ArabicNameTrie(NameTrie):
                     child = node.edges.setdefault(("x", k), fresh)
                     children[id(child)] = child
             nodes = list(children.values())
+            for node in nodes:
+                self._words.setdefault(id(node), set()).add(word)
         for node in nodes:
             if end not in node.ends:
                 node.ends.append(end)
@@ -140,7 +152,8 @@ class _ArabicNameTrie(NameTrie):
             self._steps = {}  # replaced, not cleared: a walk in another thread keeps its own
         keys = [("x", k) for k in latin_keys(token)]
         found = {id(c): c for node in nodes for k in keys if (c := node.edges.get(k))}
-        nxt = tuple(found.values())
+        nxt = tuple(c for c in found.values()
+                    if any(agrees_word(token, w, f) for w, f in self._words[id(c)]))
         step = self._steps[nodes, token] = _Step(
             nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
         return step
@@ -155,6 +168,8 @@ class CrossScript:
         self._arabic_trie = _ArabicNameTrie()
         self._arabic_names: dict[int, list[_ArabicName]] = {}
         self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
+        # (id of a _Reading, the next text word) -> the names whose second word agrees
+        self._seconds: dict[tuple[int, str], tuple[_LatinName, ...]] = {}
         self.advice: list[str] = []
         self._latin_names: list[_LatinName] = []
         self._by_keys: dict[tuple[str, ...], list[_LatinName]] | None = None  # for `finish`
@@ -227,7 +242,8 @@ class CrossScript:
             name = _ArabicName(index, alias, cores, follows)
             self._arabic_names.setdefault(index, []).append(name)
             keys = [_arabic_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
-            self._arabic_trie.add_keyed(keys, (index, alias, " ".join(words), False))
+            self._arabic_trie.add_keyed(keys, list(zip(cores, follows, strict=True)),
+                                        (index, alias, " ".join(words), False))
 
     def finish(self, entities: list[Entity]) -> None:
         """After every entity is added: report aliases of two entities that are the same
@@ -272,6 +288,9 @@ class CrossScript:
         if not any(lead in data for lead in _ARABIC_LEADS):
             return
         found: list[Span] = []
+        # Where an entity already matched in its own script (an alias as written wins, see
+        # _add_new): its names need no walk there.
+        done = {(s.entity, s.start) for s in spans}
         for word in set(norm.split()):
             verdict = self._verdicts.get(word) or self._learn(word)
             if not verdict.readings and not verdict.maqsura_at:
@@ -283,7 +302,7 @@ class CrossScript:
                     variant = word[:last - 1] + MAQSURA + word[last:]
                     reading = self._verdicts.get(variant) or self._learn(variant)
                 if reading.readings:
-                    self._walk(text, normalised, at, reading, found, excluded)
+                    self._walk(text, normalised, at, reading, found, excluded, done)
         _add_new(spans, found)
 
     def _learn(self, word: str) -> _Verdict:
@@ -310,34 +329,59 @@ class CrossScript:
                     m.start() + offset, m.end(), tuple(n for n in names if len(n.words) == 1),
                     {k: tuple(v) for k, v in by_next.items()},
                     max(len(n.words) for n in names)))
-            verdict = _Verdict(tuple(readings), m.end() if run.endswith("ي") else 0)
+            maqsura_at = 0
+            if run.endswith("ي"):  # does it matter whether the text wrote ى there?
+                variant = word[:m.end() - 1] + MAQSURA + word[m.end():]
+                if readings or (self._verdicts.get(variant) or self._learn(variant)).readings:
+                    maqsura_at = m.end()
+            verdict = _Verdict(tuple(readings), maqsura_at)
         self._verdicts[word] = verdict
         return verdict
 
     def _walk(self, text: str, normalised: Normalised, start: int, verdict: _Verdict,
-              spans: list[Span], excluded: dict[int, list[tuple[int, int]]]) -> None:
+              spans: list[Span], excluded: dict[int, list[tuple[int, int]]],
+              done: set[tuple[int, int]]) -> None:
         for reading in verdict.readings:
+            orig_start = normalised.original(start + reading.offset)
             first_end = start + reading.end
             found = [(n, first_end) for n in reading.single]
             if reading.by_next_key:
-                words = arabic_words_after(text, normalised, first_end,
-                                           2 * (reading.longest - 1))
-                candidates: dict[int, _LatinName] = {}
-                for k in _next_keys(words):
-                    for n in reading.by_next_key.get(k, ()):
-                        candidates[id(n)] = n
-                for name in candidates.values():
+                words = arabic_words_after(text, normalised, first_end, 1)
+                if not words:
+                    candidates: Iterable[_LatinName] = ()
+                elif words[0][0] == "عبد" or normalised.text.startswith(_ALLAH, words[0][1]):
+                    # two words as one (see joins)
+                    words = arabic_words_after(text, normalised, first_end, 2)
+                    candidates = _by_keys(reading, _next_keys(words))
+                else:  # the names whose second word can agree, remembered per word pair
+                    pair = (id(reading), words[0][0])
+                    candidates = self._seconds.get(pair) or self._learn_second(pair, reading,
+                                                                               words[0][0])
+                if candidates and reading.longest > 2:
+                    words = arabic_words_after(text, normalised, first_end,
+                                               2 * (reading.longest - 1))
+                for name in candidates:
+                    if (name.entity, orig_start) in done and not name.exclude:
+                        continue
                     name_end = _rest(words, name)
                     if name_end is not None:
                         found.append((name, name_end))
             for name, name_end in found:
-                orig_start = normalised.original(start + reading.offset)
                 orig_end = normalised.original(name_end - 1) + 1
                 if name.exclude:
                     excluded.setdefault(name.entity, []).append((orig_start, orig_end))
                 else:
                     spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
                                       name.alias))
+
+    def _learn_second(self, pair: tuple[int, str], reading: _Reading, word: str
+                      ) -> tuple[_LatinName, ...]:
+        if len(self._seconds) > _VERDICT_CACHE_LIMIT:
+            self._seconds = {}  # replaced, not cleared: a scan in another thread keeps its own
+        names = self._seconds[pair] = tuple(
+            n for n in _by_keys(reading, _word_keys(word))
+            if agrees_word(n.words[1], word) or agrees_word(n.words[1], word, True))
+        return names
 
     # ------------------------------------------------------------ Latin text
 
@@ -347,7 +391,10 @@ class CrossScript:
         if not self._arabic_trie:
             return
         found: list[Span] = []
+        done = {(s.entity, s.start, s.end) for s in spans}  # matched in its own script
         for span in self._arabic_trie.scan(text, normalised, cased):
+            if (span.entity, span.start, span.end) in done:
+                continue
             words = [w for w in normalize(text[span.start:span.end])[0].split()
                      if w not in ARTICLES]
             for name in self._arabic_names.get(span.entity, ()):
@@ -386,19 +433,28 @@ def _rest(words: list[tuple[str, int]], name: _LatinName) -> int | None:
     return end
 
 
-def _next_keys(words: list[tuple[str, int]]) -> set[str]:
+def _by_keys(reading: _Reading, keys: Iterable[str]) -> tuple[_LatinName, ...]:
+    found = {id(n): n for k in keys for n in reading.by_next_key.get(k, ())}
+    return tuple(found.values())
+
+
+def _next_keys(words: list[tuple[str, int]]) -> Iterable[str]:
     """The coarse keys the second word of a name may have when `words` follow its first:
     the next word without and with its article, or it and the one after as one word."""
     if not words:
-        return set()
+        return ()
     word = words[0][0]
-    bare, had_article = strip_article(word)
-    keys = {arabic_key(bare)}
-    if had_article:
-        keys.add(arabic_key(word))
+    keys = _word_keys(word)
     if len(words) > 1 and joins(word, words[1][0]):
-        keys.add(arabic_key(joined(word, words[1][0])))
+        keys = {*keys, arabic_key(joined(word, words[1][0]))}
     return keys
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_keys(word: str) -> tuple[str, ...]:
+    """The coarse keys of an Arabic text word: without its article, and with it."""
+    bare, had_article = strip_article(word)
+    return (arabic_key(bare), arabic_key(word)) if had_article else (arabic_key(bare),)
 
 
 def _add_new(spans: list[Span], found: list[Span]) -> None:
@@ -415,20 +471,17 @@ def arabic_words_after(text: str, normalised: Normalised, end: int, count: int
     """Up to `count` whole Arabic words following normalised index `end` (each after one
     space), with the end of each; a final ى as the text wrote it (see with_maqsura)."""
     norm = normalised.text
-    words: list[tuple[str, int]] = []
     size = len(norm)
-    while len(words) < count and end < size and norm[end] == " ":
-        stop = norm.find(" ", end + 1)
-        if stop < 0:
-            stop = size
-        word = norm[end + 1:stop]
-        tokens = arabic_tokens(word)
-        if not tokens or not word.startswith(tokens[0]):
+    words: list[tuple[str, int]] = []
+    while len(words) < count and norm.startswith(" ", end):
+        m = _ARABIC_RUN.match(norm, end + 1)
+        if m is None:
             break
-        word_end = end + 1 + len(tokens[0])
-        words.append((with_maqsura(tokens[0], text[normalised.original(word_end - 1)]),
-                      word_end))
-        if len(tokens[0]) != len(word):
+        word, stop = m.group(), m.end()
+        if word[-1] == "ي":
+            word = with_maqsura(word, text[normalised.original(stop - 1)])
+        words.append((word, stop))
+        if stop < size and norm[stop] != " ":
             break  # punctuation after it: the name cannot go on
         end = stop
     return words
