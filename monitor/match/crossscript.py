@@ -164,7 +164,9 @@ class CrossScript:
     then scan from any number of threads."""
 
     def __init__(self) -> None:
-        self._by_first_key: dict[str, list[_LatinName]] = {}
+        # coarse key -> first Latin word -> the names that start with it (a word's verdict is
+        # then one `agrees` per distinct first word, not per name)
+        self._by_first_key: dict[str, dict[str, list[_LatinName]]] = {}
         self._arabic_trie = _ArabicNameTrie()
         self._arabic_names: dict[int, list[_ArabicName]] = {}
         self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
@@ -231,7 +233,7 @@ class CrossScript:
                           "matched across scripts (add its Arabic spelling as an alias)")
             return
         for k in _first_word_keys(words[0]):
-            self._by_first_key.setdefault(k, []).append(name)
+            self._by_first_key.setdefault(k, {}).setdefault(words[0], []).append(name)
         self._latin_names.append(name)
 
     def _add_arabic(self, index: int, alias: str) -> None:
@@ -315,7 +317,9 @@ class CrossScript:
             run, closed = m.group(), m.end() != len(word)  # closed: punctuation after it
             readings = []
             for offset, core, had_article in prefixed_cores(run):
-                names = [n for n in self._by_first_key.get(arabic_key(core), ())
+                names = [n for first, group in self._by_first_key.get(arabic_key(core), {}).items()
+                         if agrees(first, core) or agrees(first, core, True)
+                         for n in group
                          if (len(n.words) == 1 or not closed)
                          and _first_word_agrees(n, core, had_article)]
                 if not names:
@@ -380,7 +384,7 @@ class CrossScript:
             self._seconds = {}  # replaced, not cleared: a scan in another thread keeps its own
         names = self._seconds[pair] = tuple(
             n for n in _by_keys(reading, _word_keys(word))
-            if agrees_word(n.words[1], word) or agrees_word(n.words[1], word, True))
+            if agrees_word(n.words[1], word, True))  # (True: with or without the glued article)
         return names
 
     # ------------------------------------------------------------ Latin text
@@ -504,6 +508,7 @@ def _is_arabic(key: str) -> bool:
 
 
 def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
+    """The name's own conditions on the first word (its Latin word agrees with `core`)."""
     if name.short and name.article and not had_article:
         return False  # al-Sadr needs الصدر: صدر alone is a verb
     if name.place and not (len(core) >= MIN_PLACE_LETTERS and _LONG_LETTERS & set(core)):
@@ -512,7 +517,7 @@ def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
         return False  # العمارة: Amarah, and "the building"
     if len(name.words) == 1:
         return agrees(name.words[0], core)
-    return agrees(name.words[0], core) or agrees(name.words[0], core, True)  # Abdul Aziz
+    return True  # the first word agrees (perhaps with the next word's article: Abdul Aziz)
 
 
 _COMMON_BY_KEY: dict[str, list[str]] = {}

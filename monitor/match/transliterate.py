@@ -166,12 +166,11 @@ def agrees(latin: str, arabic: str, article_follows: bool = False) -> bool:
         return False
     if latin in TABLE.kunya_latin and arabic in TABLE.kunya_arabic:
         return True  # Abu = أبو, أبا, أبي (case endings Latin does not write)
-    endings = ("",)
-    if article_follows:
-        endings = ("", *TABLE.glued_article_endings)
-    return any(latin.endswith(e) and len(latin) > len(e) and _align(latin[:len(latin) - len(e)],
-                                                                    arabic)
-               for e in endings)
+    if _align(latin, arabic):
+        return True
+    return article_follows and any(
+        latin.endswith(e) and len(latin) > len(e) and _align(latin[:-len(e)], arabic)
+        for e in TABLE.glued_article_endings)
 
 
 def _align(latin: str, arabic: str) -> bool:
