@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .config import Config, load_config
 from .errors import ConfigError, MonitorError
-from .store import Store
+from .reading import Reading, db_option, with_reading
+
+if TYPE_CHECKING:  # `monitor --help` must not pay for sqlite_utils, numpy and the rest
+    from .config import Config
+    from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,13 +31,29 @@ format_option = click.option(
     show_default=True, help="Output format: a table for people, json/csv for scripts.")
 
 
+def load_config(path: str | None, **options: Any) -> Config:
+    """monitor.config.load_config, imported when a command runs (not for `--help`)."""
+    from .config import load_config as load
+
+    return load(path, **options)
+
+
 def reports_errors(func: F) -> F:
-    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise."""
+    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise.
+    A locked, full or read-only database is one too, from wherever in a run it is met."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except sqlite3.Error as exc:
+                from .store.failures import translate
+
+                failure = translate(exc)
+                if failure is None:
+                    raise  # not the database's state: a bug, with its traceback
+                raise failure from None
         except ConfigError as exc:
             click.echo(f"Error: {exc}" if len(exc.problems) == 1 else
                        f"Error: {len(exc.problems)} problems in the configuration:\n{exc}",
@@ -56,6 +74,8 @@ def setup_logging(level: str, fmt: str = "text") -> None:
 
 
 def open_existing_store(config: Config) -> Store:
+    from .store import Store
+
     if not config.database.exists():
         raise MonitorError(f"no database at {config.database} yet: run `monitor once` first")
     return Store(config.database)
@@ -105,6 +125,7 @@ def check(config_path: str | None) -> None:
       monitor check -c config.yaml
     """
     from .match import Matcher
+    from .wording import counted
 
     config = load_config(config_path)
     kinds = [s.kind for s in config.sources]
@@ -115,8 +136,9 @@ def check(config_path: str | None) -> None:
                "disabled)")
     for kind in ("actor", "place", "keyword"):
         entities = config.entities(kind)
+        terms = sum(len(e.aliases) for e in entities)
         click.echo(f"watchlist {kind}s: {len(entities)} "
-                   f"({sum(len(e.aliases) for e in entities)} names/terms)")
+                   f"({counted(terms, 'name or term', 'names or terms')})")
     for channel in config.channels:
         from .alerts import describe
 
@@ -150,8 +172,14 @@ def once(config_path: str | None, log_level: str) -> None:
     Example:
       monitor once -c config.yaml
     """
+    import asyncio
+    import logging
+
     from .daemon import DatabaseLock
     from .pipeline import run_once
+    from .progress import source_progress
+    from .store import Store
+    from .store.failures import check_free_space
 
     setup_logging(log_level)
     if log_level == "warning":
@@ -159,26 +187,28 @@ def once(config_path: str | None, log_level: str) -> None:
         # would only say it twice.
         logging.getLogger("monitor.pipeline").setLevel(logging.ERROR)
     config = load_config(config_path)
+    # Said once at every log level: which alerts will not be sent is not a detail.
     for line in config.disabled_channels:
-        logging.getLogger("monitor").info("%s", line)
+        click.echo(f"note: {line}")
     # The daemon's lock: a `once` beside a running daemon could send an alert twice.
     lock = DatabaseLock(config.database)
     lock.acquire()
     try:
-        with Store(config.database) as store:
-            report = asyncio.run(run_once(config, store))
+        # A full disk: say so before fetching pages that could not be stored.
+        check_free_space(config.database)
+        with Store(config.database) as store, \
+                source_progress(sum(s.enabled for s in config.sources)) as on_source:
+            report = asyncio.run(run_once(config, store, on_source))
     finally:
         lock.release()
-    for source in report.sources:
-        click.echo(source.summary())
-        for url, reason in source.failed_articles:
-            click.echo(f"  article failed: {url}: {reason}")
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
-    click.echo(f"cycle done: {len(report.sources)} sources "
-               f"({len(report.failed_sources)} failed), {new} new articles, {hits} hits, "
-               f"{report.alerts.sent} alerts sent, {report.alerts.retrying} to retry, "
-               f"{report.alerts.failed} failed")
+    from .wording import counted
+
+    click.echo(f"cycle done: {counted(len(report.sources), 'source')} "
+               f"({len(report.failed_sources)} failed), {counted(new, 'new article')}, "
+               f"{counted(hits, 'hit')}, {counted(report.alerts.sent, 'alert')} sent, "
+               f"{report.alerts.retrying} to retry, {report.alerts.failed} failed")
     for error in report.alerts.errors:
         click.echo(f"  alert error: {error}")
 
@@ -226,52 +256,114 @@ def _read_inputs(paths: tuple[str, ...]) -> Iterable[tuple[str, str]]:
 @cli.command()
 @config_option
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--explain", is_flag=True,
+              help="Also say why each match happened: the normalised keys compared.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
+              help="json: one line per input (the default); text: one block per match (the "
+                   "default with --explain).")
 @reports_errors
-def match(config_path: str | None, paths: tuple[str, ...]) -> None:
+def match(config_path: str | None, paths: tuple[str, ...], explain: bool,
+          fmt: str | None) -> None:
     """Match the watchlists against text files (or stdin); one JSON line per input.
 
     Offsets index the input text as given (Python string indices, i.e. code points).
+    Each match says `how` it matched (exact, normalised, variant, transliterated, title,
+    short form) and `via` which alias; --explain adds the keys that were compared.
 
     \b
-    Example:
+    Examples:
       echo "Qais al-Khazali spoke in Maysan" | monitor match -c config.yaml
       monitor match -c config.yaml article1.txt article2.txt
+      echo "Qays Khazali spoke in Missan" | monitor match -c config.yaml --explain
+      monitor match -c config.yaml --explain --format json article1.txt
     """
     from .match import Matcher
+    from .match.explain import keys_compared
 
-    config = load_config(config_path)
+    config = load_config(config_path, reading=True)  # the watchlist only: no secrets needed
     matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
-                    "end": m.end, "how": m.how} for m in matcher.find(text)]
-        click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
+                    "end": m.end, "how": m.how, "via": m.via,
+                    **({"keys": keys_compared(m)._asdict()} if explain else {})}
+                   for m in matcher.find(text)]
+        if (fmt or ("text" if explain else "json")) == "json":
+            click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
+        else:
+            click.echo(f"{path}: {len(matches)} match{'' if len(matches) == 1 else 'es'}")
+            for m in matches:
+                click.echo(_match_block(m))
 
 
-@cli.command()
+def _match_block(m: dict[str, Any]) -> str:
+    """One match as --format text shows it (repr quotes keep a line break in the text on
+    one line)."""
+    lines = [f"  {m['entity']} ({m['kind']}): {m['text']!r} at {m['start']}-{m['end']}",
+             f"    how: {m['how']}; via: {m['via']!r}"]
+    if "keys" in m:
+        lines.append(f"    keys: {m['keys']['line']}")
+    return "\n".join(lines)
+
+
+@cli.group(invoke_without_command=True)
 @config_option
+@db_option
 @format_option
+@click.pass_context
 @reports_errors
-def sources(config_path: str | None, fmt: str) -> None:
+@with_reading
+def sources(ctx: click.Context, reading: Reading, fmt: str) -> None:
     """Show each source's health: last check, last success, failures, last error.
 
+    `monitor sources import FILE.opml` and `monitor sources export` move sources in and
+    out as OPML, the format feed readers speak.
+
     \b
-    Example:
+    Examples:
+      monitor sources
       monitor sources --format json
+      monitor sources --db /data/monitor.db
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    if ctx.invoked_subcommand is not None:
+        return
+    with reading.open() as store:
         health = {row["name"]: row for row in store.sources_health()}
+    configured = ([(s.name, s.kind, s.url, s.enabled) for s in reading.config.sources]
+                  if reading.config else
+                  [(r["name"], r["kind"], r["url"], True) for r in health.values()])
     rows = []
-    for source in config.sources:
-        row = health.get(source.name, {"name": source.name, "kind": source.kind,
-                                       "url": source.url})
-        row["status"] = ("disabled" if not source.enabled else
+    for name, kind, url, enabled in configured:
+        row = health.get(name, {"name": name, "kind": kind, "url": url})
+        row["status"] = ("disabled" if not enabled else
                          "never checked" if not row.get("last_checked") else
                          "failing" if row.get("consecutive_failures") else "ok")
         rows.append(row)
     columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
                "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
-    render(rows, fmt, columns + ([] if fmt == "table" else ["last_warning", "url"]))
+    if fmt != "table":  # exact stored values for scripts
+        render(rows, fmt, [*columns, "last_warning", "skipped_pages", "url"])
+        return
+    _print_sources(rows)
+
+
+def _print_sources(rows: list[dict[str, Any]], console: Any = None) -> None:
+    """`monitor sources` for people: fits the terminal, times relative to now."""
+    from .clock import now
+    from .screen import Column, print_table, relative_time
+
+    moment = now()
+    shown = [{**row, **{key: relative_time(row.get(key), moment)
+                        for key in ("last_checked", "last_success", "next_poll")},
+              "status": (f"failing ×{row['consecutive_failures']}"
+                         if row["status"] == "failing" else row["status"])}
+             for row in rows]
+    print_table(shown, [
+        Column("name", "Source", shrink=True), Column("kind", "Kind", drop=4),
+        Column("status", "Status"), Column("last_checked", "Checked"),
+        Column("last_success", "Last OK", drop=2),
+        Column("articles", "Articles", right=True, drop=3),
+        Column("next_poll", "Next poll", drop=5),
+        Column("last_error", "Last error", shrink=True)], console)
 
 
 @cli.command()
@@ -295,12 +387,16 @@ def extract(url: str | None, paths: tuple[str, ...]) -> None:
 
     from .errors import ExtractError
     from .extract import decode_html, extract_article
+    from .extract.binary import binary_reason
 
     failed: list[str] = []
     for path in paths:
         try:
             raw = Path(path).read_bytes()
             data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            binary = binary_reason(data)
+            if binary is not None:
+                raise ExtractError(f"not HTML: {binary}")
             page = extract_article(decode_html(data), url or "")
         except (OSError, EOFError, zlib.error, ExtractError) as exc:
             click.echo(f"Error: {path}: {exc}", err=True)
@@ -326,6 +422,9 @@ def _register_commands() -> None:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
+        for group, subcommands in getattr(module, "SUBCOMMANDS", {}).items():
+            for command in subcommands:
+                cli.commands[group].add_command(command)  # type: ignore[attr-defined]
 
 
 _register_commands()

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -27,9 +28,10 @@ from .fetch.retry import backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
-from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
+from .prepare import Prepared, Skipped, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
+from .wording import counted
 
 T = TypeVar("T")
 
@@ -63,6 +65,10 @@ class SourceReport:
     off_domain: int = 0  # links not followed: outside the source's domains
     problem: str | None = None  # a non-fatal issue, e.g. a malformed feed that still parsed
     failed_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles: (url, reason)
+    # Seconds spent on a source that failed by timeout or a broken connection, retries
+    # included: "timeout after 20 s" alone hides that the cycle waited 25 s for it.
+    waited: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,15 +76,27 @@ class SourceReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.name}: FAILED: {self.error}"
-        if self.not_modified and not (self.new_articles or self.failed_articles):
-            return f"{self.name}: not modified"
-        text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
-                f"{self.hits} hits")
+            waited = f" (waited {self.waited:.0f} s in all)" if self.waited else ""
+            return f"{self.name}: FAILED: {self.error}{waited}"
+        if self.not_modified:
+            # The listing is unchanged; only pages that failed before were tried again.
+            text = f"{self.name}: not modified"
+            retried = [counted(self.new_articles, "new article")] if self.new_articles else []
+            if self.hits:
+                retried.append(counted(self.hits, "hit"))
+            if self.failed_articles:
+                retried.append(f"{counted(len(self.failed_articles), 'article')} failed")
+            if self.skipped:
+                retried.append(f"{counted(len(self.skipped), 'page')} skipped (not articles)")
+            return text + (f"; retried pages: {', '.join(retried)}" if retried else "")
+        text = (f"{self.name}: {counted(self.entries, 'entry', 'entries')}, "
+                f"{counted(self.new_articles, 'new article')}, {counted(self.hits, 'hit')}")
         if self.failed_articles:
-            text += f", {len(self.failed_articles)} articles failed"
+            text += f", {counted(len(self.failed_articles), 'article')} failed"
+        if self.skipped:
+            text += f", {counted(len(self.skipped), 'page')} skipped (not articles)"
         if self.off_domain:
-            text += f", {self.off_domain} off-domain links skipped"
+            text += f", {counted(self.off_domain, 'off-domain link')} skipped"
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
@@ -139,14 +157,26 @@ class Pipeline:
         built = matcher or Matcher(config.watchlist, config.rules,
                                    cross_script=config.matching.cross_script)
         self.matcher = built if parsers is None else None
+        store.sync_watchlist(config.watchlist)  # for SQL: aliases, place coordinates
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
         self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
         self._in_flight = asyncio.Semaphore(MAX_POLLS_IN_FLIGHT)
 
-    async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
+    async def run_cycle(self, sources: list[Source] | None = None,
+                        on_source: Callable[[SourceReport], None] | None = None
+                        ) -> CycleReport:
+        """Poll `sources` (default: every enabled one) at once, then send alerts;
+        `on_source` hears of each source as it finishes (`monitor once` prints it)."""
         chosen = [s for s in (sources or self.config.sources) if s.enabled]
-        reports = await asyncio.gather(*(self.run_source(s) for s in chosen))
+
+        async def polled(source: Source) -> SourceReport:
+            report = await self.run_source(source)
+            if on_source is not None:
+                on_source(report)
+            return report
+
+        reports = await asyncio.gather(*(polled(s) for s in chosen))
         alerts = await self.dispatch()
         return CycleReport(sources=list(reports), alerts=alerts)
 
@@ -156,7 +186,8 @@ class Pipeline:
         return next_poll is None or next_poll <= now_iso()
 
     async def dispatch(self) -> DispatchReport:
-        return await dispatch_pending(self.store, self.config.channels)
+        return await dispatch_pending(self.store, self.config.channels,
+                                      people=self.config.people())
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""
@@ -164,11 +195,14 @@ class Pipeline:
         state = self.store.source_state(source.name)
         poll = Poll()
         retry_after = None
+        started = time.monotonic()
         try:
             poll = await self._poll(source, state, report)
         except (FetchError, ExtractError) as exc:
             report.error = str(exc)
             retry_after = getattr(exc, "retry_after", None)
+            if getattr(exc, "transient", False):
+                report.waited = time.monotonic() - started
         await self._retry_failed_articles(source, report)
         self._record(source, state, report, poll, retry_after)
         log.log(logging.WARNING if report.error else logging.INFO, "%s", report.summary())
@@ -239,6 +273,8 @@ class Pipeline:
         unique = list(dict((e.url, e) for e in entries).values())
         urls = [e.url for e in unique]
         skip = self.store.known_urls(urls) | self.store.given_up_urls(urls, MAX_ARTICLE_ATTEMPTS)
+        if source.fetch_articles:
+            skip |= self.store.skipped_urls(urls)
         fresh = [e for e in unique if e.url not in skip]
         if source.fetch_articles:
             domains = allowed_domains(source.url, source.follow_domains)
@@ -257,7 +293,7 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | str]
+        results: list[Prepared | Skipped | str]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
@@ -270,6 +306,15 @@ class Pipeline:
                 log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
+            if isinstance(result, Skipped):
+                self.store.record_skipped(entry.url, source.name, result.reason,
+                                          final=result.final)
+                report.skipped.append((entry.url, result.reason))
+                log.info("%s: skipped %s: %s", source.name, entry.url, result.reason)
+                continue
+            if result.article.encoding_source == "detected":
+                log.info("%s: %s declared no usable charset; decoded as %s (detected)",
+                         source.name, entry.url, result.article.encoding)
             ready.append(result)
         # All of this poll's articles, hits and deliveries or none (in one transaction,
         # maybe shared with polls finishing at the same time).
@@ -305,8 +350,10 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-async def run_once(config: Config, store: Store) -> CycleReport:
+async def run_once(config: Config, store: Store,
+                   on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
     with worker_pool(config.watchlist, config.rules,
                      cross_script=config.matching.cross_script) as parsers:
         async with Fetcher(config.fetch) as fetcher:
-            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()
+            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle(
+                on_source=on_source)

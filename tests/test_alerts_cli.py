@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from monitor.cli import cli
 from monitor.config import Routing, WebhookChannel, load_config
 from monitor.errors import ConfigError
 from monitor.models import Article, Hit
@@ -135,7 +137,7 @@ def test_test_alert_reports_each_channel(tmp_path: Path) -> None:
         for secret in ("wrong-pw", "SECRETK", "SECRETTOKEN"):
             assert secret not in result.stdout + result.stderr
         [request] = good.received
-        assert request.json["text"].startswith("[TEST] Qais al-Khazali, Maysan — ")
+        assert request.json["text"].startswith("[TEST] Qais al-Khazali — ")
         assert request.json["blocks"][0]["text"]["text"] == "🧪 TEST ALERT — news-monitor"
         assert not (tmp_path / "monitor.db").exists()  # a test writes nothing
 
@@ -159,7 +161,7 @@ def test_test_alert_email_arrives_marked(tmp_path: Path) -> None:
         assert result.stdout == (f"email: ok — test message accepted by email "
                                  f"(127.0.0.1:{smtp.port} → 1 recipient)\n")
         msg = smtp.received[0].message
-    assert msg["Subject"].startswith("[news-monitor] [TEST] Qais al-Khazali, Maysan — ")
+    assert msg["Subject"].startswith("[TEST] Qais al-Khazali — ")
     assert "TEST ALERT" in msg.get_body(("plain",)).get_content()
     assert "<strong>TEST ALERT</strong>" in msg.get_body(("html",)).get_content()
 
@@ -204,3 +206,19 @@ def test_deliveries_list_and_retry(tmp_path: Path) -> None:
         assert again.stdout == "requeued 0 failed deliveries\n"
         table = monitor("deliveries", "-c", str(config), "--format", "csv")
         assert table.stdout.splitlines()[1].startswith("1,s,sent,1,")
+
+
+@pytest.mark.parametrize(("alerts", "said"), [
+    ("""
+  - {kind: slack, name: desk, webhook: "${NO_SUCH_WEBHOOK:-}"}
+  - {kind: email, name: mail, host: "${NO_SUCH_HOST:-}"}""",
+     "Error: every alert channel is disabled: no test message was sent"),
+    ("[]", "Error: no alert channel is configured (add one under alerts:)")])
+def test_test_alert_with_nothing_to_send_is_not_a_success(tmp_path: Path, alerts: str,
+                                                         said: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: monitor.db\nalerts: {alerts}\n", encoding="utf-8")
+    result = CliRunner(env={"NO_SUCH_WEBHOOK": None, "NO_SUCH_HOST": None}).invoke(
+        cli, ["test-alert", "-c", str(config)])
+    assert result.exit_code == 1, result.output
+    assert said in result.stderr

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import click
 
-from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..cli import (
+    config_option,
+    format_option,
+    load_config,
+    open_existing_store,
+    render,
+    reports_errors,
+)
 from ..clock import now_iso
-from ..config import Channel, Config, load_config
 from ..errors import AlertError, MonitorError
 from ..models import Hit
 
 if TYPE_CHECKING:
     from ..alerts import AlertMessage
+    from ..config import Channel, Config
 
 STATUSES = ("pending", "sent", "failed", "skipped")
 
@@ -63,16 +69,17 @@ def deliveries(config_path: str | None, status: str | None, retry: bool, channel
 def sample_test_alert() -> AlertMessage:
     """A realistic, clearly marked test alert (rendered with a TEST banner everywhere)."""
     from ..alerts import AlertMessage
+    from ..match.snippet import make_snippet
 
-    snippet = ("Test: **Qais al-Khazali** warned of sedition in Maysan — this sentence shows "
-               "how a match is highlighted.")
+    sentence = ("Test: Qais al-Khazali warned of sedition in Maysan — this sentence shows "
+                "how a match is highlighted.")
     return AlertMessage(
         title="news-monitor test alert: Khazali warns of sedition in Maysan",
         url="https://github.com/news-monitor/news-monitor#alerts", source="news-monitor",
         published=now_iso(), language="en", test=True,
-        hits=(Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 6, 21, snippet),
-              Hit("Maysan", "place", "Maysan", 48, 54, snippet.replace("**", "")
-                  .replace("Maysan", "**Maysan**"))))
+        hits=(Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 6, 21,
+                  make_snippet(sentence, 6, 21)),
+              Hit("Maysan", "place", "Maysan", 44, 50, make_snippet(sentence, 44, 50))))
 
 
 async def _try(channel: Channel) -> str | None:
@@ -115,6 +122,8 @@ def send_test_alert(config_path: str | None, name: str | None) -> None:
 
     config = load_config(config_path)
     channels, disabled = _selected(config, name)
+    import asyncio
+
     results = asyncio.run(_run_all(channels))
     failed = 0
     for channel, error in zip(channels, results, strict=True):
@@ -126,14 +135,19 @@ def send_test_alert(config_path: str | None, name: str | None) -> None:
     for line in disabled:
         click.echo(line.replace("alert channel ", "", 1).replace(" is disabled: ",
                                                                  ": disabled — ", 1))
-    if not channels and not disabled:
-        click.echo("no alert channel is configured")
-    if failed or (name is not None and not channels):
-        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed" if failed
-                           else f"channel {name!r} is disabled")
+    if failed:
+        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed")
+    if not channels:  # nothing was tested: not a success
+        raise MonitorError(
+            f"channel {name!r} is disabled: no test message was sent" if name is not None else
+            "every alert channel is disabled: no test message was sent (set the variables "
+            "they name)" if disabled else
+            "no alert channel is configured (add one under alerts:): no test message was sent")
 
 
 async def _run_all(channels: list[Channel]) -> list[str | None]:
+    import asyncio
+
     return list(await asyncio.gather(*(_try(c) for c in channels)))
 
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..cli import (
+    config_option,
+    format_option,
+    load_config,
+    open_existing_store,
+    render,
+    reports_errors,
+)
 from ..clock import since_to_iso
-from ..config import load_config
 from ..errors import MonitorError
+from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+if TYPE_CHECKING:
+    from ..store import Store
+    from ..store.queries import Page
+
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
                "rule": "bold magenta"}
 
@@ -29,18 +39,29 @@ def _since(value: str | None, option: str = "--since") -> str | None:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
+# One meaning of --since everywhere: when the monitor fetched the article (what is new to
+# me since yesterday); --published-since filters on when the outlet says it published it.
+published_option = click.option(
+    "--published-since", "published_since", default=None,
+    help="Also only articles the outlet published since (24h, 7d, ISO date); an article "
+         "without a published date counts by its fetched time.")
+
+
 def _cell(value: Any) -> Any:
-    """A table cell: **marked** text in bold, everything else literal (no rich markup)."""
+    """A table cell: ⟦marked⟧ words also in bold, everything else literal (no rich markup).
+    The marks stay, so a match still shows without colour (piped, NO_COLOR)."""
     from rich.text import Text
+
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN, marked_segments
 
     if value is None:
         return ""
-    text, out, done = str(value), Text(), 0
-    for m in _BOLD.finditer(text):
-        out.append(text[done:m.start()])
-        out.append(m.group(1), style="bold yellow")
-        done = m.end()
-    out.append(text[done:])
+    out = Text()
+    for piece, marked in marked_segments(str(value)):
+        if marked:
+            out.append(f"{MARK_OPEN}{piece}{MARK_CLOSE}", style="bold yellow")
+        else:
+            out.append(piece)
     return out
 
 
@@ -63,23 +84,35 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
         render(rows, fmt, columns, title)
 
 
+def _say_if_cut(rows: list[Any], total: int, fmt: str, what: str) -> None:
+    """Never cut silently: "showing N of M" after the table, or on stderr for json/csv so
+    the output stays clean for scripts."""
+    if total > len(rows):
+        click.echo(f"showing {len(rows):,} of {total:,} {what} (raise --limit to see more)",
+                   err=fmt != "table")
+
+
 # ---------------------------------------------------------------- hits
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="24h", show_default=True,
-              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
-@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
+              help="Hits of articles fetched since (30m, 24h, 7d, 2w, ISO date).")
+@published_option
+@click.option("--entity", help="Only hits of this watched name (any alias, any case).")
 @click.option("--kind", type=click.Choice(["actor", "place", "keyword", "rule"]),
               help="Only hits of this kind.")
-@click.option("--source", help="Only hits from this source name.")
+@click.option("--source", help="Only hits from this source (any case).")
 @click.option("--group-by", "group_by", type=click.Choice(["entity", "story"]),
               help="Count hits per entity or per story instead of listing them.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def hits(config_path: str | None, since: str, entity: str | None, kind: str | None,
-         source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
+@with_reading
+def hits(reading: Reading, since: str, published_since: str | None, entity: str | None,
+         kind: str | None, source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
     """List recent hits, newest first, or count them per entity or story.
 
     \b
@@ -87,39 +120,51 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
       monitor hits --since 24h
       monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
       monitor hits --since 7d --kind actor --group-by entity
+      monitor hits --db /data/monitor.db --entity "qais khazali" --published-since 2d
     """
     since_iso = _since(since)
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    published_iso = _since(published_since, "--published-since")
+    with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
+        source = resolve_source(store, reading.config, source)
         if group_by:
             rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
-                                      source=source, limit=limit)
+                                      source=source, limit=limit,
+                                      published_since=published_iso)
         else:
             rows = store.recent_hits(since=since_iso, entity=entity, kind=kind, source=source,
-                                     limit=limit)
+                                     limit=limit, published_since=published_iso)
     if group_by == "entity":
         columns = ["entity", "kind", "hits", "articles", "outlets", "first", "last"]
     elif group_by == "story":
         columns = ["story_id", "story_title", "entities", "hits", "articles", "outlets",
                    "first", "last"]
     else:
-        columns = ["fetched", "source", "entity", "kind", "how", "matched_text", "title", "url"]
+        columns = ["fetched", "source", "entity", "kind", "how", "via", "matched_text", "title",
+                   "url"]
         if fmt != "table":
             columns += ["published", "snippet", "article_id", "story_id", "id"]
     _output(rows, fmt, columns, title=f"Hits since {since_iso}")
+    _say_if_cut(rows, rows.total, fmt, {"entity": "entities", "story": "stories"}.get(
+        group_by or "", "hits"))
 
 
 # ---------------------------------------------------------------- search
 
 @click.command()
 @config_option
+@db_option
 @click.argument("query")
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
-@click.option("--source", help="Only articles from this source name.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@published_option
+@click.option("--source", help="Only articles from this source (any case).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def search(config_path: str | None, query: str, since: str | None, source: str | None,
+@with_reading
+def search(reading: Reading, query: str, since: str | None, published_since: str | None,
+           source: str | None,
            limit: int, fmt: str) -> None:
     """Full-text search of titles and bodies, best matches first, with highlighted snippets.
 
@@ -139,24 +184,26 @@ def search(config_path: str | None, query: str, since: str | None, source: str |
         parsed = parse(query)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
+    with reading.open() as store:
+        source = resolve_source(store, reading.config, source)
+        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit,
+                            published_since=_since(published_since, "--published-since"))
     for row in rows:
         row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
         row["rank"] = round(row["rank"], 3)
     columns = ["id", "source", "published", "title", "excerpt"]
     if fmt != "table":
         columns += ["url", "fetched", "story_id", "rank"]
-    _output(rows, fmt, columns, title=f"{len(rows)} articles matching {query!r}")
+    _output(rows, fmt, columns, title=f"{rows.total} articles matching {query!r}")
+    _say_if_cut(rows, rows.total, fmt, "articles")
 
 
 # ---------------------------------------------------------------- stories
 
-def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: int,
-                limit: int) -> list[dict[str, Any]]:
+def _story_rows(store: Store, since: str | None, entity: str | None, min_sources: int,
+                limit: int, published_since: str | None) -> Page:
     stories = store.story_list(since=since, entity=entity, min_sources=min_sources,
-                               limit=limit)
+                               limit=limit, published_since=published_since)
     articles = store.story_articles([s["id"] for s in stories])
     for story in stories:
         story["sources"] = json.loads(story["sources"] or "[]")
@@ -166,16 +213,21 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
-              help="Stories with a report since (24h, 7d, ISO date).")
-@click.option("--entity", help="Only stories with a hit on this canonical name.")
+              help="Stories with a report fetched since (24h, 7d, ISO date).")
+@published_option
+@click.option("--entity", help="Only stories with a hit on this watched name (any alias, "
+                                "any case).")
 @click.option("--min-outlets", "min_sources", default=1, show_default=True,
               type=click.IntRange(1), help="Only stories reported by at least this many.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def stories(config_path: str | None, since: str, entity: str | None, min_sources: int,
-            limit: int, fmt: str) -> None:
+@with_reading
+def stories(reading: Reading, since: str, published_since: str | None, entity: str | None,
+            min_sources: int, limit: int, fmt: str) -> None:
     """Stories (one event, every outlet's report of it), latest first, with each report.
 
     \b
@@ -183,9 +235,12 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
       monitor stories --since 7d
       monitor stories --entity "Asa'ib Ahl al-Haq" --min-outlets 2 --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = _story_rows(store, _since(since), entity, min_sources, limit)
+    with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
+        rows = _story_rows(store, _since(since), entity, min_sources, limit,
+                           _since(published_since, "--published-since"))
+    if fmt != "table":
+        _say_if_cut(rows, rows.total, fmt, "stories")
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -206,16 +261,27 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
             for a in story["articles"])
     _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "outlets",
                   "reports"], title=f"Stories since {_since(since)}")
+    _say_if_cut(rows, rows.total, fmt, "stories")
 
 
 # ---------------------------------------------------------------- show
 
 def _marked_text(text: str, hits: list[dict[str, Any]]) -> Any:
+    """`text` with each hit as ⟦matched text⟧, coloured by kind: the marks show the hits
+    without colour too (piped, NO_COLOR). A hit inside an earlier one is not marked again."""
     from rich.text import Text
 
-    out = Text(text)
-    for h in hits:
-        out.stylize(_KIND_STYLE.get(h["kind"], "bold"), h["start"], h["end"])
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN
+
+    out, done = Text(), 0
+    for h in sorted(hits, key=lambda h: (h["start"], -h["end"])):
+        if h["start"] < done:
+            continue
+        out.append(text[done:h["start"]])
+        out.append(f"{MARK_OPEN}{text[h['start']:h['end']]}{MARK_CLOSE}",
+                   style=_KIND_STYLE.get(h["kind"], "bold"))
+        done = h["end"]
+    out.append(text[done:])
     return out
 
 
@@ -233,10 +299,12 @@ def _marked_plain(text: str, hits: list[dict[str, Any]]) -> str:
 
 @click.command()
 @config_option
+@db_option
 @click.argument("ref", metavar="ARTICLE_ID|URL")
 @format_option
 @reports_errors
-def show(config_path: str | None, ref: str, fmt: str) -> None:
+@with_reading
+def show(reading: Reading, ref: str, fmt: str) -> None:
     """Show one stored article: metadata, its story's other reports, text with hits marked.
 
     \b
@@ -244,8 +312,7 @@ def show(config_path: str | None, ref: str, fmt: str) -> None:
       monitor show 1234
       monitor show https://shafaq.com/en/Security/some-article --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         article = store.find_article(ref)
         if article is None:
             raise MonitorError(f"no stored article with id or url {ref!r}")
@@ -256,7 +323,7 @@ def show(config_path: str | None, ref: str, fmt: str) -> None:
     if fmt == "csv":
         render([{**h, "url": article["url"], "title": article["title"]} for h in hits], "csv",
                ["article_id", "entity", "kind", "field", "matched_text", "start", "end", "how",
-                "snippet", "title", "url"])
+                "via", "snippet", "title", "url"])
         return
     if fmt == "json":
         article["marked_title"] = _marked_plain(article["title"] or "", by_field["title"])
@@ -285,10 +352,18 @@ def _print_article(article: dict[str, Any], hits: list[dict[str, Any]],
             here = "  ← this" if a["id"] == article["id"] else ""
             console.print(Text(f"  {(a['published'] or a['fetched'])[:16]}  {a['source']}: "
                                f"{a['title']}{here}"))
-    entities = sorted({(h["entity"], h["kind"]) for h in hits})
-    console.print(Text("Hits: " + (", ".join(f"{e} ({k})" for e, k in entities) or "none")))
+    console.print(Text("Hits:" + ("" if hits else " none")))
+    for line, count in Counter(_hit_line(h) for h in hits).items():
+        console.print(Text(f"  {line}" + (f" ×{count}" if count > 1 else "")))
     console.print()
     console.print(_marked_text(article["body"] or "(body not kept)", by_field["body"]))
+
+
+def _hit_line(h: dict[str, Any]) -> str:
+    """A stored hit as `show` lists it: what matched, how, and through which alias (hits
+    stored before `via` was recorded have none)."""
+    via = f" via {h['via']!r}" if h.get("via") else ""
+    return f"{h['entity']} ({h['kind']}) in {h['field']}: {h['matched_text']!r} {h['how']}{via}"
 
 
 # ---------------------------------------------------------------- rematch (backtest)
@@ -308,7 +383,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
     """Backtest the current watchlist on stored articles: what would be added or removed.
 
     A dry run (the default) changes nothing. --apply rewrites the hits of changed articles
-    and sends nothing, unless --alert also queues alerts for articles that newly alert.
+    and sends nothing, unless --alert also queues alerts for articles that newly alert; it
+    also records `via` (the alias) on hits found again that were stored before it was kept.
 
     \b
     Examples:
@@ -321,7 +397,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
 
     if alert and dry_run:
         raise click.UsageError("--alert needs --apply")
-    config = load_config(config_path)
+    # Only queuing alerts (--alert) needs the channels, and so the alert secrets.
+    config = load_config(config_path, reading=not alert)
     matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
@@ -333,26 +410,31 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
                         "removed_articles"],
             title=f"Rematch since {_since(since)} ({'dry run' if dry_run else 'applied'})")
     verb = "would change" if dry_run else "changed"
+    recorded = "would get" if dry_run else "got"
     click.echo(f"{report.articles} articles rematched ({report.skipped} without body skipped); "
                f"{len(report.changes)} {verb}; {len(report.newly_alerting)} newly alerting; "
-               f"{report.deliveries} alerts queued", err=fmt != "table")
+               f"{report.deliveries} alerts queued; {len(report.unrecorded_via)} older hits "
+               f"{recorded} their via", err=fmt != "table")
 
 
 # ---------------------------------------------------------------- export
 
-EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet", "how",
+EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet", "how", "via",
                   "article_id", "title", "url", "source", "published", "fetched", "language",
                   "story_id", "story_title"]
 
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
               help="Hits of articles fetched since (24h, 7d, ISO date).")
+@published_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
               show_default=True, help="csv, a JSON array, or one JSON object per line.")
 @reports_errors
-def export(config_path: str | None, since: str, fmt: str) -> None:
+@with_reading
+def export(reading: Reading, since: str, published_since: str | None, fmt: str) -> None:
     """Export hits with their article's metadata, oldest first, to stdout (streamed).
 
     \b
@@ -360,9 +442,8 @@ def export(config_path: str | None, since: str, fmt: str) -> None:
       monitor export --since 7d > hits.csv
       monitor export --since 30d --format ndjson | jq .entity
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = store.iter_hit_rows(_since(since))
+    with reading.open() as store:
+        rows = store.iter_hit_rows(_since(since), _since(published_since, "--published-since"))
         if fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS,
                                     extrasaction="ignore")

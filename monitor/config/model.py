@@ -86,8 +86,11 @@ class Entity:
     # Surname- or kunya-only forms ("Al-Sadr", "Khazali"): reported only when a full alias
     # of the same entity appears in the same article.
     short: tuple[str, ...] = ()
+    # Actors only: "person" or "group" (alerts list people before groups); "" unset.
+    type: str = ""
 
 
+ACTOR_TYPES = ("person", "group")
 ROUTABLE_KINDS = ("actor", "keyword", "rule")  # a place alone never alerts
 CHANNEL_MODES = ("immediate", "digest")
 
@@ -197,3 +200,7 @@ class Config:
 
     def entities(self, kind: str) -> list[Entity]:
         return [e for e in self.watchlist if e.kind == kind]
+
+    def people(self) -> frozenset[str]:
+        """Casefolded names of the actors marked `type: person` (alerts list them first)."""
+        return frozenset(e.name.casefold() for e in self.watchlist if e.type == "person")

@@ -75,9 +75,12 @@ def expand_env(text: str, env: Mapping[str, str]) -> str:
 class _Checker:
     """Collects problems, each prefixed with the file and key path."""
 
-    def __init__(self, file_label: str, env: Mapping[str, str]):
+    def __init__(self, file_label: str, env: Mapping[str, str], *, lenient_env: bool = False):
         self.file_label = file_label
         self.env = env
+        # Reading the database must not need the daemon's secrets: leniently, an unset
+        # ${VAR} leaves the key at its default instead of being a problem.
+        self.lenient_env = lenient_env
         self.problems: list[str] = []
 
     def error(self, path: str, message: str) -> None:
@@ -112,6 +115,8 @@ class _Checker:
             try:
                 value = expand_env(value, self.env)
             except KeyError as missing:
+                if self.lenient_env:
+                    return default
                 self.error(where, f"environment variable {missing.args[0]} is not set "
                                   f"(write ${{{missing.args[0]}:-}} to make it optional)")
                 return default
@@ -235,11 +240,21 @@ def _regex(value: Any) -> str:
 
 
 def _css_selector(value: Any) -> str:
+    """A selector both a strict CSS parser (cssselect) and lexbor (which runs it) accept.
+
+    Lexbor alone reads some broken selectors leniently: 'a[href' (an unclosed bracket)
+    matches as 'a[href]', every link on the page. cssselect follows the CSS grammar;
+    lexbor then refuses what it cannot run (an unknown pseudo-class)."""
+    import cssselect
     from selectolax.lexbor import LexborHTMLParser
 
     text = _nonempty_text(value)
     try:
+        cssselect.parse(text)
+    except cssselect.SelectorError as exc:
+        raise ValueError(f"invalid CSS selector {text!r}: {exc}") from None
+    try:
         LexborHTMLParser("<p></p>").css(text)
     except Exception as exc:  # selectolax raises plain exceptions for bad selectors
-        raise ValueError(f"{text!r} is not a valid CSS selector: {exc}") from None
+        raise ValueError(f"invalid CSS selector {text!r}: {exc}") from None
     return text

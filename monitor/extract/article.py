@@ -24,6 +24,8 @@ from monitor.extract import metadata as md
 from monitor.extract.content import block_texts, extract_content, remove_boilerplate
 from monitor.extract.datelines import find_dateline
 from monitor.extract.dates import parse_date
+from monitor.extract.not_article import link_share
+from monitor.extract.paragraphs import with_page_paragraphs
 from monitor.models import ExtractedArticle
 
 __all__ = ["extract_article"]
@@ -58,6 +60,7 @@ def extract_article(html: str, url: str, *, selectors: ArticleSelectors | None =
         canonical_url=md.canonical(tree, ld, meta, url),
         modified=md.modified(tree, ld, meta, tz),
         dateline=find_dateline(body, dateline),
+        link_share=link_share(tree, body),
     )
 
 
@@ -114,6 +117,8 @@ def _body(tree: LexborHTMLParser, ld: dict[str, Any] | None,
             return text, "selectors"
     ld_body = _ld_body(ld)
     if len(ld_body) >= _SUBSTANTIAL and not _looks_truncated(ld_body):
+        if "\n" not in ld_body:  # run together on one line: the page has the paragraphs
+            ld_body = with_page_paragraphs(ld_body, extract_content(tree))
         return ld_body, "jsonld"
     text = extract_content(tree)
     if text:

@@ -18,12 +18,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..clock import iso, now, now_iso
+from ..config import Entity
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
+from .failures import remember_database, store_failure
 from .migrations import migrations
-from .queries import QueryMixin
+from .queries import Page, QueryMixin
+from .skipped import SkippedPagesMixin
 
 STORY_WINDOW = timedelta(hours=72)
 DELIVERY_MAX_ATTEMPTS = 8
@@ -84,7 +87,7 @@ class _Rows:
         self.stored_urls.append((article.url,))
         self.texts.append((article_id, article.title, article.body))
         self.hits.extend((article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet,
-                          h.start, h.end, h.how) for h in article.hits)
+                          h.start, h.end, h.how, h.via) for h in article.hits)
         if any(h.kind in ALERTING_KINDS for h in article.hits):
             created = now_iso()
             self.deliveries.extend((channel, article_id, story_id, created)
@@ -92,6 +95,8 @@ class _Rows:
 
     def write(self, db: Database) -> None:
         db.conn.executemany("DELETE FROM article_failures WHERE url = ?", self.stored_urls)
+        # A stub looked at again that is an article now.
+        db.conn.executemany("DELETE FROM skipped_pages WHERE url = ?", self.stored_urls)
         db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                             self.texts)
         db.conn.executemany("INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
@@ -101,7 +106,7 @@ class _Rows:
             "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
-            'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
+            'start, "end", how, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
         db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (channel, article_id, story_id, status, "
             "attempts, created) VALUES (?, ?, ?, 'pending', 0, ?)", self.deliveries)
@@ -111,32 +116,48 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class Store(QueryMixin):
+class Store(QueryMixin, SkippedPagesMixin):
     """Open (creating and migrating as needed) the database at `path`."""
 
     # Articles further apart than this (seconds) are never one story; the pipeline sets it
     # from `stories.window` in the config.
     story_window: float = STORY_WINDOW.total_seconds()
     _story_assigner: StoryAssigner | None = None
+    # Seconds a write waits for another process's lock before "database is locked".
+    busy_timeout: float = 30.0
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        remember_database(self.path, self.busy_timeout)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout,
+                                   check_same_thread=False)
             self.db = Database(conn)
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot open database: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot create database: {exc}") from None
+
+    def failure(self, exc: BaseException) -> StoreError | None:
+        """`exc` as a locked / full / read-only StoreError of this database, if it is one."""
+        return store_failure(exc, self.path, busy_timeout=self.busy_timeout)
 
     def close(self) -> None:
         self.db.close()
+
+    def sync_watchlist(self, entities: Iterable[Entity]) -> None:
+        """Write the watchlist's entities, aliases and place coordinates (store/watchlist.py)."""
+        from .watchlist import sync_watchlist
+
+        sync_watchlist(self.db, entities)
 
     def __enter__(self) -> Store:
         return self
@@ -161,6 +182,12 @@ class Store(QueryMixin):
                            r["body_hash"], r["next_poll"], r["failing_since"],
                            bool(r["down_notified"]), r["links_seen"] or 0,
                            bool(r["links_notified"]))
+
+    def next_polls(self) -> dict[str, str]:
+        """Every source's stored next poll (set while it backs off), by name: one query for
+        the daemon's start instead of one per source."""
+        return {r["name"]: r["next_poll"] for r in self.query(
+            "SELECT name, next_poll FROM sources WHERE next_poll IS NOT NULL")}
 
     def record_source(self, name: str, url: str, kind: str, poll: Poll,
                       notices: Iterable[tuple[str, str]] = (),
@@ -245,7 +272,8 @@ class Store(QueryMixin):
             "s.last_warning, "
             "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles, "
             "(SELECT count(*) FROM article_failures f WHERE f.source = s.name) "
-            "AS failed_articles "
+            "AS failed_articles, "
+            "(SELECT count(*) FROM skipped_pages k WHERE k.source = s.name) AS skipped_pages "
             "FROM sources s ORDER BY s.name")
 
     # ------------------------------------------------------------ articles
@@ -311,11 +339,11 @@ class Store(QueryMixin):
         assignments = self._stories().assign(articles, ids, [f for _, _, f in fresh])
         self.db.conn.executemany(
             "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
-            "fetched, language, body, content_hash, method, story_id, modified, dateline) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "fetched, language, body, content_hash, method, story_id, modified, dateline, "
+            "encoding, encoding_source) VALUES (" + ", ".join("?" * 17) + ")",
             [(article_id, a.url, a.canonical_url, a.source, a.title, a.author, a.published,
               a.fetched, a.language, a.body, content_hash(a.body), a.method,
-              assignment.story_id, a.modified, a.dateline)
+              assignment.story_id, a.modified, a.dateline, a.encoding, a.encoding_source)
              for article_id, a, assignment in zip(ids, articles, assignments, strict=True)])
         rows = _Rows()
         for article_id, article, assignment in zip(ids, articles, assignments, strict=True):
@@ -339,8 +367,12 @@ class Store(QueryMixin):
 
     def recent_hits(self, *, since: str | None = None, entity: str | None = None,
                     source: str | None = None, limit: int = 100,
-                    kind: str | None = None) -> list[dict[str, Any]]:
+                    kind: str | None = None, published_since: str | None = None
+                    ) -> Page:
         where, params = ["1 = 1"], []
+        if published_since:
+            where.append("coalesce(a.published, a.fetched) >= ?")
+            params.append(published_since)
         if kind:
             where.append("h.kind = ?")
             params.append(kind)
@@ -353,13 +385,12 @@ class Store(QueryMixin):
         if source:
             where.append("a.source = ? COLLATE NOCASE")
             params.append(source)
-        params.append(limit)
-        return self.query(
-            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, "
+        return self._page(
+            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, h.via, "
             "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
-            "LIMIT ?", params)
+            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start",
+            params, limit)
 
     # ------------------------------------------------------------ deliveries (the outbox)
 
