@@ -359,8 +359,9 @@ class CrossScript:
                     candidates = _by_keys(reading, _next_keys(words))
                 else:  # the names whose second word can agree, remembered per word pair
                     pair = (id(reading), words[0][0])
-                    candidates = self._seconds.get(pair) or self._learn_second(pair, reading,
-                                                                               words[0][0])
+                    candidates = self._seconds.get(pair)
+                    if candidates is None:
+                        candidates = self._learn_second(pair, reading, words[0][0])
                 if candidates and reading.longest > 2:
                     words = arabic_words_after(text, normalised, first_end,
                                                2 * (reading.longest - 1))
