@@ -37,6 +37,7 @@ LATIN = [
     Entity("Amarah", "place", ("Amara",)),
     Entity("Kut", "place", ("Kut",)),
     Entity("Hakim", "actor", ("Hakim",)),  # a single-word actor: never across scripts
+    Entity("Sudani", "actor", ("Sudani",)),  # nor a long one (also "Sudanese")
 ]
 
 ARABIC_TEXT_ROWS = [
@@ -80,6 +81,7 @@ ARABIC_TEXT_ROWS = [
     ("في العمارة", []),  # العمارة is also "the building"
     ("أحمد العامري", []),  # al-Amiri (nisba ي) is not Amara (ى)
     ("رجل حكيم", []),  # single-word actors never cross scripts
+    ("قال السوداني", []),
 ]
 
 
