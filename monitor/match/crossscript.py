@@ -84,6 +84,7 @@ class _Reading(NamedTuple):
     single: tuple[_LatinName, ...]  # one-word names: complete here
     by_next_key: dict[str, tuple[_LatinName, ...]]  # longer ones, by their second word's keys
     longest: int  # words of the longest of them
+    entities: frozenset[int]  # whose names they are (none if an exclude phrase is among them)
 
 
 class _Verdict(NamedTuple):
@@ -332,7 +333,9 @@ class CrossScript:
                 readings.append(_Reading(
                     m.start() + offset, m.end(), tuple(n for n in names if len(n.words) == 1),
                     {k: tuple(v) for k, v in by_next.items()},
-                    max(len(n.words) for n in names)))
+                    max(len(n.words) for n in names),
+                    frozenset() if any(n.exclude for n in names)
+                    else frozenset(n.entity for n in names)))
             maqsura_at = 0
             if run.endswith("ي"):  # does it matter whether the text wrote ى there?
                 variant = word[:m.end() - 1] + MAQSURA + word[m.end():]
@@ -347,6 +350,8 @@ class CrossScript:
               done: set[tuple[int, int]]) -> None:
         for reading in verdict.readings:
             orig_start = normalised.original(start + reading.offset)
+            if reading.entities and all((e, orig_start) in done for e in reading.entities):
+                continue  # every entity it could name already matched here in its own script
             first_end = start + reading.end
             found = [(n, first_end) for n in reading.single]
             if reading.by_next_key:
