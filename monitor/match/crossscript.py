@@ -144,8 +144,12 @@ class _ArabicNameTrie(NameTrie):
     def _can_start(self, word: str) -> bool:
         if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
             self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
-        edges = self._root.edges
-        verdict = self._verdicts[word] = any(("x", k) in edges for k in latin_keys(word.lower()))
+        # Only a word that agrees with the first word of some name: "The" has the key of
+        # many Arabic words (ت, د, ط, ...) but is the spelling of none that starts a name.
+        edges, token = self._root.edges, word.lower()
+        children = [c for k in latin_keys(token) if (c := edges.get(("x", k))) is not None]
+        verdict = self._verdicts[word] = any(
+            agrees_word(token, w, f) for c in children for w, f in self._words[id(c)])
         return verdict
 
     def _learn_step(self, nodes: tuple[_Node, ...], token: str) -> _Step:
