@@ -464,7 +464,8 @@ class Daemon:
         old.shutdown(wait=False, cancel_futures=True)
 
     def _new_workers(self, config: Config) -> Executor:
-        return self._exits.enter_context(worker_pool(config.watchlist, config.rules))
+        return self._exits.enter_context(worker_pool(
+            config.watchlist, config.rules, cross_script=config.matching.cross_script))
 
     def _retire_workers(self, pool: Executor) -> None:
         """Shut a replaced pool down once the polls that may still use it have finished."""

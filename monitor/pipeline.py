@@ -154,7 +154,8 @@ class Pipeline:
         self.parsers = parsers
         # Built even with a pool, as it is what validates the watchlist (a clear error here,
         # not a broken pool); kept only to run inline, since the workers build their own.
-        built = matcher or Matcher(config.watchlist, config.rules)
+        built = matcher or Matcher(config.watchlist, config.rules,
+                                   cross_script=config.matching.cross_script)
         self.matcher = built if parsers is None else None
         store.sync_watchlist(config.watchlist)  # for SQL: aliases, place coordinates
         self.channel_names = [c.name for c in config.channels]
@@ -353,7 +354,8 @@ def body_fingerprint(source: Source, body: bytes) -> str:
 
 async def run_once(config: Config, store: Store,
                    on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
-    with worker_pool(config.watchlist, config.rules) as parsers:
+    with worker_pool(config.watchlist, config.rules,
+                     cross_script=config.matching.cross_script) as parsers:
         async with Fetcher(config.fetch) as fetcher:
             return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle(
                 on_source=on_source)

@@ -141,12 +141,13 @@ def _worker_matcher() -> Matcher:
     return _matcher
 
 
-def _start_worker(entities: list[Entity], rules: list[Rule]) -> None:
+def _start_worker(entities: list[Entity], rules: list[Rule], cross_script: bool = True
+                  ) -> None:
     global _matcher
     # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
-    _matcher = Matcher(entities, rules)
+    _matcher = Matcher(entities, rules, cross_script=cross_script)
 
 
 def _exit_with_parent() -> None:
@@ -174,11 +175,12 @@ def default_workers() -> int:
 
 @contextmanager
 def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
-                workers: int | None = None) -> Iterator[Executor]:
+                workers: int | None = None, cross_script: bool = True
+                ) -> Iterator[Executor]:
     """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist.
     Spawned, not forked, as the parent runs threads."""
     workers = workers or default_workers()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start_worker,
-                             initargs=(list(entities), list(rules))) as pool:
+                             initargs=(list(entities), list(rules), cross_script)) as pool:
         yield pool

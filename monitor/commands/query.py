@@ -408,7 +408,7 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
         raise click.UsageError("--alert needs --apply")
     # Only queuing alerts (--alert) needs the channels, and so the alert secrets.
     config = load_config(config_path, reading=not alert)
-    matcher = Matcher(config.watchlist, config.rules)
+    matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
         if not dry_run:

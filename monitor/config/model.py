@@ -175,6 +175,11 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class MatchSettings:
+    cross_script: bool = True  # Latin names in Arabic text and back (match/crossscript.py)
+
+
+@dataclass(frozen=True)
 class StorySettings:
     window: float = 72 * 3600.0  # articles further apart than this are never one story
 
@@ -192,6 +197,7 @@ class Config:
     retention: Retention = Retention()
     log_format: str = "text"  # text | json
     stories: StorySettings = StorySettings()
+    matching: MatchSettings = MatchSettings()
     # One line per channel that is configured but switched off (its variables are unset).
     disabled_channels: tuple[str, ...] = ()
 
