@@ -352,7 +352,10 @@ class CrossScript:
     def _walk(self, text: str, normalised: Normalised, start: int, verdict: _Verdict,
               spans: list[Span], excluded: dict[int, list[tuple[int, int]]],
               done: set[tuple[int, int]]) -> None:
+        norm = normalised.text
         for reading in verdict.readings:
+            if not reading.single and self._no_second(reading, norm, start + reading.end):
+                continue  # most walks end here: a given name, then an ordinary word
             orig_start = normalised.original(start + reading.offset)
             if reading.entities and all((e, orig_start) in done for e in reading.entities):
                 continue  # every entity it could name already matched here in its own script
@@ -387,6 +390,21 @@ class CrossScript:
                 else:
                     spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
                                       name.alias))
+
+    def _no_second(self, reading: _Reading, norm: str, first_end: int) -> bool:
+        """Whether no name can go on after a first word ending at `first_end`, known from
+        the remembered second-word verdicts alone (see _learn_second): without the offset
+        map or a regex walk over the following words. False when not known for sure."""
+        if not norm.startswith(" ", first_end):
+            return True  # punctuation or the end of the text: no second word
+        stop = norm.find(" ", first_end + 1)
+        if stop < 0:
+            stop = len(norm)
+        word = norm[first_end + 1:stop]
+        if (word.endswith("ي") or word == "عبد" or norm.startswith(_ALLAH, stop)
+                or not _ARABIC_RUN.fullmatch(word)):
+            return False  # ى as written, words joined in Latin, punctuation: walk it
+        return self._seconds.get((id(reading), word)) == ()
 
     def _learn_second(self, pair: tuple[int, str], reading: _Reading, word: str
                       ) -> tuple[_LatinName, ...]:
