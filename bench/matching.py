@@ -3,6 +3,12 @@
 Not a test. Run:  python bench/matching.py [--mb 50] [--entities 5000]
 (flashtext comes with `pip install -e .[bench]`; it is skipped if missing.)
 
+Cross-script matching (match/crossscript.py) is on by default; the run also times the same
+matcher with it off (`matching: {cross_script: false}`) on the same corpus, and times both
+on a name-dense corpus: news-like English and Arabic paragraphs built from the shipped
+watchlist and sentence templates, where most sentences name people, places and groups (as
+conflict reporting does), in their own script and in the other one.
+
 Deterministic (seeded) synthetic data: 5,000 entities with Arabic-name-like multi-word Latin
 names and Arabic-script names, plus the shipped config's watchlist; articles of ~5 KB of
 English and Arabic filler with mentions sprinkled in varied spellings (article forms,
@@ -112,15 +118,80 @@ def corpus(rng: random.Random, entities: list[Entity], megabytes: float,
     return texts
 
 
+EN_TEMPLATES = [
+    "{actor} said on Monday that the talks on the new government would resume next week.",
+    "Sources in {place} told reporters that security forces had been reinforced overnight.",
+    "{group} denied any role in the attack, according to a statement issued on Sunday.",
+    "Residents said {group} had set up checkpoints on the main road to the city.",
+    "The statement by {actor} came hours after clashes in {place} left three people dead.",
+    "Officials said the meeting was postponed until the security situation improves.",
+]
+AR_TEMPLATES = [
+    "قال {actor} يوم الاثنين إن المحادثات بشأن الحكومة الجديدة ستستأنف الأسبوع المقبل.",
+    "وأفادت مصادر في {place} بأن القوات الأمنية عززت انتشارها خلال الليل.",
+    "ونفت {group} أي دور لها في الهجوم، بحسب بيان صدر يوم الأحد.",
+    "وقال سكان إن {group} أقامت نقاط تفتيش على الطريق الرئيسي المؤدي إلى المدينة.",
+    "وجاء بيان {actor} بعد ساعات من اشتباكات في {place} أسفرت عن ثلاثة قتلى.",
+    "وقال مسؤولون إن الاجتماع أُجّل إلى حين تحسن الوضع الأمني.",
+]
+
+
+def name_dense_corpus(rng: random.Random, entities: list[Entity], megabytes: float
+                      ) -> list[str]:
+    """News-like paragraphs, half English half Arabic, where most sentences name watched
+    actors, groups and places: English sentences take Latin and Arabic names, Arabic ones
+    Arabic and Latin names (the cross-script hits)."""
+    def split(kind: str) -> tuple[list[str], list[str]]:
+        latin, arabic = [], []
+        for e in entities:
+            if e.kind != kind:
+                continue
+            for alias in e.aliases:
+                if "\u0600" <= alias[:1] <= "\u06ff":
+                    arabic.append(alias)
+                elif not alias.isupper():
+                    latin.append(alias)
+        return latin, arabic
+
+    people_en, people_ar = split("actor")
+    places_en, places_ar = split("place")
+    groups_en = [a for a in people_en if len(a.split()) >= 2]
+    groups_ar = [a for a in people_ar if len(a.split()) >= 2]
+    texts: list[str] = []
+    total = 0
+    while total < megabytes * 1_000_000:
+        arabic = len(texts) % 2 == 1
+        templates = AR_TEMPLATES if arabic else EN_TEMPLATES
+        own = (people_ar, groups_ar, places_ar) if arabic else (people_en, groups_en, places_en)
+        other = (people_en, groups_en, places_en) if arabic else (people_ar, groups_ar, places_ar)
+        sentences = []
+        for _ in range(rng.randint(20, 50)):
+            pools = other if rng.random() < 0.2 else own
+            people, groups, places = pools
+            sentences.append(rng.choice(templates).format(
+                actor=rng.choice(people), group=rng.choice(groups), place=rng.choice(places)))
+        text = " ".join(sentences)
+        texts.append(text)
+        total += len(text.encode())
+    return texts
+
+
 def timed(label: str, fn, texts: list[str], size_mb: float) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     found = 0
     for text in texts:
         found += fn(text)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     speed = size_mb / seconds
-    print(f"{label:34s} {speed:8.3g} MB/s  ({seconds:6.2f} s, {found} matches)")
+    print(f"{label:44s} {speed:8.3g} MB/s  ({seconds:6.2f} s wall, {cpu:6.2f} s CPU, "
+          f"{found} matches)")
     return speed
+
+
+def built(entities: list[Entity], rules, cross_script: bool) -> tuple[Matcher, float, float]:
+    start, cpu = time.perf_counter(), time.process_time()
+    matcher = Matcher(entities, rules, cross_script=cross_script)
+    return matcher, time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -138,16 +209,27 @@ def main() -> None:
     print(f"{len(entities)} entities, {len(texts)} articles, {size_mb:.1f} MB UTF-8 "
           f"(half English, half Arabic), {args.density:.1%} of words are names")
 
+    off, build_off, cpu_off = built(entities, shipped.rules, cross_script=False)
+    print(f"index build, cross-script off: {build_off:.2f} s wall, {cpu_off:.2f} s CPU")
+    ours_off = timed("ours, cross-script off", lambda t: len(off.find(t)), texts, size_mb)
+    dense = name_dense_corpus(random.Random(20260104), entities[-len(shipped.watchlist):],
+                              args.mb / 5)
+    dense_mb = sum(len(t.encode()) for t in dense) / 1_000_000
+    dense_off = timed(f"ours, cross-script off, name-dense ({dense_mb:.0f} MB)",
+                      lambda t: len(off.find(t)), dense, dense_mb)
+
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    matcher = Matcher(entities, shipped.rules)
-    build = time.perf_counter() - start
-    print(f"index build: {build:.2f} s ({len(matcher.problems)} build problems reported: "
-          "synthetic names collide)")
+    matcher, build, cpu = built(entities, shipped.rules, cross_script=True)
+    print(f"index build, cross-script on:  {build:.2f} s wall, {cpu:.2f} s CPU "
+          f"({len(matcher.problems)} build problems reported: synthetic names collide)")
     ours = timed("ours (Matcher.find, end to end)", lambda t: len(matcher.find(t)), texts,
                  size_mb)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"max RSS growth during build + matching: {(rss_after - rss_before) / 1024:.0f} MB")
+    print(f"cross-script on / off: {ours / ours_off:.2f}x")
+    dense_on = timed(f"ours, name-dense ({dense_mb:.0f} MB)", lambda t: len(matcher.find(t)),
+                     dense, dense_mb)
+    print(f"name-dense, cross-script on / off: {dense_on / dense_off:.2f}x")
     del matcher
     tracemalloc.start()
     matcher = Matcher(entities, shipped.rules)

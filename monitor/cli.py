@@ -147,8 +147,13 @@ def check(config_path: str | None) -> None:
         click.echo(f"alerts: {line}")
     if not config.channels:
         click.echo("alerts: no channel enabled; hits are stored but not sent")
-    for problem in Matcher(config.watchlist, config.rules).problems:
+    matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
+    for problem in matcher.problems:
         click.echo(f"warning: {problem}")
+    if not config.matching.cross_script:
+        click.echo("matching: cross-script matching is off (matching.cross_script)")
+    for line in matcher.advice:
+        click.echo(f"cross-script: {line}")
     click.echo("OK")
 
 
@@ -276,7 +281,7 @@ def match(config_path: str | None, paths: tuple[str, ...], explain: bool,
     from .match.explain import keys_compared
 
     config = load_config(config_path, reading=True)  # the watchlist only: no secrets needed
-    matcher = Matcher(config.watchlist, config.rules)
+    matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
                     "end": m.end, "how": m.how, "via": m.via,

@@ -305,9 +305,10 @@ class Daemon:
             self._waiting.discard(name)
             log.debug("%s: backing off until %s", name, next_poll)
 
-    def _wake_dispatcher(self) -> None:
+    def _wake_dispatcher(self, at: datetime | None = None) -> None:
+        """Run the dispatcher soon (or at `at`, if sooner than its next round)."""
         job = self.scheduler.get_job(DISPATCH_JOB)
-        soonest = now() + timedelta(seconds=max(
+        soonest = at or now() + timedelta(seconds=max(
             0.0, DISPATCH_MIN_GAP - (time.monotonic() - self._last_dispatch)))
         if job is not None and job.next_run_time is not None and soonest < job.next_run_time:
             job.modify(next_run_time=soonest)
@@ -435,7 +436,9 @@ class Daemon:
             # A message sent but not recorded as sent would be sent again at every turn.
             return
         self._last_dispatch = time.monotonic()
-        report = await self.pipeline.dispatch()
+        report = await self.pipeline.dispatch(gather=True)
+        if report.held_until is not None:  # a first alert gathering reports: send it on time
+            self._wake_dispatcher(report.held_until)
         self.metrics.dispatch_seconds.observe(time.monotonic() - self._last_dispatch)
         for status in ("sent", "failed", "retrying"):
             self.metrics.alerts.labels(status).inc(getattr(report, status, 0))
@@ -468,7 +471,8 @@ class Daemon:
         old.shutdown(wait=False, cancel_futures=True)
 
     def _new_workers(self, config: Config) -> Executor:
-        return self._exits.enter_context(worker_pool(config.watchlist, config.rules))
+        return self._exits.enter_context(worker_pool(
+            config.watchlist, config.rules, cross_script=config.matching.cross_script))
 
     def _retire_workers(self, pool: Executor) -> None:
         """Shut a replaced pool down once the polls that may still use it have finished."""

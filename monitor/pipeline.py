@@ -169,7 +169,8 @@ class Pipeline:
         self.renew_parsers: Callable[[Executor], None] | None = None
         # Built even with a pool, as it is what validates the watchlist (a clear error here,
         # not a broken pool); kept only to run inline, since the workers build their own.
-        built = matcher or Matcher(config.watchlist, config.rules)
+        built = matcher or Matcher(config.watchlist, config.rules,
+                                   cross_script=config.matching.cross_script)
         self.matcher = built if parsers is None else None
         store.sync_watchlist(config.watchlist)  # for SQL: aliases, place coordinates
         self.channel_names = [c.name for c in config.channels]
@@ -199,9 +200,11 @@ class Pipeline:
         next_poll = self.store.source_state(source.name).next_poll
         return next_poll is None or next_poll <= now_iso()
 
-    async def dispatch(self) -> DispatchReport:
+    async def dispatch(self, gather: bool = False) -> DispatchReport:
+        """Send what is due. `gather`: hold new stories' first alerts for each channel's
+        `gather` time (the daemon); `monitor once` sends everything it stored now."""
         return await dispatch_pending(self.store, self.config.channels,
-                                      people=self.config.people())
+                                      people=self.config.people(), gather=gather)
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""
@@ -390,7 +393,8 @@ async def run_once(config: Config, store: Store,
                    on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
     with ExitStack() as pools:
         def new_pool() -> Executor:
-            return pools.enter_context(worker_pool(config.watchlist, config.rules))
+            return pools.enter_context(worker_pool(
+                config.watchlist, config.rules, cross_script=config.matching.cross_script))
 
         async with Fetcher(config.fetch) as fetcher:
             pipeline = Pipeline(config, store, fetcher, parsers=new_pool())

@@ -172,12 +172,13 @@ def _worker_matcher() -> Matcher:
     return _matcher
 
 
-def _start_worker(entities: list[Entity], rules: list[Rule], cpu_limit: float | None) -> None:
+def _start_worker(entities: list[Entity], rules: list[Rule], cross_script: bool = True,
+                  cpu_limit: float | None = None) -> None:
     global _matcher, _cpu_limit
     # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
-    _matcher = Matcher(entities, rules)
+    _matcher = Matcher(entities, rules, cross_script=cross_script)
     _cpu_limit = cpu_limit
     if cpu_limit:
         signal.signal(signal.SIGPROF, _over_budget)
@@ -234,7 +235,7 @@ def default_workers() -> int:
 
 @contextmanager
 def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
-                workers: int | None = None,
+                workers: int | None = None, cross_script: bool = True,
                 cpu_limit: float | None = PAGE_CPU_LIMIT) -> Iterator[Executor]:
     """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist,
     running each task given through `bounded` under `cpu_limit` seconds of CPU.
@@ -242,5 +243,6 @@ def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
     workers = workers or default_workers()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start_worker,
-                             initargs=(list(entities), list(rules), cpu_limit)) as pool:
+                             initargs=(list(entities), list(rules), cross_script,
+                                       cpu_limit)) as pool:
         yield pool

@@ -103,6 +103,30 @@ def test_routing_config_errors_name_the_key(tmp_path: Path) -> None:
     assert "SECRET" not in text
 
 
+def test_gather_is_validated(tmp_path: Path) -> None:
+    ok = load_config(write(tmp_path, """
+  - {kind: slack, name: a, webhook: "https://hooks.slack.com/services/T/B/1", gather: 30s}
+  - {kind: slack, name: b, webhook: "https://hooks.slack.com/services/T/B/2", gather: 0s}
+  - {kind: slack, name: c, webhook: "https://hooks.slack.com/services/T/B/3"}
+"""), env={})
+    assert [c.routing.gather for c in ok.channels] == [30.0, 0.0, 120.0]
+    path = write(tmp_path, """
+  - {kind: slack, name: a, webhook: "https://hooks.slack.com/services/T/B/1", gather: 20m}
+  - {kind: slack, name: b, webhook: "https://hooks.slack.com/services/T/B/2", gather: soon}
+  - {kind: slack, name: c, webhook: "https://hooks.slack.com/services/T/B/3", digest: 1h,
+     gather: 1m}
+""")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    text = str(info.value)
+    for expected in (
+            "alerts[0].gather: '20m' is longer than 15m: an alert held that long is no longer "
+            "immediate (use mode: digest)",
+            "alerts[1].gather: 'soon' is not a duration",
+            "alerts[2].gather: applies to mode: immediate only"):
+        assert expected in text, text
+
+
 # ---------------------------------------------------------------- test-alert
 
 

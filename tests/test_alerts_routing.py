@@ -479,3 +479,61 @@ def test_slack_limits_hold_with_reports_digests_and_summaries() -> None:
     assert alert_blocks[-2]["text"]["text"].startswith("*Also reported by:*")
     assert alert_blocks[-1]["elements"][0]["text"].startswith("*37 more:* Rudaw &lt;&amp;&gt;")
     assert "Rudaw &lt;&amp;&gt;" in alert_blocks[-2]["text"]["text"]
+
+
+
+# ---------------------------------------------------------------- gathering (issue 15)
+
+
+def gathered(store: Store, channels: list[Channel], after: float) -> DispatchReport:
+    """A daemon round `after` seconds from now (gathering on)."""
+    moment = datetime.now(UTC) + timedelta(seconds=after)
+    return asyncio.run(dispatch_pending(store, tuple(channels), now=moment, gather=True))
+
+
+def test_gathering_holds_a_new_story_then_one_message_names_every_outlet(
+        store: Store, slack: SlackReceiver) -> None:
+    channel = slack_channel(slack, gather=120.0)
+    (first,) = add(store, [channel], article(1, TITLES[0]))
+    held = gathered(store, [channel], after=60)
+    assert held.messages == 0 and statuses(store, "analysts")[first] == "pending"
+    assert held.held_until is not None and held.held_until > datetime.now(UTC) + timedelta(
+        seconds=110)
+    (second,) = add(store, [channel], article(2, "ميسان: تحذير الخزعلي", source="Alsumaria"))
+    same_story(store, first, second)
+    assert gathered(store, [channel], after=121).messages == 1
+    [request] = slack.received
+    also = request.json["blocks"][-1]["text"]["text"]
+    assert also.startswith("*Also reported by:*") and "Alsumaria" in also
+    assert statuses(store, "analysts") == {first: "sent", second: "sent"}
+
+
+def test_gathering_is_per_story_and_not_for_stories_already_alerted(
+        store: Store, slack: SlackReceiver) -> None:
+    channel = slack_channel(slack, gather=120.0)
+    (first,) = add(store, [channel], article(1, TITLES[0]))
+    assert gathered(store, [channel], after=121).messages == 1  # held, then sent
+    (other,) = add(store, [channel], article(3, TITLES[2], (SADR,)))
+    (later,) = add(store, [channel], article(2, "Khazali repeats warning", source="Rudaw"))
+    same_story(store, first, later)
+    distinct_stories(store, first, other)
+    assert gathered(store, [channel], after=10).messages == 0  # the new story is held
+    # The rider waits for the next message: it is not sent alone, nor lost.
+    assert statuses(store, "analysts")[later] == "pending"
+    assert gathered(store, [channel], after=125).messages == 1
+    assert statuses(store, "analysts") == {first: "sent", other: "sent", later: "sent"}
+
+
+def test_once_sends_one_message_per_story_even_when_a_report_adds_an_entity(
+        store: Store, slack: SlackReceiver) -> None:
+    """Reports stored in one `monitor once` run: one message per story per channel, naming
+    every outlet and every watched entity."""
+    channel = slack_channel(slack)
+    first, second = add(store, [channel], article(1, TITLES[0]),
+                        article(2, "Sadr answers Khazali", (KHAZALI, SADR), source="Rudaw"))
+    same_story(store, first, second)
+    assert dispatch(store, [channel]).messages == 1
+    [request] = slack.received
+    assert "Muqtada al-Sadr" in request.json["text"] and "Rudaw" in all_text(request.json)
+    assert [r["note"] for r in store.query("SELECT note FROM deliveries ORDER BY id")] == [
+        "alert", "also reported by"]

@@ -27,6 +27,9 @@ from tests.receivers import SlackReceiver, SMTPReceiver
 from tests.test_end_to_end import WATCHLIST, serve_site
 
 ALERTING_ARTICLES = 4  # in the fixture site: articles with an actor or keyword hit
+# The kill points below need several messages: the Arabic source is given no language, so
+# its report (of the same killing as the English ones) is not linked across languages and
+# the four reports stay four stories, four messages.
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ database: monitor.db
 fetch: {{timeout: 20s, allow_private_addresses: true, delay: 0s}}
 sources:
   - {{name: Shafaq News (EN), kind: rss, url: "{site.url('/rss/en')}", language: en}}
-  - {{name: Shafaq News (AR), kind: rss, url: "{site.url('/rss/ar')}", language: ar,
+  - {{name: Shafaq News (AR), kind: rss, url: "{site.url('/rss/ar')}",
       fetch_articles: false}}
   - {{name: The New Region, kind: html, url: "{site.url('/')}", links: 'a[href*="/posts/"]'}}
 {extra_source}

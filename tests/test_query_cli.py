@@ -80,7 +80,7 @@ def test_hits_filters_and_groups(config: Path) -> None:
     assert (alaq["articles"], alaq["outlets"]) == (5, 5)
     stories = json.loads(run(config, "hits", "--since", SINCE, "--entity", "hussein al-alaq",
                              "--group-by", "story", "--format", "json").stdout)
-    assert len(stories) == 2  # the English story and the Arabic one
+    assert len(stories) == 1  # the English and Arabic reports: one story across languages
     assert "Hussein al-Alaq" in run(config, "hits", "--since", SINCE).output
 
 
@@ -109,10 +109,16 @@ def test_stories_lists_outlets_and_times(config: Path) -> None:
     rows = json.loads(run(config, "stories", "--since", SINCE, "--entity", "Hussein al-Alaq",
                           "--min-outlets", "3", "--format", "json").stdout)
     assert len(rows) == 1
-    assert rows[0]["sources"] == ["Shafaq News (EN)", "The New Region", "Kurdistan24"]
-    assert [a["published"][11:16] for a in rows[0]["articles"]] == ["18:40", "19:55", "21:10"]
+    assert rows[0]["sources"] == ["Shafaq News (EN)", "The New Region", "Kurdistan24",
+                                  "Alsumaria", "Shafaq News (AR)"]
+    assert rows[0]["languages"] == ["en", "ar"]
+    assert [a["published"][11:16] for a in rows[0]["articles"]] == [
+        "18:40", "18:50", "19:30", "19:55", "21:10"]
     table = run(config, "stories", "--since", SINCE).output
     assert "Gunmen assassinate activist" in table and "Kurdistan24" in table
+    assert "en ar" in table and "Alsumaria (ar)" in table
+    assert "5: Shafaq News (EN), The New Region, Kurdistan24, Alsumaria, Shafaq News (AR)" \
+        in table
     flat = list(csv.DictReader(io.StringIO(run(config, "stories", "--since", SINCE,
                                                "--format", "csv").output)))
     assert len(flat) == len(REPORTS)
@@ -127,7 +133,7 @@ def test_show_by_id_and_url(config: Path) -> None:
     # Piped (no colour), the hits are still marked in the text.
     plain = run(config, "show", REPORTS["maysan_k24"][1]).output
     assert "⟦Hussein al-Alaq⟧" in plain
-    assert len(shown["story_articles"]) == 3
+    assert len(shown["story_articles"]) == 5  # three English reports, two Arabic
     missing = CliRunner().invoke(cli, ["show", "99999", "-c", str(config)])
     assert missing.exit_code == 1 and "no stored article" in missing.output
 

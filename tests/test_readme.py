@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from datetime import timedelta
@@ -44,7 +45,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     body = "Muqtada al-Sadr and Qais al-Khazali spoke about Maysan."
     db.add_article(Article(
         url="https://x.example/1", source="Shafaq News (EN)", title="Sadr and Khazali",
-        body=body, fetched=now_iso(), published=now_iso(), hits=[
+        body=body, fetched=now_iso(), published=now_iso(), language="en", hits=[
             Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 0, 15, "**Muqtada al-Sadr**"),
             Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 20, 35, "**Qais al-Khazali**"),
             Hit("Maysan", "place", "Maysan", 48, 54, "**Maysan**")]), ["slack"])
@@ -53,10 +54,18 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     second = "Qais al-Khazali and Muqtada al-Sadr talked about Maysan on Monday."
     db.add_article(Article(
         url="https://y.example/2", source="The New Region", title="Khazali meets Sadr",
-        body=second, fetched=now_iso(), published=earlier, hits=[
+        body=second, fetched=now_iso(), published=earlier, language="en", hits=[
             Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 0, 15, "**Qais al-Khazali**"),
             Hit("Muqtada al-Sadr", "actor", "Muqtada al-Sadr", 20, 35, "**Muqtada al-Sadr**"),
             Hit("Maysan", "place", "Maysan", 53, 59, "**Maysan**")]), [])
+    # And in Arabic by a third: the same story, in two languages.
+    arabic = "التقى قيس الخزعلي ومقتدى الصدر في ميسان يوم الاثنين."
+    db.add_article(Article(
+        url="https://z.example/3", source="Alsumaria", title="لقاء الخزعلي والصدر",
+        body=arabic, fetched=now_iso(), published=now_iso(), language="ar", hits=[
+            Hit("Qais al-Khazali", "actor", "قيس الخزعلي", 6, 17, "**قيس الخزعلي**"),
+            Hit("Muqtada al-Sadr", "actor", "مقتدى الصدر", 19, 30, "**مقتدى الصدر**"),
+            Hit("Maysan", "place", "ميسان", 34, 39, "**ميسان**")]), [])
     db.record_source("Broken", "https://b.example", "rss", Poll(error="HTTP 500"))
     (delivery,) = db.due_deliveries("slack", now_iso())
     db.mark_failed_attempt(delivery["id"], "slack: HTTP 403", permanent=True)
@@ -64,10 +73,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def test_readme_has_the_documented_queries() -> None:
-    assert len(SQL_BLOCKS) == 8
+    assert len(SQL_BLOCKS) == 9
 
 
-@pytest.mark.parametrize("index", range(8))
+@pytest.mark.parametrize("index", range(9))
 def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> None:
     rows = store.query(SQL_BLOCKS[index])
     assert rows, f"README query {index} returned nothing:\n{SQL_BLOCKS[index]}"
@@ -77,9 +86,11 @@ def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> No
         lambda r: "⟦Maysan⟧" in r[0]["excerpt"],
         lambda r: r[0]["name"] == "Broken" and r[0]["last_error"] == "HTTP 500",
         lambda r: r[0]["last_error"] == "slack: HTTP 403",
-        lambda r: {x["source"] for x in r} == {"Shafaq News (EN)", "The New Region"}
-        and r[0]["story_id"] == r[1]["story_id"],
-        lambda r: [x["source"] for x in r] == ["The New Region", "Shafaq News (EN)"],
+        lambda r: {x["source"] for x in r} == {"Shafaq News (EN)", "The New Region",
+                                               "Alsumaria"}
+        and len({x["story_id"] for x in r}) == 1,
+        lambda r: r[0]["source"] == "The New Region" and len(r) == 3,
+        lambda r: json.loads(r[0]["languages"]) == ["en", "ar"] and r[0]["source_count"] == 3,
         lambda r: len(r) == 2,
     ][index]
     assert expected(rows)

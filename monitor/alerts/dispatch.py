@@ -32,6 +32,7 @@ from .routing import (
     Row,
     attach,
     digest_due,
+    gathering,
     make_row,
     plan_digest,
     plan_immediate,
@@ -51,19 +52,25 @@ class DispatchReport:
     failed: int = 0
     skipped: int = 0  # deliveries the channel's routing does not want
     messages: int = 0  # messages the channels accepted
+    held_until: datetime | None = None  # when the first alert held for gathering is due
     errors: list[str] = field(default_factory=list)
 
 
 async def dispatch_pending(store: Store, channels: tuple[Channel, ...],
                            now: datetime | None = None,
-                           people: frozenset[str] = frozenset()) -> DispatchReport:
+                           people: frozenset[str] = frozenset(), gather: bool = False
+                           ) -> DispatchReport:
     """Plan and send every channel's due messages. Channels run concurrently; each sends in
     order and stops at its first temporary error so that a channel in trouble is not
     hammered. `now` exists for tests (digest schedules, the throttle window). `people`:
-    the watched actors that are people (`Config.people()`), listed first in alerts."""
+    the watched actors that are people (`Config.people()`), listed first in alerts.
+
+    `gather` (the daemon's rounds): a new story's first alert waits for the channel's
+    `gather` time so that near-simultaneous reports join it. `monitor once` does not wait:
+    everything it stored is in the store already, one message per story."""
     moment = now or clock_now()
     report = DispatchReport()
-    plans = {c.name: plan_channel(store, c, moment, report) for c in channels}
+    plans = {c.name: plan_channel(store, c, moment, report, gather) for c in channels}
     if not any(plans.values()):
         return report
     for items in plans.values():
@@ -77,7 +84,8 @@ async def dispatch_pending(store: Store, channels: tuple[Channel, ...],
 
 
 def plan_channel(store: Store, channel: Channel, moment: datetime,
-                 report: DispatchReport | None = None) -> list[Outgoing]:
+                 report: DispatchReport | None = None, gather: bool = False
+                 ) -> list[Outgoing]:
     """The messages `channel` should send now, in order, throttle applied."""
     routing = channel.routing
     notices = [_notice(store, n) for n in store.pending_notices([channel.name])]
@@ -94,7 +102,12 @@ def plan_channel(store: Store, channel: Channel, moment: datetime,
             store.set_last_digest(channel.name, iso(moment))
         messages = [*notices, *([digest] if digest else [])]
     else:
-        alerts, riders = plan_immediate(rows, _history(store, channel, rows))
+        history = _history(store, channel, rows)
+        if gather:  # held rows stay pending: a later round (or a restart) sends them
+            rows, release = gathering(rows, history, moment, routing.gather)
+            if report is not None and release is not None:
+                report.held_until = min(filter(None, (report.held_until, release)))
+        alerts, riders = plan_immediate(rows, history)
         messages = [*notices, *alerts]
     if riders and messages:  # later reports of stories already alerted: the next message
         attach(messages[0], riders)

@@ -93,6 +93,7 @@ class Row:
     hits: tuple[Hit, ...]  # all hits of the article (places are shown as context)
     entities: tuple[str, ...]  # entities this channel cares about, in order
     language: str | None = None
+    created: str | None = None  # when the delivery was queued (its article stored)
 
 
 def make_row(row: dict[str, Any], hits: list[dict[str, Any]], relevant: list[dict[str, Any]]
@@ -104,7 +105,7 @@ def make_row(row: dict[str, Any], hits: list[dict[str, Any]], relevant: list[dic
                       published=row["published"]),
         hits=tuple(as_hit(h) for h in hits),
         entities=tuple(dict.fromkeys(h["entity"] for h in relevant)),
-        language=row.get("language"))
+        language=row.get("language"), created=row.get("created"))
 
 
 def as_hit(h: dict[str, Any]) -> Hit:
@@ -120,13 +121,36 @@ class _Story:
     reports: list[Report] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)
     alert: Outgoing | None = None  # the alert about it planned in this round
+    alerted_before: bool = False  # the channel was sent something about it in a past round
+
+
+def gathering(rows: list[Row], history: dict[str, tuple[list[Report], set[str]]],
+              moment: datetime, gather: float) -> tuple[list[Row], datetime | None]:
+    """The rows to plan now: those of a story this channel has not alerted on wait until
+    `gather` seconds after the story's first queued report, so that reports arriving
+    meanwhile go in its first message. Computed from the stored `created` times, so a
+    restart holds exactly as long (and the held rows simply stay pending). Returns the rows
+    and when the first held story is due (None: nothing held)."""
+    if gather <= 0:
+        return rows, None
+    first: dict[str, datetime] = {}
+    for row in rows:
+        if row.story not in history and row.created:
+            created = datetime.fromisoformat(row.created)
+            first[row.story] = min(first.get(row.story, created), created)
+    due = moment - timedelta(seconds=gather)
+    held = [at for at in first.values() if at > due]
+    release = min(held) + timedelta(seconds=gather) if held else None
+    return [row for row in rows if row.story not in first or first[row.story] <= due], release
 
 
 def plan_immediate(rows: list[Row], history: dict[str, tuple[list[Report], set[str]]]
                    ) -> tuple[list[Outgoing], dict[int, Report]]:
-    """One event, one alert: the first report of a story alerts; a later report of the same
-    story rides along ("also reported by") unless it names a watched entity the channel was
-    not yet told about, then it alerts and mentions the earlier reports.
+    """One event, one alert: the first report of a story alerts, and every other report of
+    it in the same round goes in that message ("also reported by"; the watched entities
+    only they name are added to its hits). A later report of a story alerted in an earlier
+    round rides along unless it names a watched entity the channel was not yet told about,
+    then it alerts and mentions the earlier reports.
 
     `history`: story -> (reports already delivered, their entities). Returns the alerts and
     the riders that found no alert of their story in this round (id -> report): those go
@@ -137,9 +161,15 @@ def plan_immediate(rows: list[Row], history: dict[str, tuple[list[Report], set[s
     riders: dict[int, Report] = {}
     for row in rows:
         reports, entities = history.get(row.story, ([], set()))
-        story = stories.setdefault(row.story, _Story(list(reports), set(entities)))
+        story = stories.setdefault(row.story, _Story(list(reports), set(entities),
+                                                     alerted_before=bool(reports)))
         new = [e for e in row.entities if e not in story.entities]
-        if not story.reports or new:
+        if story.alert is not None and not story.alerted_before:
+            # The story's first alert is in this round: one message names every outlet.
+            attach(story.alert, {row.id: row.report})
+            if new:
+                add_hits(story.alert, [h for h in row.hits if h.entity in new])
+        elif not story.reports or new:
             message = AlertMessage(
                 title=row.report.title, url=row.report.url, source=row.report.source,
                 published=row.report.published, hits=row.hits, language=row.language,
@@ -170,6 +200,13 @@ def attach(outgoing: Outgoing, riders: dict[int, Report]) -> None:
         outgoing.entries = (replace(first, others=first.others + extra), *rest)
     for delivery_id in riders:
         outgoing.deliveries[delivery_id] = "also reported by"
+
+
+def add_hits(outgoing: Outgoing, hits: list[Hit]) -> None:
+    """Name more watched entities in an alert (from other reports of its story)."""
+    message = outgoing.message
+    if hits and isinstance(message, AlertMessage):
+        outgoing.message = replace(message, hits=message.hits + tuple(hits))
 
 
 def plan_digest(rows: list[Row], since: str, moment: datetime) -> Outgoing | None:

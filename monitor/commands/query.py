@@ -207,8 +207,16 @@ def _story_rows(store: Store, since: str | None, entity: str | None, min_sources
     articles = store.story_articles([s["id"] for s in stories])
     for story in stories:
         story["sources"] = json.loads(story["sources"] or "[]")
+        story["languages"] = json.loads(story["languages"] or "[]")
         story["articles"] = articles[story["id"]]
     return stories
+
+
+def _report_line(article: dict[str, Any]) -> str:
+    """"2026-01-05 18:40  Alsumaria (ar)": when, who, in which language."""
+    when = (article["published"] or article["fetched"])[:16].replace("T", " ")
+    language = f" ({article['language']})" if article.get("language") else ""
+    return f"{when}  {article['source']}{language}"
 
 
 @click.command()
@@ -246,21 +254,22 @@ def stories(reading: Reading, since: str, published_since: str | None, entity: s
         return
     if fmt == "csv":  # one line per report, the story repeated: what spreadsheets want
         flat = [{"story_id": s["id"], "story_title": s["title"], "first_seen": s["first_seen"],
-                 "last_seen": s["last_seen"], "article_id": a["id"], "source": a["source"],
+                 "last_seen": s["last_seen"], "languages": " ".join(s["languages"]),
+                 "article_id": a["id"], "source": a["source"], "language": a["language"],
                  "published": a["published"], "fetched": a["fetched"], "title": a["title"],
                  "url": a["url"]} for s in rows for a in s["articles"]]
-        render(flat, "csv", ["story_id", "story_title", "first_seen", "last_seen",
-                             "article_id", "source", "published", "fetched", "title", "url"])
+        render(flat, "csv", ["story_id", "story_title", "first_seen", "last_seen", "languages",
+                             "article_id", "source", "language", "published", "fetched",
+                             "title", "url"])
         return
     for story in rows:
-        story["outlets"] = len(story["sources"])
+        story["outlets"] = f"{len(story['sources'])}: {', '.join(story['sources'])}"
+        story["languages"] = " ".join(story["languages"])
         for key in ("first_seen", "last_seen"):  # minutes are enough on screen (UTC)
             story[key] = (story[key] or "")[:16].replace("T", " ")
-        story["reports"] = "\n".join(
-            f"{(a['published'] or a['fetched'])[:16].replace('T', ' ')}  {a['source']}"
-            for a in story["articles"])
-    _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "outlets",
-                  "reports"], title=f"Stories since {_since(since)}")
+        story["reports"] = "\n".join(_report_line(a) for a in story["articles"])
+    _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "languages",
+                  "outlets", "reports"], title=f"Stories since {_since(since)}")
     _say_if_cut(rows, rows.total, fmt, "stories")
 
 
@@ -399,7 +408,7 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
         raise click.UsageError("--alert needs --apply")
     # Only queuing alerts (--alert) needs the channels, and so the alert secrets.
     config = load_config(config_path, reading=not alert)
-    matcher = Matcher(config.watchlist, config.rules)
+    matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
         if not dry_run:

@@ -29,10 +29,14 @@ from .values import (
     _text,
     _text_list,
     parse_duration,
+    parse_pause,
 )
 
+# An alert held longer than this is no longer immediate: that is what `mode: digest` is for.
+MAX_GATHER = 15 * 60.0
+
 _ROUTING_KEYS = ("entities", "kinds", "sources", "min_hits", "mode", "digest", "digest_at",
-                 "timezone", "max_per_minute")
+                 "timezone", "max_per_minute", "gather")
 _SLACK_KEYS = ("kind", "name", "webhook", "timeout", *_ROUTING_KEYS)
 _EMAIL_KEYS = ("kind", "name", "host", "port", "security", "username", "password", "from", "to",
                "timeout", *_ROUTING_KEYS)
@@ -125,12 +129,20 @@ def _routing(c: _Checker, d: dict[str, Any], path: str, known: _Known) -> Routin
         c.error(f"{path}.mode", "'digest'/'digest_at' apply to mode: digest only")
     if every is not None and at is not None:
         c.error(path, "set either 'digest' (an interval) or 'digest_at' (a daily time), not both")
+    gather = c.get(d, "gather", path, parse_pause, base.gather)
+    if "gather" in d and mode == "digest":
+        c.error(f"{path}.gather", "applies to mode: immediate only (a digest gathers every "
+                                  "report of its period already)")
+    elif gather > MAX_GATHER:
+        c.error(f"{path}.gather", f"{d['gather']!r} is longer than 15m: an alert held that "
+                                  "long is no longer immediate (use mode: digest)")
     return Routing(
         entities=entities, kinds=tuple(dict.fromkeys(kinds)), sources=sources,
         min_hits=c.get(d, "min_hits", path, _positive_int, base.min_hits), mode=mode,
         digest_every=every, digest_at=at,
         timezone=c.get(d, "timezone", path, _timezone, base.timezone),
-        max_per_minute=c.get(d, "max_per_minute", path, _positive_int, base.max_per_minute))
+        max_per_minute=c.get(d, "max_per_minute", path, _positive_int, base.max_per_minute),
+        gather=gather)
 
 
 def _slack(c: _Checker, d: dict[str, Any], path: str, name: str

@@ -109,6 +109,9 @@ class Routing:
     digest_at: str | None = None  # "08:00", local time in `timezone`
     timezone: str = "UTC"
     max_per_minute: int = 20  # messages; the overflow goes out as one summary
+    # Under `monitor run`, a new story's first alert waits this long (seconds, from when its
+    # first report was stored) so that near-simultaneous reports go in the same message.
+    gather: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,11 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class MatchSettings:
+    cross_script: bool = True  # Latin names in Arabic text and back (match/crossscript.py)
+
+
+@dataclass(frozen=True)
 class StorySettings:
     window: float = 72 * 3600.0  # articles further apart than this are never one story
 
@@ -190,6 +198,7 @@ class Config:
     retention: Retention = Retention()
     log_format: str = "text"  # text | json
     stories: StorySettings = StorySettings()
+    matching: MatchSettings = MatchSettings()
     # One line per channel that is configured but switched off (its variables are unset).
     disabled_channels: tuple[str, ...] = ()
 

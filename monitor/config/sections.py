@@ -8,6 +8,7 @@ from .model import (
     SOURCE_KINDS,
     ArticleSelectors,
     FetchSettings,
+    MatchSettings,
     Retention,
     Source,
     StatusSettings,
@@ -31,7 +32,7 @@ from .values import (
 )
 
 _TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts", "status",
-             "retention", "log_format", "stories")
+             "retention", "log_format", "stories", "matching")
 _FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
                "concurrency", "per_host", "delay", "retries", "backoff_cap", "down_after",
                "robots_ttl", "max_crawl_delay")
@@ -86,6 +87,7 @@ def _sections(c: _Checker, top: dict[str, Any]) -> dict[str, Any]:
     st = c.mapping(top.get("status"), "status", ("listen",))
     rt = c.mapping(top.get("retention"), "retention", ("bodies", "articles"))
     sy = c.mapping(top.get("stories"), "stories", ("window",))
+    ma = c.mapping(top.get("matching"), "matching", ("cross_script",))
     base = Retention()
     return {
         "status": StatusSettings(listen=c.get(st, "listen", "status", _listen, None)),
@@ -95,6 +97,8 @@ def _sections(c: _Checker, top: dict[str, Any]) -> dict[str, Any]:
         "log_format": c.get(top, "log_format", "", _one_of("text", "json"), "text"),
         "stories": StorySettings(window=c.get(sy, "window", "stories", parse_duration,
                                               StorySettings().window)),
+        "matching": MatchSettings(cross_script=c.get(ma, "cross_script", "matching", _bool,
+                                                     MatchSettings().cross_script)),
     }
 
 

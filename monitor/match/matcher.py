@@ -57,6 +57,7 @@ from ..config import Entity, Rule
 from ..models import HOW_VALUES, Hit, Match
 from . import rules as rq
 from .automaton import Automaton
+from .crossscript import CrossScript, blocks_arabic_surname
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
 from .snippet import make_snippet
@@ -175,9 +176,12 @@ def _word_starts(pattern: re.Pattern[str], literal: str, text: str
 class Matcher:
     """Finds the entities of a watchlist in text. Build once; `find` is thread-safe."""
 
-    def __init__(self, entities: Iterable[Entity], rules: Iterable[Rule] = ()):
+    def __init__(self, entities: Iterable[Entity], rules: Iterable[Rule] = (), *,
+                 cross_script: bool = True):
         self._entities: list[Entity] = list(entities)
         self.problems: list[str] = []
+        # Cross-script matching (crossscript.py); `advice` says what it cannot do.
+        self._cross: CrossScript | None = CrossScript() if cross_script else None
         # automaton key -> proclitic ("" for none) that must precede it in its token ->
         # what a match stands for. Proclitic forms are checked at match time rather than
         # indexed whole: 12 forms of every Arabic key made a 5x larger automaton.
@@ -190,6 +194,11 @@ class Matcher:
         self._trie = NameTrie()  # multi-word Latin names, for variant spellings
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
+            if self._cross is not None and entity.kind in VARIANT_KINDS:
+                self._cross.add_entity(index, entity)
+        if self._cross is not None:
+            self._cross.finish(self._entities)
+        self.advice: list[str] = self._cross.advice if self._cross is not None else []
         self._automaton = self._build(self._keys)
         # by key index: (entries at a token start, entries by proclitic or None)
         self._entries = [_split_proclitics(by_proclitic) for by_proclitic in self._keys.values()]
@@ -379,6 +388,10 @@ class Matcher:
         if cased != normalised.text:
             spans.extend(self._trie.scan(text, normalised, cased))
             spans.extend(self._scan_acronyms(text))
+            if self._cross is not None:
+                self._cross.scan_latin(text, normalised, cased, spans)
+        if self._cross is not None:
+            self._cross.scan_arabic(text, normalised, spans, excluded)
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
@@ -524,6 +537,8 @@ def _blocked(text: str, span: Span, full: list[Span]) -> bool:
         if normalize(word)[0] in ARTICLES:
             end = k
             continue
+        if blocks_arabic_surname(word):  # Arabic has no capitals: known given names, places
+            return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
         if not word[0].isupper() or word.lower() in _NOT_GIVEN_NAMES:
             return False
         return not any(f.entity == span.entity and f.start <= k < f.end for f in full)

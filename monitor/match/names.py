@@ -118,17 +118,8 @@ class NameTrie:
         normalised text with its capitals) lets one regex pass visit the capitalised words
         alone, so the lower-case majority of the text never becomes Python objects.
         """
-        if cased.isascii():
-            # sre tests a character class at every position (~8 ns per character) but
-            # skips to a literal first character several times faster: mark the capitals
-            # with \x00 (never in normalised fast-path text) at str.translate's ASCII speed.
-            words = _MARKED_CAPITALISED.finditer(cased.translate(_MARK_CAPITALS))
-        else:
-            words = _CAPITALISED.finditer(cased)
         verdicts = self._verdicts
-        for m in words:
-            start, end = m.span()
-            word = cased[start:end]  # (not m.group(): that is the marked copy)
+        for start, word in capitalised_words(cased):
             verdict = verdicts.get(word)
             if verdict is None:
                 verdict = self._can_start(word)
@@ -210,6 +201,31 @@ class NameTrie:
         step = self._steps[nodes, token] = _Step(
             nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
         return step
+
+
+# The capitalised words of the last text asked for, by identity: a text's two tries (its
+# own-script names and, with cross-script matching, its Arabic names) walk from the same
+# words, and finding them is one regex pass over the whole text.
+_last_words: tuple[str, list[tuple[int, str]]] | None = None
+
+
+def capitalised_words(cased: str) -> list[tuple[int, str]]:
+    """(start, word) of each capitalised word of `cased` followed by another word."""
+    global _last_words
+    last = _last_words
+    if last is not None and last[0] is cased:
+        return last[1]
+    if cased.isascii():
+        # sre tests a character class at every position (~8 ns per character) but skips
+        # to a literal first character several times faster: mark the capitals with \x00
+        # (never in normalised fast-path text) at str.translate's ASCII speed.
+        found = _MARKED_CAPITALISED.finditer(cased.translate(_MARK_CAPITALS))
+    else:
+        found = _CAPITALISED.finditer(cased)
+    # (cased[start:end], not m.group(): that is the marked copy)
+    words = [(m.start(), cased[m.start():m.end()]) for m in found]
+    _last_words = (cased, words)
+    return words
 
 
 def _token_occurrences(text: str, word: str) -> Iterator[int]:

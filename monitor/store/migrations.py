@@ -346,3 +346,41 @@ def m016_input_hardening(db: Database) -> None:
     }, pk="url", not_null={"source", "reason", "first_seen", "last_seen"},
         defaults={"times": 1, "final": 1})
     db["skipped_pages"].create_index(["source", "last_seen"])
+
+
+@migrations()
+def m013_story_spans(db: Database) -> None:
+    # Which languages a story spans, beside the outlets (`sources`, m006): a JSON array of
+    # language codes in the order they joined ("en", "ar", "ckb"), so Datasette shows it as
+    # a list and SQL filters with json_each; language_count answers "reported in 2+
+    # languages" as source_count does for outlets. Back-filled from the stories' articles.
+    db["stories"].add_column("languages", str)
+    db["stories"].add_column("language_count", int)
+    db.execute("""
+        UPDATE stories SET
+          languages = (SELECT json_group_array(language) FROM
+                         (SELECT lower(language) AS language FROM articles
+                          WHERE story_id = stories.id AND coalesce(language, '') != ''
+                          GROUP BY lower(language) ORDER BY min(id))),
+          language_count = (SELECT count(DISTINCT lower(language)) FROM articles
+                            WHERE story_id = stories.id AND coalesce(language, '') != '')""")
+    # What cross-language linking compares (monitor/stories/crosslang.py): the article's
+    # language, watched actors, places and incident keywords, and the numbers in its lead,
+    # as one JSON object. Back-filled for the recent rows (the story window is 72 hours by
+    # default; two weeks covers any sensible one) from their articles and hits, without
+    # numbers (those need the text; they are a supporting signal only); older rows stay
+    # NULL and are never compared.
+    db["story_signatures"].add_column("cross_features", str)
+    db.execute("""
+        UPDATE story_signatures SET cross_features = (
+          SELECT json_object(
+            'language', lower(coalesce(a.language, '')),
+            'actors', (SELECT json_group_array(DISTINCT entity) FROM hits
+                       WHERE article_id = a.id AND kind = 'actor'),
+            'places', (SELECT json_group_array(DISTINCT entity) FROM hits
+                       WHERE article_id = a.id AND kind = 'place'),
+            'incidents', (SELECT json_group_array(DISTINCT entity) FROM hits
+                          WHERE article_id = a.id AND kind = 'keyword'),
+            'numbers', json_array())
+          FROM articles a WHERE a.id = story_signatures.article_id)
+        WHERE at >= (SELECT max(at) FROM story_signatures) - 14 * 86400""")

@@ -158,7 +158,7 @@ class QueryMixin:
              "WHERE h.entity = ? COLLATE NOCASE)", entity)])
         return self._page(
             "SELECT s.id, s.title, s.first_seen, s.last_seen, s.article_count, s.sources, "
-            f"s.source_count FROM stories s WHERE {where} "
+            f"s.source_count, s.languages FROM stories s WHERE {where} "
             "ORDER BY s.last_seen DESC, s.id DESC", params, limit)
 
     def story_articles(self, story_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -168,7 +168,8 @@ class QueryMixin:
         for start in range(0, len(ids), 400):
             chunk = ids[start:start + 400]
             for row in self.db.query(
-                    "SELECT id, story_id, source, title, url, published, fetched FROM articles "
+                    "SELECT id, story_id, source, language, title, url, published, fetched "
+                    "FROM articles "
                     f"WHERE story_id IN ({','.join('?' * len(chunk))}) "
                     "ORDER BY coalesce(published, fetched), id", chunk):
                 out[row["story_id"]].append(row)

@@ -103,7 +103,7 @@ class _Rows:
                             self.search)
         db.conn.executemany(
             "INSERT OR REPLACE INTO story_signatures (article_id, story_id, at, signature, "
-            "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
+            "entities, size, cross_features) VALUES (?, ?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
             'start, "end", how, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
@@ -427,8 +427,9 @@ class Store(QueryMixin, SkippedPagesMixin):
         """A channel's pending deliveries due at `moment`, with the article fields routing
         and rendering need, oldest first."""
         return self.query(
-            "SELECT d.id, d.article_id, d.attempts, a.story_id, a.source, a.title, a.url, "
-            "a.published, a.language FROM deliveries d JOIN articles a ON a.id = d.article_id "
+            "SELECT d.id, d.article_id, d.attempts, d.created, a.story_id, a.source, a.title, "
+            "a.url, a.published, a.language FROM deliveries d "
+            "JOIN articles a ON a.id = d.article_id "
             "WHERE d.channel = ? AND d.status = 'pending' "
             "AND (d.next_attempt IS NULL OR d.next_attempt <= ?) ORDER BY d.id",
             [channel, moment])

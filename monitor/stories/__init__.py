@@ -4,6 +4,10 @@
     f = features(title, body, hits, at, source)   # normalised text, MinHash, entities
     index.decide(f)                                # -> stories it may join, best first
     index.add(article_id, story_id, f)
+
+An article no story of its own language takes on text may join one in another language on
+what they share beyond words: watched names, places, incident types, numbers, time
+(crosslang.py).
 """
 
 from .features import NUM_PERM, Features, features

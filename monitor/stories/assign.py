@@ -21,6 +21,7 @@ import numpy as np
 
 from ..clock import iso
 from ..models import Article
+from .crosslang import CrossFeatures
 from .features import Features, features
 from .index import Decision, StoryIndex
 
@@ -44,7 +45,7 @@ def article_features(article: Article) -> Features:
     """What clustering compares (normalised words, MinHash, entities): computed where the
     article is matched, in a worker process, so the store's transaction only decides."""
     return features(article.title, article.body, article.hits, article_time(article),
-                    article.source)
+                    article.source, article.language)
 
 
 def _stamp(at: float) -> str:
@@ -73,16 +74,17 @@ class StoryAssigner:
             since = (newest or 0.0) - self.index.window
             self._loaded = True
         rows = self.db.execute(
-            "SELECT article_id, story_id, at, signature, entities, size FROM story_signatures "
-            "WHERE article_id > ? AND at >= ? ORDER BY article_id",
+            "SELECT article_id, story_id, at, signature, entities, size, cross_features "
+            "FROM story_signatures WHERE article_id > ? AND at >= ? ORDER BY article_id",
             [self.index.last_article_id, since])
         while chunk := rows.fetchmany(4096):
             self.index.add_known(
                 [row[0] for row in chunk], [row[1] for row in chunk],
                 [Features(at=at, source="", title_norm="", body_norm="",
                           signature=np.frombuffer(blob, dtype=np.uint32),
-                          entities=frozenset(json.loads(entities or "[]")), size=size or 0)
-                 for _, _, at, blob, entities, size in chunk])
+                          entities=frozenset(json.loads(entities or "[]")), size=size or 0,
+                          cross=CrossFeatures.from_json(json.loads(cross or "null")))
+                 for _, _, at, blob, entities, size, cross in chunk])
 
     # ------------------------------------------------------------ per batch
 
@@ -117,7 +119,8 @@ class StoryAssigner:
         story_id, f = assignment
         return ((article_id, f.title_norm, f.body_norm),
                 (article_id, story_id, f.at, f.signature.tobytes(),
-                 json.dumps(sorted(f.entities), ensure_ascii=False), f.size))
+                 json.dumps(sorted(f.entities), ensure_ascii=False), f.size,
+                 json.dumps(f.cross.as_json(), ensure_ascii=False)))
 
 
 @dataclass
@@ -127,13 +130,16 @@ class _Reports:
     first_seen: str
     last_seen: str
     sources: list[str]
+    languages: list[str]
     count: int = 0
 
-    def add(self, stamp: str, source: str) -> None:
+    def add(self, stamp: str, f: Features) -> None:
         self.first_seen, self.last_seen = min(self.first_seen, stamp), max(self.last_seen, stamp)
         self.count += 1
-        if source not in self.sources:
-            self.sources.append(source)
+        if f.source not in self.sources:
+            self.sources.append(f.source)
+        if f.cross.language and f.cross.language not in self.languages:
+            self.languages.append(f.cross.language)
 
 
 class _Stories:
@@ -145,7 +151,8 @@ class _Stories:
         self.new: dict[int, tuple[str | None, str, _Reports]] = {}  # id -> title, key, reports
         self.joined: dict[int, _Reports] = {}  # existing stories
         self.missing: list[int] = []  # named by the index, not in the database
-        self._sources: dict[int, list[str] | None] = {}  # existing story -> its outlets
+        # Existing story -> its outlets and languages (None: not in the database).
+        self._spans: dict[int, tuple[list[str], list[str]] | None] = {}
 
     def choose(self, article: Article, f: Features, decisions: list[Decision]) -> int:
         """The first story of `decisions` that exists, else a new one."""
@@ -153,44 +160,47 @@ class _Stories:
         for decision in decisions:
             story_id = decision.story_id
             if story_id in self.new:
-                self.new[story_id][2].add(stamp, f.source)
+                self.new[story_id][2].add(stamp, f)
                 return story_id
             if self.exists(story_id):
-                self.joined.setdefault(story_id, _Reports(stamp, stamp, [])).add(stamp,
-                                                                                  f.source)
+                self.joined.setdefault(story_id, _Reports(stamp, stamp, [], [])).add(stamp, f)
                 return story_id
         story_id, self.next_id = self.next_id, self.next_id + 1
-        self.new[story_id] = (article.title, f.title_norm, _Reports(stamp, stamp, []))
-        self.new[story_id][2].add(stamp, f.source)
+        self.new[story_id] = (article.title, f.title_norm, _Reports(stamp, stamp, [], []))
+        self.new[story_id][2].add(stamp, f)
         return story_id
 
     def exists(self, story_id: int) -> bool:
-        """Whether an indexed story is in the database; its outlets are read with it, for
-        `write`."""
-        if story_id not in self._sources:
-            row = self.db.execute("SELECT sources FROM stories WHERE id = ?", [story_id]
-                                  ).fetchone() if story_id < self.first_new else None
-            self._sources[story_id] = None if row is None else json.loads(row[0] or "[]")
+        """Whether an indexed story is in the database; its outlets and languages are read
+        with it, for `write`."""
+        if story_id not in self._spans:
+            row = self.db.execute("SELECT sources, languages FROM stories WHERE id = ?",
+                                  [story_id]).fetchone() if story_id < self.first_new else None
+            self._spans[story_id] = None if row is None else (json.loads(row[0] or "[]"),
+                                                              json.loads(row[1] or "[]"))
             if row is None:
                 self.missing.append(story_id)
-        return self._sources[story_id] is not None
+        return self._spans[story_id] is not None
 
     def write(self) -> None:
         self.db.conn.executemany(
             "INSERT INTO stories (id, title, title_key, first_seen, last_seen, article_count, "
-            "sources, source_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "sources, source_count, languages, language_count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(story_id, title, key, r.first_seen, r.last_seen, r.count, _json(r.sources),
-              len(r.sources)) for story_id, (title, key, r) in self.new.items()])
+              len(r.sources), _json(r.languages), len(r.languages))
+             for story_id, (title, key, r) in self.new.items()])
         updates = []
         for story_id, r in self.joined.items():
-            sources = list(self._sources[story_id] or [])
+            sources, languages = (list(known) for known in self._spans[story_id] or ([], []))
             sources += [s for s in r.sources if s not in sources]
+            languages += [lang for lang in r.languages if lang not in languages]
             updates.append((r.first_seen, r.last_seen, r.count, _json(sources), len(sources),
-                            story_id))
+                            _json(languages), len(languages), story_id))
         self.db.conn.executemany(
             "UPDATE stories SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-            "article_count = article_count + ?, sources = ?, source_count = ? WHERE id = ?",
-            updates)
+            "article_count = article_count + ?, sources = ?, source_count = ?, languages = ?, "
+            "language_count = ? WHERE id = ?", updates)
 
 
 def _json(sources: list[str]) -> str:

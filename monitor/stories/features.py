@@ -21,6 +21,7 @@ import numpy as np
 
 from ..match.normalize import normalize_text
 from ..models import Hit
+from .crosslang import NONE, CrossFeatures, cross_features
 
 NUM_PERM = 128  # 512 bytes per article; Jaccard estimate error ~0.035 around 0.2
 _SEED = 8  # fixed: signatures are persisted, so they must not change between runs
@@ -127,6 +128,7 @@ class Features:
     signature: np.ndarray
     entities: frozenset[str]
     size: int  # number of distinct word keys: tiny texts are judged by entities too
+    cross: CrossFeatures = NONE  # language, actors, places, incidents, numbers (crosslang)
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickled with a uint32 signature as bytes: Features cross from the worker processes
@@ -135,22 +137,24 @@ class Features:
         packed = sig.tobytes() if isinstance(sig, np.ndarray) and sig.dtype == np.uint32 \
             and sig.ndim == 1 else sig
         return (_unpickle_features, (self.at, self.source, self.title_norm, self.body_norm,
-                                     packed, self.entities, self.size))
+                                     packed, self.entities, self.size, self.cross))
 
 
 def _unpickle_features(at: float, source: str, title_norm: str, body_norm: str,
                        signature: bytes | np.ndarray, entities: frozenset[str],
-                       size: int) -> Features:
+                       size: int, cross: CrossFeatures = NONE) -> Features:
     if isinstance(signature, bytes):  # a writable array of its own, as it was
         signature = np.frombuffer(signature, dtype=np.uint32).copy()
     return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
-                    signature=signature, entities=entities, size=size)
+                    signature=signature, entities=entities, size=size, cross=cross)
 
 
 def features(title: str | None, body: str, hits: Iterable[Hit], at: float,
-             source: str) -> Features:
+             source: str, language: str | None = None) -> Features:
+    hits = list(hits)
     title_norm = normalize_text(title or "").text
     body_norm = normalize_text(body or "").text
     keys = word_keys(f"{title_norm} {body_norm}")  # one pass: a space ends a word as \W does
     return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
-                    signature=signature(keys), entities=entity_set(hits), size=len(keys))
+                    signature=signature(keys), entities=entity_set(hits), size=len(keys),
+                    cross=cross_features(hits, title_norm, body_norm, language))

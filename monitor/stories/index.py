@@ -45,6 +45,10 @@ of ~30 small numpy calls per article (a tenth of a millisecond in call overhead 
 the tail is found through sorted entries. The batch's own earlier articles are candidates
 of its later ones, found by sorting its band values; each article is then decided in turn
 with the stories its predecessors were given, exactly as one-by-one adds would decide.
+
+An article that no story takes on text is offered to the cross-language step (crosslang.py:
+the stories of its watched actors, in other languages, compared on names, places, incident
+types and numbers), which costs a few small set comparisons, only for those articles.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .crosslang import CrossLinker
 from .features import NUM_PERM, Features
 from .segment import FENCE as _FENCE
 from .segment import Segment, grow
@@ -110,6 +115,9 @@ class Decision:
     story_id: int
     text: float  # estimated Jaccard of word keys
     entities: float  # Jaccard of watched actors/places
+    # Signals shared with a report of the story in another language (crosslang.agreement);
+    # 0: decided on text.
+    linked: int = 0
 
 
 def _joins(text: float, entities: float, any_entities: bool) -> bool:
@@ -169,7 +177,8 @@ def _band_values(signature: np.ndarray) -> np.ndarray:
 class StoryIndex:
     """Window articles: signature, time, story and entities, with LSH buckets."""
 
-    def __init__(self, window: float, capacity: int = 4096, tail_rows: int = TAIL_ROWS):
+    def __init__(self, window: float, capacity: int = 4096, tail_rows: int = TAIL_ROWS,
+                 cross_language: bool = True):
         self.window = window
         self._sigs = np.zeros((capacity, NUM_PERM), dtype=np.uint16)  # see _stored()
         self._at = np.zeros(capacity, dtype=np.float64)
@@ -211,6 +220,9 @@ class StoryIndex:
         self.newest = float("-inf")
         self._evicted_at = float("-inf")  # cutoff of the last eviction scan
         self.last_article_id = 0  # highest article id seen: what a reload catches up from
+        # Reports in other languages, found through the actors they name (crosslang.py).
+        # Off: text alone decides (what bench/query.py measures the step against).
+        self._cross = CrossLinker(self._still_in) if cross_language else None
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -268,6 +280,11 @@ class StoryIndex:
         """Forget a story (it was rolled back with its transaction)."""
         if story_id <= self._max_story:
             self._remove_rows(self._story == story_id)
+
+    def _still_in(self, article_id: int, story_id: int, at: float) -> bool:
+        """Whether an article is indexed, in this story, as it was (not re-stored)."""
+        row = self._slot.get(article_id)
+        return row is not None and self._story[row] == story_id and self._at[row] == at
 
     def _remove_rows(self, chosen: np.ndarray) -> None:
         """Remove the articles of the rows `chosen` marks (a scan of one int64 per row:
@@ -635,7 +652,12 @@ class StoryIndex:
             current = best.get(story)
             if current is None or score > current.text + 0.5 * current.entities:
                 best[story] = Decision(story, float(text[i]), entities)
-        return sorted(best.values(), key=lambda d: -(d.text + 0.5 * d.entities))
+        decided = sorted(best.values(), key=lambda d: -(d.text + 0.5 * d.entities))
+        if decided or self._cross is None or not f.cross.linkable():
+            return decided
+        # No story of its own language: one in another language, on what they share.
+        return [Decision(story, 0.0, 0.0, linked)
+                for story, linked in self._cross.link(f.cross, f.at)]
 
     def _scored_pairs(self, sigs: np.ndarray, ats: np.ndarray, usable: np.ndarray,
                       rows: np.ndarray | None = None
@@ -689,6 +711,8 @@ class StoryIndex:
         """A reserved row's story; its names become entity candidates."""
         self._story[row] = story_id
         self._max_story = max(self._max_story, story_id)
+        if self._cross is not None:
+            self._cross.note(int(self._article[row]), story_id, f.at, f.cross)
         for name in f.entities:
             self._named.setdefault(name, set()).add(row)
 

@@ -1,0 +1,637 @@
+"""Cross-script matching: Latin watchlist names in Arabic text, Arabic names in Latin text.
+
+A hit made this way has how="transliterated" and `via` = the alias it came from. The
+decision is transliterate.agrees (a letter-by-letter transliteration model); this module
+finds where to ask it, cheaply, and applies the precision rules:
+
+* a name of several words matches only when every word agrees, in order;
+* a single word matches only as a place of 5 or more Arabic letters with a long vowel
+  (so that its long vowels can agree), or as a short form (a surname), which the matcher
+  then counts only when the full name is in the article; a short form written with the
+  article (al-Sadr) needs the article in Arabic too (صدر alone is "was issued");
+* names with words that are translations (Organization, Forces, ...) and names whose key is
+  too short or too common are not matched across scripts (`advice` says so, for
+  `monitor check`); exclude phrases apply across scripts like aliases.
+
+Latin names -> Arabic text (`scan_arabic`): the names are indexed by the coarse key of their
+first word (transliterate.latin_keys). A text is scanned only if it holds Arabic letters: its
+distinct words get a cached verdict (which names can start at this word, proclitics و ف ب ك
+ل / لل and the article read off as the matcher does for Arabic aliases), then each occurrence
+of such a word is walked word by word.
+
+Arabic names -> Latin text (`scan_latin`): the names sit in a second name trie (names.py)
+keyed by the same coarse key (each Arabic word also with its article glued on, and with the
+next word's article glued to its end: Abdul Aziz); the trie's walk from capitalised words
+proposes, `agrees` decides.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ..config import Entity
+from .names import NameTrie, Span, _Node, _Step, _token_occurrences
+from .normalize import Normalised, normalize
+from .transliterate import (
+    JOIN,
+    MAQSURA,
+    TABLE,
+    agrees,
+    alias_words,
+    arabic_key,
+    arabic_tokens,
+    latin_keys,
+    prefixed_cores,
+    strip_article,
+    with_maqsura,
+)
+from .variants import ARTICLES, COMMON_WORDS, name_tokens
+
+__all__ = ["CrossScript", "blocks_arabic_surname"]
+
+HOW = "transliterated"
+MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counted
+MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
+_ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
+_VERDICT_CACHE_LIMIT = 200_000
+_LONG_LETTERS = frozenset("اويى")
+_ALLAH = " الله"
+_ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
+
+
+@dataclass(frozen=True)
+class _LatinName:
+    """A Latin alias (or short form, or exclude phrase) as it is looked for in Arabic text."""
+
+    entity: int
+    alias: str
+    words: tuple[str, ...]  # normalised, articles dropped
+    article: bool  # a single word written with the article (al-Sadr)
+    short: bool
+    exclude: bool
+    place: bool  # a single-word place
+
+
+class _Reading(NamedTuple):
+    """The names that can start at a text word read one way through its proclitics."""
+
+    offset: int  # where the name starts in the word (after the proclitics)
+    end: int  # the end of the word's letters
+    single: tuple[_LatinName, ...]  # one-word names: complete here
+    by_next_key: dict[str, tuple[_LatinName, ...]]  # longer ones, by their second word's keys
+    longest: int  # words of the longest of them
+    entities: frozenset[int]  # whose names they are (none if an exclude phrase is among them)
+
+
+class _Verdict(NamedTuple):
+    """What a text word can start, per reading; and, when its letters end in ي and it or
+    the same word with ى could start a name, that end (the scan checks what the text
+    wrote)."""
+
+    readings: tuple[_Reading, ...]
+    maqsura_at: int
+
+
+_NOTHING = _Verdict((), 0)
+
+
+@dataclass(frozen=True)
+class _ArabicName:
+    """An Arabic alias as it is looked for in Latin text: its words (with their article, or
+    two joined by JOIN), and for each whether the next one has the article (Abdul Aziz)."""
+
+    entity: int
+    alias: str
+    cores: tuple[str, ...]
+    article_follows: tuple[bool, ...]
+
+
+class _ArabicNameTrie(NameTrie):
+    """The name trie (names.py) with Arabic names in it: its edges and the text's words
+    are keyed by the coarse cross-script key (transliterate.arabic_key / latin_keys)
+    instead of variants.token_keys; the walk is the trie's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # node id -> the Arabic words (and whether the next has the article) that lead there:
+        # a step keeps only the nodes whose word agrees with the text's word, so a walk
+        # goes on only while the name does (the coarse keys alone collide often).
+        self._words: dict[int, set[tuple[str, bool]]] = {}
+
+    def add_keyed(self, keys_per_word: list[set[str]], words: list[tuple[str, bool]],
+                  end: tuple[int, str, str, bool]) -> None:
+        nodes = [self._root]
+        for keys, word in zip(keys_per_word, words, strict=True):
+            # A key another name's word already has leads to that word's node; the name
+            # goes on from every node its word reaches (a text word follows all its keys).
+            children: dict[int, _Node] = {}
+            for node in nodes:
+                fresh = _Node()
+                for k in sorted(keys):
+                    child = node.edges.setdefault(("x", k), fresh)
+                    children[id(child)] = child
+            nodes = list(children.values())
+            for node in nodes:
+                self._words.setdefault(id(node), set()).add(word)
+        for node in nodes:
+            if end not in node.ends:
+                node.ends.append(end)
+
+    def _can_start(self, word: str) -> bool:
+        if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
+            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
+        # Only a word that agrees with the first word of some name: "The" has the key of
+        # many Arabic words (ت, د, ط, ...) but is the spelling of none that starts a name.
+        edges, token = self._root.edges, word.lower()
+        children = [c for k in latin_keys(token) if (c := edges.get(("x", k))) is not None]
+        verdict = self._verdicts[word] = any(
+            agrees_word(token, w, f) for c in children for w, f in self._words[id(c)])
+        return verdict
+
+    def _learn_step(self, nodes: tuple[_Node, ...], token: str) -> _Step:
+        if len(self._steps) > _VERDICT_CACHE_LIMIT:
+            self._steps = {}  # replaced, not cleared: a walk in another thread keeps its own
+        keys = [("x", k) for k in latin_keys(token)]
+        found = {id(c): c for node in nodes for k in keys if (c := node.edges.get(k))}
+        nxt = tuple(c for c in found.values()
+                    if any(agrees_word(token, w, f) for w, f in self._words[id(c)]))
+        step = self._steps[nodes, token] = _Step(
+            nxt, tuple(end for node in nxt for end in node.ends), any(n.edges for n in nxt))
+        return step
+
+
+class CrossScript:
+    """Both directions of cross-script matching for one watchlist. Build with `add_entity`,
+    then scan from any number of threads."""
+
+    def __init__(self) -> None:
+        # coarse key -> first Latin word -> the names that start with it (a word's verdict is
+        # then one `agrees` per distinct first word, not per name)
+        self._by_first_key: dict[str, dict[str, list[_LatinName]]] = {}
+        self._arabic_trie = _ArabicNameTrie()
+        self._arabic_names: dict[int, list[_ArabicName]] = {}
+        self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
+        # (id of a _Reading, the next text word) -> the names whose second word agrees
+        self._seconds: dict[tuple[int, str], tuple[_LatinName, ...]] = {}
+        self.advice: list[str] = []
+        self._latin_names: list[_LatinName] = []
+        self._by_keys: dict[tuple[str, ...], list[_LatinName]] | None = None  # for `finish`
+
+    # ------------------------------------------------------------ building
+
+    def add_entity(self, index: int, entity: Entity) -> None:
+        """Index an actor's or place's names; note in `advice` what cannot cross scripts."""
+        untranslatable: dict[str, list[str]] = {}
+        unsafe: list[str] = []  # advice on names too short or too common to cross scripts
+        # The analyst's own Arabic aliases are taken as the list of single Arabic words
+        # that name the entity (العمارة alone is also "the building").
+        has_arabic = any(_is_arabic(normalize(a)[0].strip()) for a in entity.aliases)
+        forms = [(a, False, False) for a in entity.aliases]
+        forms += [(a, True, False) for a in entity.short]
+        forms += [(a, False, True) for a in entity.exclude]
+        for alias, short, exclude in dict.fromkeys(forms):
+            if alias.endswith("*"):
+                continue  # a prefix is a spelling of its own
+            key = normalize(alias)[0].strip()
+            if not key:
+                continue
+            if _is_arabic(key):
+                if not (short or exclude):
+                    self._add_arabic(index, alias)
+                continue
+            words = name_tokens(key)
+            if words is None:
+                continue
+            translated = [w for w in words if w in TABLE.translation_words]
+            if translated:
+                if not (short or exclude):
+                    untranslatable[alias] = translated
+                continue
+            if len(words) > 1 or not has_arabic:
+                self._add_latin(index, entity, alias, key, words, short, exclude, unsafe)
+        if not has_arabic:  # with an Arabic alias, Arabic text is covered as written
+            self.advice.extend(unsafe)
+        if untranslatable and not has_arabic:
+            words = sorted({w for ws in untranslatable.values() for w in ws})
+            names = ", ".join(repr(a) for a in untranslatable)
+            self.advice.append(
+                f"{entity.kind} {entity.name!r}: {names} cannot be matched across scripts "
+                f"(translated words: {', '.join(words)}); add its Arabic name as an alias "
+                "to find it in Arabic text")
+
+    def _add_latin(self, index: int, entity: Entity, alias: str, key: str,
+                   words: list[str], short: bool, exclude: bool, unsafe: list[str]) -> None:
+        single = len(words) == 1
+        place = single and entity.kind == "place" and not short
+        if single and not (short or place):
+            return  # one word alone is too weak across scripts
+        if place and len(words[0]) < MIN_PLACE_LETTERS:
+            return
+        name = _LatinName(index, alias, tuple(words), article=key.split()[0] in ARTICLES,
+                          short=short, exclude=exclude, place=place)
+        if not (single or exclude) and (problem := _unsafe(name)):
+            unsafe.append(f"{entity.kind} {entity.name!r}: alias {alias!r} {problem}; not "
+                          "matched across scripts (add its Arabic spelling as an alias)")
+            return
+        for k in _first_word_keys(words[0]):
+            self._by_first_key.setdefault(k, {}).setdefault(words[0], []).append(name)
+        self._latin_names.append(name)
+
+    def _add_arabic(self, index: int, alias: str) -> None:
+        words = alias_words(alias)
+        if len(words) < 2 or any(arabic_tokens(w) != [w] for w in words):
+            return  # single Arabic words are not looked for in Latin text
+        for cores, follows in _arabic_readings(words):
+            name = _ArabicName(index, alias, cores, follows)
+            self._arabic_names.setdefault(index, []).append(name)
+            keys = [_arabic_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
+            self._arabic_trie.add_keyed(keys, list(zip(cores, follows, strict=True)),
+                                        (index, alias, " ".join(words), False))
+
+    def finish(self, entities: list[Entity]) -> None:
+        """After every entity is added: report aliases of two entities that are the same
+        across scripts."""
+        reported: set[tuple[str, str]] = set()
+        for names in self._arabic_names.values():
+            for arabic in names:
+                for latin in self._latin_candidates(arabic):
+                    pair = (latin.alias, arabic.alias)
+                    if latin.entity == arabic.entity or latin.exclude or pair in reported:
+                        continue
+                    reported.add(pair)
+                    first, second = entities[latin.entity], entities[arabic.entity]
+                    self.advice.append(
+                        f"alias {latin.alias!r} of {first.kind} {first.name!r} and alias "
+                        f"{arabic.alias!r} of {second.kind} {second.name!r} are the same "
+                        "across scripts; both entities will be reported for it")
+
+    def _latin_candidates(self, arabic: _ArabicName) -> Iterable[_LatinName]:
+        if self._by_keys is None:
+            self._by_keys = {}
+            for name in self._latin_names:
+                keys = tuple(latin_keys(w)[0] for w in name.words)
+                self._by_keys.setdefault(keys, []).append(name)
+        keys = tuple(arabic_key(strip_article(c)[0]) for c in arabic.cores)
+        for latin in self._by_keys.get(keys, ()):
+            if all(
+                    agrees_word(w, c, f) for w, c, f in zip(
+                        latin.words, arabic.cores, arabic.article_follows, strict=True)):
+                yield latin
+
+    # ------------------------------------------------------------ Arabic text
+
+    def scan_arabic(self, text: str, normalised: Normalised, spans: list[Span],
+                    excluded: dict[int, list[tuple[int, int]]]) -> None:
+        """Latin names in the Arabic words of a text: hits into `spans`, exclude phrases
+        into `excluded` (original offsets)."""
+        norm = normalised.text
+        if not self._by_first_key or norm.isascii():
+            return
+        data = norm.encode("utf-8", "surrogatepass")
+        if not any(lead in data for lead in _ARABIC_LEADS):
+            return
+        found: list[Span] = []
+        # Where an entity already matched in its own script (an alias as written wins, see
+        # _add_new): its names need no walk there.
+        done = {(s.entity, s.start) for s in spans}
+        for word in set(norm.split()):
+            verdict = self._verdicts.get(word) or self._learn(word)
+            if not verdict.readings and not verdict.maqsura_at:
+                continue
+            for at in _token_occurrences(norm, word):
+                reading = verdict
+                last = verdict.maqsura_at
+                if last and text[normalised.original(at + last - 1)] == MAQSURA:
+                    variant = word[:last - 1] + MAQSURA + word[last:]
+                    reading = self._verdicts.get(variant) or self._learn(variant)
+                if reading.readings:
+                    self._walk(text, normalised, at, reading, found, excluded, done)
+        _add_new(spans, found)
+
+    def _learn(self, word: str) -> _Verdict:
+        """Which names can start at a text word (read through its proclitics)."""
+        if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
+            self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
+        m = _ARABIC_RUN.search(word)
+        verdict = _NOTHING
+        if m is not None and not any(ch.isalnum() for ch in word[:m.start()]):
+            run, closed = m.group(), m.end() != len(word)  # closed: punctuation after it
+            readings = []
+            for offset, core, had_article in prefixed_cores(run):
+                names = [n for first, group in self._by_first_key.get(arabic_key(core), {}).items()
+                         if agrees(first, core) or agrees(first, core, True)
+                         for n in group
+                         if (len(n.words) == 1 or not closed)
+                         and _first_word_agrees(n, core, had_article)]
+                if not names:
+                    continue
+                by_next: dict[str, list[_LatinName]] = {}
+                for n in names[:]:
+                    if len(n.words) > 1:
+                        for k in latin_keys(n.words[1]):
+                            by_next.setdefault(k, []).append(n)
+                readings.append(_Reading(
+                    m.start() + offset, m.end(), tuple(n for n in names if len(n.words) == 1),
+                    {k: tuple(v) for k, v in by_next.items()},
+                    max(len(n.words) for n in names),
+                    frozenset() if any(n.exclude for n in names)
+                    else frozenset(n.entity for n in names)))
+            maqsura_at = 0
+            if run.endswith("ي"):  # does it matter whether the text wrote ى there?
+                variant = word[:m.end() - 1] + MAQSURA + word[m.end():]
+                if readings or (self._verdicts.get(variant) or self._learn(variant)).readings:
+                    maqsura_at = m.end()
+            verdict = _Verdict(tuple(readings), maqsura_at)
+        self._verdicts[word] = verdict
+        return verdict
+
+    def _walk(self, text: str, normalised: Normalised, start: int, verdict: _Verdict,
+              spans: list[Span], excluded: dict[int, list[tuple[int, int]]],
+              done: set[tuple[int, int]]) -> None:
+        norm = normalised.text
+        for reading in verdict.readings:
+            if not reading.single and self._no_second(reading, norm, start + reading.end):
+                continue  # most walks end here: a given name, then an ordinary word
+            orig_start = normalised.original(start + reading.offset)
+            if reading.entities and all((e, orig_start) in done for e in reading.entities):
+                continue  # every entity it could name already matched here in its own script
+            first_end = start + reading.end
+            found = [(n, first_end) for n in reading.single]
+            if reading.by_next_key:
+                words = arabic_words_after(text, normalised, first_end, 1)
+                if not words:
+                    candidates: Iterable[_LatinName] = ()
+                elif words[0][0] == "عبد" or normalised.text.startswith(_ALLAH, words[0][1]):
+                    # two words as one (see joins)
+                    words = arabic_words_after(text, normalised, first_end, 2)
+                    candidates = _by_keys(reading, _next_keys(words))
+                else:  # the names whose second word can agree, remembered per word pair
+                    pair = (id(reading), words[0][0])
+                    candidates = self._seconds.get(pair)
+                    if candidates is None:
+                        candidates = self._learn_second(pair, reading, words[0][0])
+                if candidates and reading.longest > 2:
+                    words = arabic_words_after(text, normalised, first_end,
+                                               2 * (reading.longest - 1))
+                for name in candidates:
+                    if (name.entity, orig_start) in done and not name.exclude:
+                        continue
+                    name_end = _rest(words, name)
+                    if name_end is not None:
+                        found.append((name, name_end))
+            for name, name_end in found:
+                orig_end = normalised.original(name_end - 1) + 1
+                if name.exclude:
+                    excluded.setdefault(name.entity, []).append((orig_start, orig_end))
+                else:
+                    spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
+                                      name.alias))
+
+    def _no_second(self, reading: _Reading, norm: str, first_end: int) -> bool:
+        """Whether no name can go on after a first word ending at `first_end`, known from
+        the remembered second-word verdicts alone (see _learn_second): without the offset
+        map or a regex walk over the following words. False when not known for sure."""
+        if not norm.startswith(" ", first_end):
+            return True  # punctuation or the end of the text: no second word
+        stop = norm.find(" ", first_end + 1)
+        if stop < 0:
+            stop = len(norm)
+        word = norm[first_end + 1:stop]
+        if (word.endswith("ي") or word == "عبد" or norm.startswith(_ALLAH, stop)
+                or not _ARABIC_RUN.fullmatch(word)):
+            return False  # ى as written, words joined in Latin, punctuation: walk it
+        return self._seconds.get((id(reading), word)) == ()
+
+    def _learn_second(self, pair: tuple[int, str], reading: _Reading, word: str
+                      ) -> tuple[_LatinName, ...]:
+        if len(self._seconds) > _VERDICT_CACHE_LIMIT:
+            self._seconds = {}  # replaced, not cleared: a scan in another thread keeps its own
+        names = self._seconds[pair] = tuple(
+            n for n in _by_keys(reading, _word_keys(word))
+            if agrees_word(n.words[1], word, True))  # (True: with or without the glued article)
+        return names
+
+    # ------------------------------------------------------------ Latin text
+
+    def scan_latin(self, text: str, normalised: Normalised, cased: str | None,
+                   spans: list[Span]) -> None:
+        """Arabic names in the capitalised Latin words of a text."""
+        if not self._arabic_trie:
+            return
+        found: list[Span] = []
+        done = {(s.entity, s.start, s.end) for s in spans}  # matched in its own script
+        for span in self._arabic_trie.scan(text, normalised, cased):
+            if (span.entity, span.start, span.end) in done:
+                continue
+            words = [w for w in normalize(text[span.start:span.end])[0].split()
+                     if w not in ARTICLES]
+            for name in self._arabic_names.get(span.entity, ()):
+                if len(name.cores) == len(words) and all(
+                        agrees_word(w, c, f) for w, c, f in zip(
+                            words, name.cores, name.article_follows, strict=True)):
+                    found.append(Span(span.entity, span.start, span.end, HOW, False,
+                                      name.alias))
+                    break
+        _add_new(spans, found)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _rest(words: list[tuple[str, int]], name: _LatinName) -> int | None:
+    """Where a name of several words ends when its first word agreed and `words` (see
+    arabic_words_after) follow it, or None. A Latin word may stand for two Arabic words
+    written as one (Hezbollah = حزب الله)."""
+    end, j = 0, 0
+    for i, latin in enumerate(name.words[1:], start=1):
+        if j >= len(words):
+            return None
+        more = i + 1 < len(name.words)  # another Latin word follows this one
+        word = words[j][0]
+        following = words[j + 1][0] if j + 1 < len(words) else ""
+        if agrees_word(latin, word, more and following.startswith(TABLE.article)):
+            end, j = words[j][1], j + 1
+            continue
+        after = words[j + 2][0] if j + 2 < len(words) else ""
+        if following and joins(word, following) and agrees(
+                latin, joined(word, following), more and after.startswith(TABLE.article)):
+            end, j = words[j + 1][1], j + 2
+            continue
+        return None
+    return end
+
+
+def _by_keys(reading: _Reading, keys: Iterable[str]) -> tuple[_LatinName, ...]:
+    found = {id(n): n for k in keys for n in reading.by_next_key.get(k, ())}
+    return tuple(found.values())
+
+
+def _next_keys(words: list[tuple[str, int]]) -> Iterable[str]:
+    """The coarse keys the second word of a name may have when `words` follow its first:
+    the next word without and with its article, or it and the one after as one word."""
+    if not words:
+        return ()
+    word = words[0][0]
+    keys = _word_keys(word)
+    if len(words) > 1 and joins(word, words[1][0]):
+        keys = {*keys, arabic_key(joined(word, words[1][0]))}
+    return keys
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_keys(word: str) -> tuple[str, ...]:
+    """The coarse keys of an Arabic text word: without its article, and with it."""
+    bare, had_article = strip_article(word)
+    return (arabic_key(bare), arabic_key(word)) if had_article else (arabic_key(bare),)
+
+
+def _add_new(spans: list[Span], found: list[Span]) -> None:
+    """Add cross-script spans, except where the same entity matched the same words in
+    their own script (an alias as written says more than a transliteration)."""
+    if not found:
+        return
+    same = {(s.entity, s.start, s.end) for s in spans}
+    spans.extend(s for s in found if (s.entity, s.start, s.end) not in same)
+
+
+def arabic_words_after(text: str, normalised: Normalised, end: int, count: int
+                       ) -> list[tuple[str, int]]:
+    """Up to `count` whole Arabic words following normalised index `end` (each after one
+    space), with the end of each; a final ى as the text wrote it (see with_maqsura)."""
+    norm = normalised.text
+    size = len(norm)
+    words: list[tuple[str, int]] = []
+    while len(words) < count and norm.startswith(" ", end):
+        m = _ARABIC_RUN.match(norm, end + 1)
+        if m is None:
+            break
+        word, stop = m.group(), m.end()
+        if word[-1] == "ي":
+            word = with_maqsura(word, text[normalised.original(stop - 1)])
+        words.append((word, stop))
+        if stop < size and norm[stop] != " ":
+            break  # punctuation after it: the name cannot go on
+        end = stop
+    return words
+
+
+def _unsafe(name: _LatinName) -> str:
+    """Why a multi-word Latin name is not safe to look for in Arabic text ("" if it is)."""
+    letters = sum(len(latin_keys(w)[0]) for w in name.words)
+    if letters < MIN_KEY_LETTERS:
+        return f"has too few consonants ({letters}) to be matched safely in Arabic text"
+    common = [next((c for k in latin_keys(w) for c in _COMMON_BY_KEY.get(k, ())
+                    if agrees(w, c)), None) for w in name.words]
+    if all(common):
+        return f"reads as ordinary Arabic words ({' '.join(str(c) for c in common)})"
+    return ""
+
+
+def _is_arabic(key: str) -> bool:
+    return bool(key) and "\u0600" <= key[0] <= "\u06ff"
+
+
+def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
+    """The name's own conditions on the first word (its Latin word agrees with `core`)."""
+    if name.short and name.article and not had_article:
+        return False  # al-Sadr needs الصدر: صدر alone is a verb
+    if name.place and not (len(core) >= MIN_PLACE_LETTERS and _LONG_LETTERS & set(core)):
+        return False
+    if len(name.words) == 1 and _is_common_word(core):
+        return False  # العمارة: Amarah, and "the building"
+    if len(name.words) == 1:
+        return agrees(name.words[0], core)
+    return True  # the first word agrees (perhaps with the next word's article: Abdul Aziz)
+
+
+_COMMON_BY_KEY: dict[str, list[str]] = {}
+for _word in sorted(TABLE.common_arabic_words):
+    _COMMON_BY_KEY.setdefault(arabic_key(strip_article(_word)[0]), []).append(
+        strip_article(_word)[0])
+
+
+def _is_common_word(core: str) -> bool:
+    plain = core.replace(MAQSURA, "ي")
+    return any(w in COMMON_WORDS or w in TABLE.common_arabic_words
+               for w in (plain, TABLE.article + plain))
+
+
+def _first_word_keys(word: str) -> set[str]:
+    keys = set(latin_keys(word))
+    for ending in TABLE.glued_article_endings:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            keys.update(latin_keys(word[:-len(ending)]))
+    return keys
+
+
+def _arabic_readings(words: list[str]
+                     ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
+    """An Arabic name's words as Latin may split them: word by word, and with a word and
+    a following الله, or عبد and the next word, written as one (Hezbollah = حزب الله,
+    Abdullah = عبد الله, Abdulaziz = عبد العزيز)."""
+    cores = [strip_article(w) for w in words]
+    plain = tuple(words)  # with the article: agrees_word reads it both ways
+    follows = tuple(i + 1 < len(cores) and cores[i + 1][1] for i in range(len(cores)))
+    yield plain, follows
+    together: list[str] = []
+    joined_follows: list[bool] = []
+    i = 0
+    merged = False
+    while i < len(cores):
+        if i + 1 < len(cores) and joins(words[i], words[i + 1]):
+            together.append(joined(words[i], words[i + 1]))
+            joined_follows.append(i + 2 < len(cores) and cores[i + 2][1])
+            merged = True
+            i += 2
+        else:
+            together.append(words[i])
+            joined_follows.append(follows[i])
+            i += 1
+    if merged:
+        yield tuple(together), tuple(joined_follows)
+
+
+def _arabic_lookup_keys(word: str, article_follows: bool) -> set[str]:
+    """The coarse keys (transliterate.latin_keys) a Latin spelling of an Arabic word has:
+    without its article and with it glued on (Alfayyadh, Allah), and with the next word's
+    article glued to its end (Abdul Aziz)."""
+    bare, had_article = strip_article(word)
+    keys = {arabic_key(bare)}
+    if had_article:
+        keys.add(arabic_key(word))
+    if article_follows:
+        keys.update(k + end for k in list(keys) for end in ("l", "s", "t", "r", "n"))
+    return {k for k in keys if k}
+
+
+def agrees_word(latin: str, word: str, article_follows: bool = False) -> bool:
+    """`agrees` for an Arabic word that may carry the article: read without it (al- is a
+    word of its own in Latin, or dropped) or with it (glued: Alfayyadh, Allah, Alaa)."""
+    core, had_article = strip_article(word)
+    return agrees(latin, core, article_follows) or (
+        had_article and agrees(latin, word, article_follows))
+
+
+def joins(first: str, second: str) -> bool:
+    """Whether Latin may write two Arabic words as one: a word and الله (Hezbollah,
+    Abdullah), or عبد and a word with the article (Abdulaziz)."""
+    return second == "الله" or (first == "عبد" and strip_article(second)[1])
+
+
+def joined(first: str, second: str) -> str:
+    """Two Arabic words as one, JOIN standing for the second one's article."""
+    return strip_article(first)[0] + JOIN + strip_article(second)[0]
+
+
+def blocks_arabic_surname(word: str) -> bool:
+    """Whether an Arabic word right before a watched surname makes it someone or something
+    else: another given name (ليث الخزعلي) or a place named after the person (مدينة الصدر)."""
+    key = normalize(word)[0].strip()
+    for offset, core, _ in prefixed_cores(key):
+        if offset <= 1 and (core in TABLE.given_names or core in TABLE.place_nouns):
+            return True
+    return key in TABLE.given_names or key in TABLE.place_nouns
