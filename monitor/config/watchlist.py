@@ -18,6 +18,7 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
             if isinstance(item, str):  # shorthand: "- Maysan"
                 item = {"name": item}
             allowed = ("name", terms_key, "exclude") + (() if kind == "keyword" else ("short",))
+            allowed += ("titles",) if kind == "actor" else ()
             e = c.mapping(item, path, allowed)
             name = c.get(e, "name", path, _nonempty_text, "", required=True)
             if not name:
@@ -33,7 +34,8 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
                 aliases = tuple(dict.fromkeys(extra))
             entities.append(Entity(name=name, kind=kind, aliases=aliases,
                                    exclude=c.get(e, "exclude", path, _text_list, ()),
-                                   short=c.get(e, "short", path, _text_list, ())))
+                                   short=c.get(e, "short", path, _text_list, ()),
+                                   titles=c.get(e, "titles", path, _text_list, ())))
     return tuple(entities)
 
 
