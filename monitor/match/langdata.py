@@ -10,7 +10,7 @@ from importlib import resources
 import yaml
 
 from .normalize import normalize
-from .variants import token_keys
+from .variants import ortho_key
 
 __all__ = ["LanguageData", "language_data"]
 
@@ -30,7 +30,7 @@ class LanguageData:
     honorifics_arabic: frozenset[str]
     connectors_arabic: frozenset[str]
     compound_heads_arabic: frozenset[str]
-    given_name_keys: frozenset[tuple[str, str]]  # token_keys of the Latin given names
+    given_names_latin: frozenset[str]  # orthographic keys
     given_names_arabic: frozenset[str]
     not_names_arabic: frozenset[str]  # original spellings
     arabic_title_words: frozenset[str]
@@ -40,10 +40,10 @@ class LanguageData:
     english_words: frozenset[str]
 
     def is_given_name(self, token: str) -> bool:
-        """Whether a normalised token is a known given name (any script)."""
-        if token in self.given_names_arabic:
-            return True
-        return any(key in self.given_name_keys for key in token_keys(token))
+        """Whether a normalised token is a known given name (any script), compared by its
+        orthographic key (doubled letters collapsed), not by skeleton: Hassan and Hussein
+        share one, Said and Saeed too."""
+        return token in self.given_names_arabic or ortho_key(token) in self.given_names_latin
 
 
 def _words(raw: dict[str, object], key: str) -> frozenset[str]:
@@ -69,7 +69,7 @@ def language_data() -> LanguageData:
         honorifics_arabic=_words(raw, "honorifics_arabic"),
         connectors_arabic=_words(raw, "connectors_arabic"),
         compound_heads_arabic=_words(raw, "compound_heads_arabic"),
-        given_name_keys=frozenset(k for name in given for k in token_keys(name)),
+        given_names_latin=frozenset(ortho_key(name) for name in given),
         given_names_arabic=frozenset(w for w in _words(raw, "given_names_arabic")),
         not_names_arabic=frozenset(str(v) for v in raw.get("not_names_arabic") or []),
         arabic_title_words=_words(raw, "arabic_title_words"),

@@ -53,10 +53,16 @@ from dataclasses import dataclass, field
 from ..config import Entity, Rule
 from ..models import Hit, Match
 from . import rules as rq
+from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
+from .glosses import windows
+from .insertions import anchors, head_start
+from .langdata import language_data
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
+from .placeforms import PlaceVariants, alias_guard, guard_ok
 from .snippet import make_snippet
+from .titles import title_blocked
 from .variants import (
     ARTICLES,
     COMMON_WORDS,
@@ -108,6 +114,9 @@ class _Entry:
     exclude: bool  # an exclude phrase of the entity, not an alias
     short: bool = False  # a surname-only form: needs a full alias in the same article
     variant: bool = False  # a derived form (kunya case): reported as how="variant"
+    title: bool = False  # a title + surname key (titles.py): how="title"
+    head: tuple[str, ...] = ()  # an anchor: the name words before inserted ones (insertions.py)
+    guard: int = 0  # a single-word place that is an English word or short (placeforms.py)
 
 
 @dataclass
@@ -185,8 +194,12 @@ class Matcher:
         self._owners: dict[tuple[str, str], tuple[int, str]] = {}
         self._reported: set[tuple[str, int]] = set()  # (key, entity): one problem each
         self._trie = NameTrie()  # multi-word Latin names, for variant spellings
+        self._places = PlaceVariants()  # single-word Latin places, for variant spellings
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
+        # Derived forms last: a form that is another entity's alias is that entity's.
+        for index, entity in enumerate(self._entities):
+            self._add_forms(index, entity)
         self._automaton = self._build(self._keys)
         # by key index: (entries at a token start, entries by proclitic or None)
         self._entries = [_split_proclitics(by_proclitic) for by_proclitic in self._keys.values()]
@@ -220,6 +233,33 @@ class Matcher:
                     self._index(index, alias, form, prefix=False, exclude=False,
                                 short=alias not in entity.aliases, variant=True)
 
+    def _add_forms(self, index: int, entity: Entity) -> None:
+        """Index the name forms nobody lists (aliasforms.py, insertions.py, titles.py)."""
+        if entity.kind not in VARIANT_KINDS:
+            return
+        for alias in dict.fromkeys(entity.aliases):
+            if _ACRONYM.fullmatch(alias) or alias.endswith("*"):
+                continue
+            key = normalize(alias)[0].strip()
+            if not key:
+                continue
+            for form in (*english_forms(key), *arabic_article_forms(key)):
+                if form not in self._keys or not self._owned_by_other(form, index):
+                    self._index(index, alias, form, prefix=False, exclude=False,
+                                short=False, variant=True)
+            if entity.kind == "actor":
+                for anchor, head in anchors(key):
+                    self._index(index, alias, anchor, prefix=False, exclude=False,
+                                short=False, head=head)
+        for key, title, form in title_keys(entity.titles,
+                                           surnames(entity.aliases, entity.short)):
+            self._index(index, f"{title} + {form}", key, prefix=False, exclude=False,
+                        short=False, title=True)
+
+    def _owned_by_other(self, key: str, index: int) -> bool:
+        return any(e.entity != index and not e.exclude
+                   for entries in self._keys.get(key, {}).values() for e in entries)
+
     def _add_acronym(self, index: int, alias: str) -> None:
         owner = self._owners.setdefault(("acronym", alias), (index, alias))
         if owner[0] != index:
@@ -238,21 +278,27 @@ class Matcher:
             return
         if not exclude:
             self._check_alias(index, entity, alias, key, prefix, what, short)
-        self._index(index, alias, key, prefix=prefix, exclude=exclude, short=short)
+        guard = 0 if exclude else alias_guard(entity.kind, key)
+        self._index(index, alias, key, prefix=prefix, exclude=exclude, short=short,
+                    guard=guard)
         if not (exclude or prefix or short) and entity.kind in VARIANT_KINDS:
             self._add_variant(index, alias, key)
+            if entity.kind == "place":
+                self._places.add(index, alias, key)
 
     def _index(self, index: int, alias: str, key: str, *, prefix: bool, exclude: bool,
-               short: bool, variant: bool = False) -> None:
+               short: bool, variant: bool = False, title: bool = False,
+               head: tuple[str, ...] = (), guard: int = 0) -> None:
         forms = [("", key)]
-        if _is_arabic(key):
+        if _is_arabic(key) and not head:  # "والعلاق" is "and al-Allaq": no name before it
             forms.extend(_proclitic_forms(key))
         for proclitic, rest in forms:
             entries = self._keys.setdefault(rest, {}).setdefault(proclitic, [])
             # Two aliases of one entity may normalise alike ("Asa'ib", "Asaib"): keep one.
             if not any(e.entity == index and e.exclude == exclude and e.prefix == prefix
-                       for e in entries):
-                entries.append(_Entry(index, alias, prefix, exclude, short, variant))
+                       and e.title == title and e.head == head for e in entries):
+                entries.append(_Entry(index, alias, prefix, exclude, short, variant, title,
+                                      head, guard))
 
     def _check_alias(self, index: int, entity: Entity, alias: str, key: str, prefix: bool,
                      what: str, short: bool) -> None:
@@ -369,24 +415,34 @@ class Matcher:
 
     def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
         normalised = normalize_text(text)
-        spans, excluded = self._scan_normalised(text, normalised)
+        spans, excluded, inserted = self._scan_normalised(text, normalised)
         cased = normalised.cased()
         # Variant names and acronyms start with a capital: a text without any (Arabic) has
         # none. (cased is None: not known.)
         if cased != normalised.text:
             spans.extend(self._trie.scan(text, normalised, cased))
             spans.extend(self._scan_acronyms(text))
+            if self._places and cased is not None:
+                original = normalised.original
+                spans.extend(s._replace(start=original(s.start), end=original(s.end - 1) + 1)
+                             for s in self._places.scan(cased))
+        if "(" in normalised.text and self._automaton is not None:
+            spans.extend(self._scan_glosses(text, normalised))
+        if inserted:
+            spans.extend(_not_spanning_others(inserted, spans))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
 
     def _scan_normalised(self, text: str, normalised: Normalised
-                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]]]:
-        """Alias matches and exclude-phrase occurrences (by entity), in original offsets."""
+                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]], list[Span]]:
+        """Alias matches, exclude-phrase occurrences (by entity) and names with inserted
+        words (insertions.py), in original offsets."""
         spans: list[Span] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
+        inserted: list[Span] = []
         if self._automaton is None:
-            return spans, excluded
+            return spans, excluded, inserted
         norm, original = normalised.text, normalised.original
         size = len(norm)
         entries_of = self._entries
@@ -412,10 +468,38 @@ class Matcher:
                 orig_end = original(end - 1) + 1
                 if entry.exclude:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
-                else:
+                elif entry.head:
+                    begin = head_start(text, normalised, start, entry.head)
+                    if begin is not None:
+                        inserted.append(Span(entry.entity, begin, orig_end, "variant", False,
+                                             entry.alias))
+                elif not ((entry.title and title_blocked(norm, end)) or (
+                        entry.guard and not guard_ok(text, orig_start, entry.guard))):
                     how = _how(text[orig_start:orig_end], entry)
                     spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
-        return spans, excluded
+        return spans, excluded, inserted
+
+    def _scan_glosses(self, text: str, normalised: Normalised) -> Iterator[Span]:
+        """Full names interrupted by a short parenthesis (glosses.py)."""
+        assert self._automaton is not None
+        original = normalised.original
+        for window in windows(normalised.text):
+            found = window.text
+            for index, start, end in self._automaton.find(found):
+                if not window.spans_cut(start, end):
+                    continue
+                if (start > 0 and found[start - 1].isalnum()) or (
+                        end < len(found) and found[end].isalnum()):
+                    continue
+                for entry in self._entries[index][0]:
+                    if entry.exclude or entry.short or entry.head or entry.title:
+                        continue
+                    begin = original(window.positions[start])
+                    stop = original(window.positions[end - 1]) + 1
+                    if text[stop:stop + 1] == ")" and text.count("(", begin, stop) > text.count(
+                            ")", begin, stop):
+                        stop += 1  # "ائتلاف (دولة القانون)": the name closes its bracket
+                    yield Span(entry.entity, begin, stop, "variant", False, entry.alias)
 
     def _scan_acronyms(self, text: str) -> Iterator[Span]:
         if not self._acronyms:
@@ -516,6 +600,8 @@ def _blocked(text: str, span: Span, full: list[Span]) -> bool:
         word = text[k:word_end]
         if not word:
             return False
+        if _is_arabic(word):
+            return _arabic_adjective(word)
         if normalize(word)[0] in ARTICLES:
             end = k
             continue
@@ -525,12 +611,30 @@ def _blocked(text: str, span: Span, full: list[Span]) -> bool:
     return False
 
 
+def _arabic_adjective(before: str) -> bool:
+    """Whether an Arabic short form is an adjective of the definite word `before` it
+    ("الشهداء النجباء", 'the noble martyrs'), unless that word is a title ("السيد الصدر")."""
+    key = normalize(before)[0].strip()
+    return key.startswith("ال") and key not in language_data().arabic_title_words
+
+
 def _how(original: str, entry: _Entry) -> str:
+    if entry.title:
+        return "title"
     if entry.prefix:
         return "exact" if original.startswith(entry.alias.rstrip("*")) else "normalised"
     if original == entry.alias:
         return "exact"
     return "variant" if entry.variant else "normalised"
+
+
+def _not_spanning_others(inserted: list[Span], spans: list[Span]) -> Iterator[Span]:
+    """Names with inserted words (insertions.py) that no other entity's name overlaps:
+    "Hussein Ali al-Gharbi" is not Hussein al-Gharbi when Ali al-Gharbi is watched."""
+    for span in inserted:
+        if not any(s.entity != span.entity and not s.short and s.start < span.end
+                   and span.start < s.end for s in spans):
+            yield span
 
 
 def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]

@@ -46,6 +46,7 @@ class Span(NamedTuple):
     end: int
     how: str
     short: bool = False
+    via: str = ""
 
 
 class _Node:
