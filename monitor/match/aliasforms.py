@@ -91,6 +91,9 @@ def surnames(aliases: Iterable[str], short: Iterable[str]) -> list[tuple[str, st
         key = normalize(form)[0].strip()
         if key:
             out.setdefault(key, form)
+            words = key.split(" ")
+            if len(words) == 2 and words[0] in ARTICLES:  # "Prime Minister Sudani"
+                out.setdefault(words[1], form)
     if out:
         return list(out.items())
     for alias in aliases:

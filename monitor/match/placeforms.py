@@ -64,6 +64,14 @@ def guard_ok(text: str, start: int, guard: int) -> bool:
     return True
 
 
+def _not_a_place(word: str) -> bool:
+    """An English word, a given name or an honorific is never a place variant ("Said",
+    "Sayyid", "Ali")."""
+    data = language_data()
+    return (word in data.english_words or word in data.honorifics_latin
+            or data.is_given_name(word))
+
+
 class PlaceVariants:
     """Single-word place names by place key; `scan` finds their variant spellings."""
 
@@ -89,12 +97,11 @@ class PlaceVariants:
         """Variant spellings of the places in `cased` (normalised text with its capitals;
         offsets are normalised offsets)."""
         words = set(_CAPITALISED.findall(cased))
-        english = language_data().english_words
         for word in words:
             places = self._seen.get(word)
             if places is None:
                 lower = word.lower()
-                places = [] if (lower in english or lower in self._keys) else (
+                places = [] if (lower in self._keys or _not_a_place(lower)) else (
                     self._places.get(place_key(lower), []))
                 if len(self._seen) > _CACHE_LIMIT:
                     self._seen = {}
