@@ -17,19 +17,68 @@ or hyphens only: punctuation or a line break ends a name.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from .langdata import language_data
-from .normalize import Normalised
-from .variants import ARTICLES, ortho_key
+from .normalize import Normalised, normalize
+from .variants import ARTICLES, ortho_key, token_keys
 
-__all__ = ["MAX_INSERTED", "anchors", "head_start"]
+__all__ = ["MAX_INSERTED", "Anchored", "anchors", "candidate_keys", "head_ends", "head_key",
+           "head_start", "name_before"]
 
 MAX_INSERTED = 3
 _GAP = frozenset(" -\u00a0\u2010\u2011")  # what may separate two parts of one name
 _PROCLITICS = frozenset({"و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل"})
 _KUNYAS = frozenset({"abu", "abo", "ابو", "ابا", "ابي"})
+
+
+class Anchored(NamedTuple):
+    """A person's name that may have inserted words before its surname anchor."""
+
+    entity: int
+    head: tuple[str, ...]  # the normalised words before the surname
+    alias: str  # as configured
+
+
+def head_key(word: str) -> str:
+    """What a head's last word is looked up by: its orthographic key (Latin), itself
+    (Arabic)."""
+    return word if "\u0600" <= word[0] <= "\u06ff" else token_keys(word)[0][1]
+
+
+def candidate_keys(norm: str, start: int) -> set[str]:
+    """head_key of the words that may end a head before the anchor at normalised index
+    `start` (from the 2nd word before it, as far as inserted words and connectors go; an
+    Arabic word also without a proclitic): a cheap filter before the real test (head_ends,
+    head_start)."""
+    keys: set[str] = set()
+    pos = start - 1
+    for n in range(2 * MAX_INSERTED + 1):  # (connectors such as "bin" between)
+        if pos <= 0 or norm[pos] != " ":
+            break
+        begin = norm.rfind(" ", 0, pos) + 1
+        word = norm[begin:pos]
+        pos = begin - 1
+        if not word:
+            break
+        if n == 0:
+            if word in ARTICLES:  # "Hussein al-Allaq" at the anchor "allaq": no name part
+                after = norm.rfind(" ", 0, begin - 1) + 1
+                if begin < 2 or norm[after:begin - 1] not in (
+                        language_data().compound_heads_latin):
+                    return keys
+            continue
+        if "\u0600" <= word[0] <= "\u06ff":
+            keys.add(word)
+            for cut in (1, 2):
+                if word[:cut] in _PROCLITICS:
+                    keys.add(word[cut:])
+        else:
+            keys.add(token_keys(word)[0][1])
+    return keys
 
 
 def anchors(key: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -49,76 +98,133 @@ def anchors(key: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(tail, head) for tail in tails]
 
 
-def head_start(text: str, normalised: Normalised, start: int, head: Sequence[str]
-               ) -> int | None:
-    """The original offset where a name with 1..MAX_INSERTED inserted words starts, when
-    the normalised text before index `start` (an anchor) holds them and then `head`."""
+def head_ends(text: str, normalised: Normalised, start: int
+              ) -> tuple[list[tuple[int, int]], list[int]]:
+    """The tokens right before the normalised index `start` (an anchor; (start, end), nearest
+    first) and the indices i of them where a head may end: tokens[:i] are 1 to
+    MAX_INSERTED name parts, joined by spaces or hyphens only. Read once per anchor, as far
+    as name parts go, and shared by every name with this anchor."""
     norm = normalised.text
-    tokens: list[tuple[int, int]] = []  # (start, end) of the tokens before, nearest first
-    pos = start
-    while len(tokens) < len(head) + MAX_INSERTED + 2:
-        if pos < 2 or norm[pos - 1] != " " or not norm[pos - 2].isalnum():
-            break
-        end = pos - 1
-        begin = end
-        while begin > 0 and norm[begin - 1].isalnum():
-            begin -= 1
-        if not _joined(text, normalised, end, pos):
-            break
-        tokens.append((begin, end))
-        pos = begin
     data = language_data()
+    tokens: list[tuple[int, int]] = []
+    ends: list[int] = []
     inserted = 0
-    for i, (begin, end) in enumerate(tokens):
-        token = norm[begin:end]
-        if inserted and _is_head(text, normalised, norm, tokens[i:i + len(head)], head):
-            first, first_end = tokens[i + len(head) - 1]
-            before = tokens[i + len(head)] if i + len(head) < len(tokens) else None
-            if before is not None and _name_part(text, normalised, norm, *before):
-                return None  # "Saddam Hussein Ali ...": the name starts further back
-            return normalised.original(first + _proclitic_length(norm[first:first_end],
-                                                                 head[0]))
-        if token in ARTICLES and i + 1 < len(tokens) and norm[
-                tokens[i + 1][0]:tokens[i + 1][1]] in data.compound_heads_latin:
-            continue  # "Abd al-Aziz": the article belongs to the inserted name
-        if not _name_like(text, normalised, token, begin, end):
-            return None
-        if token not in data.connectors_latin and token not in data.connectors_arabic:
+    pos = start
+    while True:
+        at = _token_before(text, normalised, norm, pos)
+        if at is None:
+            break
+        if inserted:
+            ends.append(len(tokens))
+        tokens.append(at)
+        pos = at[0]
+        word = norm[at[0]:at[1]]
+        if word in ARTICLES:
+            # "Abd al-Aziz": an article belongs to an inserted compound name
+            compound = _token_before(text, normalised, norm, pos)
+            if compound is None or norm[compound[0]:compound[1]] not in (
+                    data.compound_heads_latin):
+                break
+            continue
+        if not _name_like(text, normalised, word, *at):
+            break
+        if word not in data.connectors_latin and word not in data.connectors_arabic:
             inserted += 1
-        if inserted > MAX_INSERTED:
-            return None
+            if inserted > MAX_INSERTED:
+                break
+    return tokens, ends
+
+
+def head_start(text: str, normalised: Normalised, tokens: list[tuple[int, int]],
+               ends: list[int], head: Sequence[str]) -> int | None:
+    """The original offset where a name starts whose `head` ends at one of `ends` (see
+    head_ends) of the `tokens` before its anchor, or None."""
+    norm = normalised.text
+    last = head[-1]
+    for i in ends:
+        at = tokens[i]
+        if _word_is(norm[at[0]:at[1]], last, first=len(head) == 1):
+            found = _head_before(text, normalised, norm, tokens, i, head)
+            if found is not None:
+                return found
     return None
 
 
-def _joined(text: str, normalised: Normalised, space: int, after: int) -> bool:
-    """Whether the original characters between two tokens are spaces or hyphens only (the
-    normalised space at `space`; the next token at `after`)."""
-    gap = text[normalised.original(space - 1) + 1:normalised.original(after)]
-    return bool(gap) and all(ch in _GAP for ch in gap)
-
-
-def _is_head(text: str, normalised: Normalised, norm: str,
-             tokens: list[tuple[int, int]], head: Sequence[str]) -> bool:
-    if len(tokens) < len(head):
+def name_before(text: str, start: int) -> bool:
+    """Whether a name-like word stands right before original offset `start` (joined by
+    spaces or hyphens only): then a name found there may start further back."""
+    k = start
+    while k > 0 and text[k - 1] in _GAP:
+        k -= 1
+    if k == start or k == 0 or not text[k - 1].isalpha():
         return False
-    words = [norm[b:e] for b, e in reversed(tokens)]
-    arabic = "\u0600" <= head[0][0] <= "\u06ff"
-    for i, (word, want) in enumerate(zip(words, head, strict=True)):
-        if arabic:
-            if word == want or (i == 0 and word.endswith(want)
-                                and word[:-len(want)] in _PROCLITICS):
-                continue
-            return False
-        if ortho_key(word) != ortho_key(want):  # not by skeleton: Hassan is not Hussein
-            return False
-    if not arabic:
-        first = tokens[-1][0]
-        return text[normalised.original(first)].isupper()
-    return True
+    end = k
+    while k > 0 and (text[k - 1].isalpha() or unicodedata.category(text[k - 1]) == "Mn"):
+        k -= 1
+    return _name_word(text[k:end])
 
 
-def _proclitic_length(word: str, want: str) -> int:
-    return len(word) - len(want) if word != want and word.endswith(want) else 0
+@functools.lru_cache(maxsize=16384)
+def _name_word(written: str) -> bool:
+    """`name_before` for one word as written."""
+    word = normalize(written)[0]
+    data = language_data()
+    if "\u0600" <= word[:1] <= "\u06ff":
+        return (word in data.given_names_arabic or word in data.honorifics_arabic
+                or word in data.connectors_arabic)
+    if word in data.connectors_latin or word in ARTICLES:  # "bin Hassan", "Abd al-Hassan"
+        return True
+    return written[0].isupper() and word not in data.english_words
+
+
+def _token_before(text: str, normalised: Normalised, norm: str, pos: int
+                  ) -> tuple[int, int] | None:
+    """(start, end) of the token right before normalised index `pos`, when only spaces or
+    hyphens separate them in the original text."""
+    if pos < 2 or norm[pos - 1] != " " or not norm[pos - 2].isalnum():
+        return None
+    end = pos - 1
+    begin = end
+    while begin > 0 and norm[begin - 1].isalnum():
+        begin -= 1
+    gap = text[normalised.original(end - 1) + 1:normalised.original(pos)]
+    if not gap or any(ch not in _GAP for ch in gap):
+        return None  # punctuation or a line break ends a name
+    return begin, end
+
+
+def _word_is(word: str, want: str, first: bool) -> bool:
+    """Whether a text token is a head word: the same orthographic key (not the skeleton:
+    Hassan is not Hussein); an Arabic first word may carry a proclitic ("وحسين")."""
+    if word == want:
+        return True
+    if "\u0600" <= want[0] <= "\u06ff":
+        return first and word.endswith(want) and word[:-len(want)] in _PROCLITICS
+    return ortho_key(word) == ortho_key(want)
+
+
+def _head_before(text: str, normalised: Normalised, norm: str,
+                 tokens: list[tuple[int, int]], last: int, head: Sequence[str]) -> int | None:
+    """The original start of `head`, whose last word is tokens[last], or None."""
+    at = last
+    for i in range(len(head) - 2, -1, -1):
+        at += 1
+        if at >= len(tokens):  # read further back (tokens is shared: keep what is read)
+            more = _token_before(text, normalised, norm, tokens[-1][0])
+            if more is None:
+                return None
+            tokens.append(more)
+        if not _word_is(norm[tokens[at][0]:tokens[at][1]], head[i], first=i == 0):
+            return None
+    begin, end = tokens[at]
+    if head[0][0] < "\u0600" and not text[normalised.original(begin)].isupper():
+        return None  # a Latin name starts with a capital
+    before = tokens[at + 1] if at + 1 < len(tokens) else _token_before(
+        text, normalised, norm, begin)
+    if before is not None and _name_part(text, normalised, norm, *before):
+        return None  # "Saddam Hussein Ali ...": the name starts further back
+    offset = end - begin - len(head[0]) if norm[begin:end] != head[0] else 0
+    return normalised.original(begin + offset)
 
 
 def _name_part(text: str, normalised: Normalised, norm: str, begin: int, end: int) -> bool:

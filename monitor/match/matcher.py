@@ -56,7 +56,15 @@ from . import rules as rq
 from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
 from .glosses import windows
-from .insertions import anchors, head_start
+from .insertions import (
+    Anchored,
+    anchors,
+    candidate_keys,
+    head_ends,
+    head_key,
+    head_start,
+    name_before,
+)
 from .langdata import language_data
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
@@ -115,8 +123,12 @@ class _Entry:
     short: bool = False  # a surname-only form: needs a full alias in the same article
     variant: bool = False  # a derived form (kunya case): reported as how="variant"
     title: bool = False  # a title + surname key (titles.py): how="title"
-    head: tuple[str, ...] = ()  # an anchor: the name words before inserted ones (insertions.py)
+    anchor: bool = False  # a surname anchor (insertions.py): names in Matcher._anchors[alias]
     guard: int = 0  # a single-word place that is an English word or short (placeforms.py)
+
+
+# Surname anchors found in a text: (anchor key, normalised start, original start and end)
+_Anchored = list[tuple[str, int, int, int]]
 
 
 @dataclass
@@ -195,6 +207,8 @@ class Matcher:
         self._reported: set[tuple[str, int]] = set()  # (key, entity): one problem each
         self._trie = NameTrie()  # multi-word Latin names, for variant spellings
         self._places = PlaceVariants()  # single-word Latin places, for variant spellings
+        # surname anchor -> head_key of the word before the surname -> names (insertions.py)
+        self._anchors: dict[str, dict[str, list[Anchored]]] = {}
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
         # Derived forms last: a form that is another entity's alias is that entity's.
@@ -249,8 +263,12 @@ class Matcher:
                                 short=False, variant=True)
             if entity.kind == "actor":
                 for anchor, head in anchors(key):
-                    self._index(index, alias, anchor, prefix=False, exclude=False,
-                                short=False, head=head)
+                    names = self._anchors.setdefault(anchor, {})
+                    if not names:  # one automaton entry per anchor, whatever shares it
+                        self._index(-1, anchor, anchor, prefix=False, exclude=False,
+                                    short=False, anchor=True)
+                    names.setdefault(head_key(head[-1]), []).append(
+                        Anchored(index, head, alias))
         for key, title, form in title_keys(entity.titles,
                                            surnames(entity.aliases, entity.short)):
             self._index(index, f"{title} + {form}", key, prefix=False, exclude=False,
@@ -288,17 +306,17 @@ class Matcher:
 
     def _index(self, index: int, alias: str, key: str, *, prefix: bool, exclude: bool,
                short: bool, variant: bool = False, title: bool = False,
-               head: tuple[str, ...] = (), guard: int = 0) -> None:
+               anchor: bool = False, guard: int = 0) -> None:
         forms = [("", key)]
-        if _is_arabic(key) and not head:  # "والعلاق" is "and al-Allaq": no name before it
+        if _is_arabic(key) and not anchor:  # "والعلاق" is "and al-Allaq": no name before it
             forms.extend(_proclitic_forms(key))
         for proclitic, rest in forms:
             entries = self._keys.setdefault(rest, {}).setdefault(proclitic, [])
             # Two aliases of one entity may normalise alike ("Asa'ib", "Asaib"): keep one.
             if not any(e.entity == index and e.exclude == exclude and e.prefix == prefix
-                       and e.title == title and e.head == head for e in entries):
+                       and e.title == title and e.anchor == anchor for e in entries):
                 entries.append(_Entry(index, alias, prefix, exclude, short, variant, title,
-                                      head, guard))
+                                      anchor, guard))
 
     def _check_alias(self, index: int, entity: Entity, alias: str, key: str, prefix: bool,
                      what: str, short: bool) -> None:
@@ -415,7 +433,7 @@ class Matcher:
 
     def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
         normalised = normalize_text(text)
-        spans, excluded, inserted = self._scan_normalised(text, normalised)
+        spans, excluded, anchored = self._scan_normalised(text, normalised)
         cased = normalised.cased()
         # Variant names and acronyms start with a capital: a text without any (Arabic) has
         # none. (cased is None: not known.)
@@ -428,21 +446,22 @@ class Matcher:
                              for s in self._places.scan(cased))
         if "(" in normalised.text and self._automaton is not None:
             spans.extend(self._scan_glosses(text, normalised))
-        if inserted:
+        if anchored:
+            inserted = self._inserted(text, normalised, anchored, spans)
             spans.extend(_not_spanning_others(inserted, spans))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
 
     def _scan_normalised(self, text: str, normalised: Normalised
-                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]], list[Span]]:
-        """Alias matches, exclude-phrase occurrences (by entity) and names with inserted
-        words (insertions.py), in original offsets."""
+                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]], _Anchored]:
+        """Alias matches, exclude-phrase occurrences (by entity), in original offsets, and
+        the surname anchors of names that may have inserted words (insertions.py)."""
         spans: list[Span] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
-        inserted: list[Span] = []
+        anchored: _Anchored = []
         if self._automaton is None:
-            return spans, excluded, inserted
+            return spans, excluded, anchored
         norm, original = normalised.text, normalised.original
         size = len(norm)
         entries_of = self._entries
@@ -468,16 +487,38 @@ class Matcher:
                 orig_end = original(end - 1) + 1
                 if entry.exclude:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
-                elif entry.head:
-                    begin = head_start(text, normalised, start, entry.head)
-                    if begin is not None:
-                        inserted.append(Span(entry.entity, begin, orig_end, "variant", False,
-                                             entry.alias))
+                elif entry.anchor:
+                    anchored.append((entry.alias, start, orig_start, orig_end))
                 elif not ((entry.title and title_blocked(norm, end)) or (
                         entry.guard and not guard_ok(text, orig_start, entry.guard))):
                     how = _how(text[orig_start:orig_end], entry)
                     spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
-        return spans, excluded, inserted
+        return spans, excluded, anchored
+
+    def _inserted(self, text: str, normalised: Normalised, anchored: _Anchored,
+                  spans: list[Span]) -> list[Span]:
+        """Names with inserted words at surname anchors (insertions.py). Only names whose
+        head word is among the few words before the anchor are looked at, and a name whose
+        own full name ends there only when a name-like word precedes that."""
+        starts = {(s.entity, s.end): s.start for s in spans if not s.short}
+        norm = normalised.text
+        out = []
+        for key, start, orig_start, orig_end in anchored:
+            by_head = self._anchors[key]
+            names = [name for k in candidate_keys(norm, start).intersection(by_head)
+                     for name in by_head[k]]
+            tokens: list[tuple[int, int]] | None = None
+            ends: list[int] = []
+            for name in names:
+                cover = starts.get((name.entity, orig_end), orig_start)
+                if cover < orig_start and not name_before(text, cover):
+                    continue
+                if tokens is None:
+                    tokens, ends = head_ends(text, normalised, start)
+                begin = head_start(text, normalised, tokens, ends, name.head) if ends else None
+                if begin is not None:
+                    out.append(Span(name.entity, begin, orig_end, "variant", False, name.alias))
+        return out
 
     def _scan_glosses(self, text: str, normalised: Normalised) -> Iterator[Span]:
         """Full names interrupted by a short parenthesis (glosses.py)."""
@@ -492,7 +533,7 @@ class Matcher:
                         end < len(found) and found[end].isalnum()):
                     continue
                 for entry in self._entries[index][0]:
-                    if entry.exclude or entry.short or entry.head or entry.title:
+                    if entry.exclude or entry.short or entry.anchor or entry.title:
                         continue
                     begin = original(window.positions[start])
                     stop = original(window.positions[end - 1]) + 1
