@@ -30,6 +30,8 @@ SHORT_PLACE = 3  # letters
 _LATIN_WORD = re.compile(r"[a-z]+")
 _CAPITALISED = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z]+(?![A-Za-z0-9])")
 _CACHE_LIMIT = 50_000
+_MARK_CAPITALS = str.maketrans(dict.fromkeys(range(65, 91), "\x00"))
+_MARKED_TAIL = re.compile("\x00([a-z]+)")  # after _MARK_CAPITALS: a capitalised word's tail
 
 
 def place_key(word: str) -> str:
@@ -77,8 +79,9 @@ class PlaceVariants:
 
     def __init__(self) -> None:
         self._places: dict[str, list[tuple[int, str]]] = {}  # place key -> (entity, alias)
+        self._tails: set[str] = set()  # place keys without their first letter
         self._keys: set[str] = set()  # the aliases as normalised: found by the automaton
-        self._seen: dict[str, list[tuple[int, str]]] = {}  # text word -> places
+        self._seen: dict[str, bool] = {}  # word tail -> can it be a place (see scan)
 
     def __bool__(self) -> bool:
         return bool(self._places)
@@ -89,25 +92,37 @@ class PlaceVariants:
         if key in language_data().english_words:
             return
         self._keys.add(key)
-        entries = self._places.setdefault(place_key(key), [])
+        folded = place_key(key)
+        self._tails.add(folded[1:])
+        entries = self._places.setdefault(folded, [])
         if not any(e == index for e, _ in entries):
             entries.append((index, alias))
 
     def scan(self, cased: str) -> Iterator[Span]:
         """Variant spellings of the places in `cased` (normalised text with its capitals;
-        offsets are normalised offsets)."""
-        words = set(_CAPITALISED.findall(cased))
-        for word in words:
-            places = self._seen.get(word)
-            if places is None:
-                lower = word.lower()
-                places = [] if (lower in self._keys or _not_a_place(lower)) else (
-                    self._places.get(place_key(lower), []))
-                if len(self._seen) > _CACHE_LIMIT:
-                    self._seen = {}
-                self._seen[word] = places
-            if not places:
+        offsets are normalised offsets).
+
+        The capitalised words are found as their lower-case tails after a marked capital
+        (one translate and one literal-prefix regex pass, as in names.py), and only a tail
+        whose place key is a place's without its first letter is looked at further."""
+        if cased.isascii():
+            tails = set(_MARKED_TAIL.findall(cased.translate(_MARK_CAPITALS)))
+        else:
+            tails = {word[1:].lower() for word in _CAPITALISED.findall(cased)}
+        seen = self._seen
+        for tail in tails:
+            maybe = seen.get(tail)
+            if maybe is None:
+                if len(seen) > _CACHE_LIMIT:
+                    self._seen = seen = {}
+                maybe = seen[tail] = place_key(tail) in self._tails
+            if maybe:
+                yield from self._occurrences(cased, tail)
+
+    def _occurrences(self, cased: str, tail: str) -> Iterator[Span]:
+        for m in re.finditer(rf"(?<![A-Za-z0-9])[A-Z]{tail}(?![A-Za-z0-9])", cased):
+            word = m.group().lower()
+            if word in self._keys or _not_a_place(word):
                 continue
-            for m in re.finditer(rf"(?<![A-Za-z0-9]){word}(?![A-Za-z0-9])", cased):
-                for entity, alias in places:
-                    yield Span(entity, m.start(), m.end(), "variant", False, alias)
+            for entity, alias in self._places.get(place_key(word), ()):
+                yield Span(entity, m.start(), m.end(), "variant", False, alias)
