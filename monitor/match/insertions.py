@@ -26,7 +26,7 @@ from .langdata import language_data
 from .normalize import Normalised, normalize
 from .variants import ARTICLES, ortho_key, token_keys
 
-__all__ = ["MAX_INSERTED", "Anchored", "anchors", "candidate_keys", "head_ends", "head_key",
+__all__ = ["MAX_INSERTED", "Anchored", "anchors", "candidate_names", "head_ends", "head_key",
            "head_start", "name_before"]
 
 MAX_INSERTED = 3
@@ -49,53 +49,55 @@ def head_key(word: str) -> str:
     return word if "\u0600" <= word[0] <= "\u06ff" else token_keys(word)[0][1]
 
 
-def candidate_keys(norm: str, start: int) -> set[str]:
-    """head_key of the words that may end a head before the anchor at normalised index
-    `start` (from the 2nd word before it, as far as inserted words and connectors go; an
-    Arabic word also without a proclitic): a cheap filter before the real test (head_ends,
-    head_start)."""
-    keys: set[str] = set()
+def candidate_names(norm: str, cased: str | None, start: int,
+                    by_head: dict[str, list[Anchored]]) -> list[Anchored]:
+    """The names of `by_head` (head_key of a head's last word -> names) whose head's last
+    word is among the words before the anchor at normalised index `start`, from the 2nd
+    name word before it, as far as inserted words and connectors may go and, in Latin text
+    (`cased`: the normalised text with its capitals), only over capitalised words. A cheap
+    filter before the real test (head_ends, head_start)."""
+    found: list[Anchored] = []
     pos = start - 1
-    for n in range(2 * MAX_INSERTED + 1):  # (connectors such as "bin" between)
-        if pos <= 0 or norm[pos] != " ":
-            break
+    words = 0
+    budget = MAX_INSERTED + 1
+    connectors = language_data().connectors_latin
+    while words <= budget and pos > 0 and norm[pos] == " ":
         begin = norm.rfind(" ", 0, pos) + 1
         word = norm[begin:pos]
         pos = begin - 1
         if not word:
             break
-        if n == 0:
-            if word in ARTICLES:  # "Hussein al-Allaq" at the anchor "allaq": no name part
-                after = norm.rfind(" ", 0, begin - 1) + 1
-                if begin < 2 or norm[after:begin - 1] not in (
-                        language_data().compound_heads_latin):
-                    return keys
-            continue
+        if word in ARTICLES:
+            continue  # the surname's own article ("al-Allaq"), or of "Abd al-Hassan"
+        words += 1
         if "\u0600" <= word[0] <= "\u06ff":
-            keys.add(word)
-            for cut in (1, 2):
-                if word[:cut] in _PROCLITICS:
-                    keys.add(word[cut:])
-        else:
-            keys.add(token_keys(word)[0][1])
-    return keys
+            if words > 1:
+                found.extend(by_head.get(word, ()))
+                for cut in (1, 2):
+                    if word[:cut] in _PROCLITICS:
+                        found.extend(by_head.get(word[cut:], ()))
+            continue
+        if word in connectors:
+            budget += 1
+            continue
+        if words > 1:
+            found.extend(by_head.get(token_keys(word)[0][1], ()))
+        if cased is not None and not cased[begin].isupper():
+            break  # a lower-case word is no part of a name, nor before its start
+    return found
 
 
 def anchors(key: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(anchor key, head words) for a person's alias key: the surname, with and without
-    its article (Latin), after the given name(s). Empty for anything else."""
+    """(anchor key, head words) for a person's alias key: the surname (Latin: without its
+    article, which head_ends steps over), after the given name(s). Empty for anything
+    else."""
     words = key.split(" ")
     if len(words) < 2 or not (words[0] in _KUNYAS or language_data().is_given_name(words[0])):
         return []
-    if len(words) >= 3 and words[-2] in ARTICLES:
-        head = tuple(words[:-2])
-        tails = [" ".join(words[-2:]), words[-1]]
-    else:
-        head = tuple(words[:-1])
-        tails = [words[-1]]
+    head = tuple(words[:-2] if len(words) >= 3 and words[-2] in ARTICLES else words[:-1])
     if not head or all(w in ARTICLES for w in head):
         return []
-    return [(tail, head) for tail in tails]
+    return [(words[-1], head)]
 
 
 def head_ends(text: str, normalised: Normalised, start: int
@@ -114,6 +116,9 @@ def head_ends(text: str, normalised: Normalised, start: int
         at = _token_before(text, normalised, norm, pos)
         if at is None:
             break
+        if pos == start and norm[at[0]:at[1]] in ARTICLES and at[0] > 0:
+            pos = at[0]  # the surname's own article ("al-Allaq")
+            continue
         if inserted:
             ends.append(len(tokens))
         tokens.append(at)

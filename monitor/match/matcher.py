@@ -59,7 +59,7 @@ from .glosses import windows
 from .insertions import (
     Anchored,
     anchors,
-    candidate_keys,
+    candidate_names,
     head_ends,
     head_key,
     head_start,
@@ -127,8 +127,8 @@ class _Entry:
     guard: int = 0  # a single-word place that is an English word or short (placeforms.py)
 
 
-# Surname anchors found in a text: (anchor key, normalised start, original start and end)
-_Anchored = list[tuple[str, int, int, int]]
+# Surname anchors found in a text: (anchor key, normalised start and end)
+_Anchored = list[tuple[str, int, int]]
 
 
 @dataclass
@@ -447,7 +447,7 @@ class Matcher:
         if "(" in normalised.text and self._automaton is not None:
             spans.extend(self._scan_glosses(text, normalised))
         if anchored:
-            inserted = self._inserted(text, normalised, anchored, spans)
+            inserted = self._inserted(text, normalised, cased, anchored, spans)
             spans.extend(_not_spanning_others(inserted, spans))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
@@ -475,6 +475,13 @@ class Matcher:
                 entries = by_proclitic.get(_token_prefix(norm, start), ())
             if not entries:
                 continue
+            if entries[-1].anchor:  # (indexed last) offsets only if a name may lie there
+                if match_end >= size or not norm[match_end].isalnum() or is_possessive(
+                        text, normalised, match_end):
+                    anchored.append((entries[-1].alias, start, match_end))
+                entries = entries[:-1]
+                if not entries:
+                    continue
             orig_start = original(start)
             for entry in entries:
                 end = match_end
@@ -487,26 +494,27 @@ class Matcher:
                 orig_end = original(end - 1) + 1
                 if entry.exclude:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
-                elif entry.anchor:
-                    anchored.append((entry.alias, start, orig_start, orig_end))
                 elif not ((entry.title and title_blocked(norm, end)) or (
                         entry.guard and not guard_ok(text, orig_start, entry.guard))):
                     how = _how(text[orig_start:orig_end], entry)
                     spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
         return spans, excluded, anchored
 
-    def _inserted(self, text: str, normalised: Normalised, anchored: _Anchored,
-                  spans: list[Span]) -> list[Span]:
+    def _inserted(self, text: str, normalised: Normalised, cased: str | None,
+                  anchored: _Anchored, spans: list[Span]) -> list[Span]:
         """Names with inserted words at surname anchors (insertions.py). Only names whose
         head word is among the few words before the anchor are looked at, and a name whose
         own full name ends there only when a name-like word precedes that."""
-        starts = {(s.entity, s.end): s.start for s in spans if not s.short}
+        starts: dict[tuple[int, int], int] | None = None
         norm = normalised.text
         out = []
-        for key, start, orig_start, orig_end in anchored:
-            by_head = self._anchors[key]
-            names = [name for k in candidate_keys(norm, start).intersection(by_head)
-                     for name in by_head[k]]
+        for key, start, end in anchored:
+            names = candidate_names(norm, cased, start, self._anchors[key])
+            if not names:
+                continue
+            if starts is None:
+                starts = {(s.entity, s.end): s.start for s in spans if not s.short}
+            orig_start, orig_end = normalised.original(start), normalised.original(end - 1) + 1
             tokens: list[tuple[int, int]] | None = None
             ends: list[int] = []
             for name in names:

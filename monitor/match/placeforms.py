@@ -120,9 +120,17 @@ class PlaceVariants:
                 yield from self._occurrences(cased, tail)
 
     def _occurrences(self, cased: str, tail: str) -> Iterator[Span]:
-        for m in re.finditer(rf"(?<![A-Za-z0-9])[A-Z]{tail}(?![A-Za-z0-9])", cased):
-            word = m.group().lower()
+        size = len(tail)
+        at = cased.find(tail)
+        while at >= 0:
+            begin, end = at - 1, at + size
+            at = cased.find(tail, end)
+            if begin < 0 or not cased[begin].isupper() or (
+                    begin > 0 and cased[begin - 1].isalnum()) or (
+                    end < len(cased) and cased[end].isalnum()):
+                continue
+            word = cased[begin:end].lower()
             if word in self._keys or _not_a_place(word):
                 continue
             for entity, alias in self._places.get(place_key(word), ()):
-                yield Span(entity, m.start(), m.end(), "variant", False, alias)
+                yield Span(entity, begin, end, "variant", False, alias)
