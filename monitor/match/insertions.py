@@ -54,13 +54,15 @@ def candidate_names(norm: str, cased: str | None, start: int,
     """The names of `by_head` (head_key of a head's last word -> names) whose head's last
     word is among the words before the anchor at normalised index `start`, from the 2nd
     name word before it, as far as inserted words and connectors may go and, in Latin text
-    (`cased`: the normalised text with its capitals), only over capitalised words. A cheap
-    filter before the real test (head_ends, head_start)."""
+    (`cased`: the normalised text with its capitals), only over capitalised words, in
+    Arabic over known name parts. A cheap filter before the real test (head_ends,
+    head_start)."""
     found: list[Anchored] = []
     pos = start - 1
     words = 0
     budget = MAX_INSERTED + 1
-    connectors = language_data().connectors_latin
+    data = language_data()
+    connectors = data.connectors_latin
     while words <= budget and pos > 0 and norm[pos] == " ":
         begin = norm.rfind(" ", 0, pos) + 1
         word = norm[begin:pos]
@@ -76,6 +78,11 @@ def candidate_names(norm: str, cased: str | None, start: int,
                 for cut in (1, 2):
                     if word[:cut] in _PROCLITICS:
                         found.extend(by_head.get(word[cut:], ()))
+            if word not in data.given_names_arabic and word not in data.honorifics_arabic:
+                if word in data.connectors_arabic:
+                    budget += 1
+                    continue
+                break  # no name part: a head cannot lie before it
             continue
         if word in connectors:
             budget += 1

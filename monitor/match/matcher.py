@@ -23,9 +23,17 @@ acronyms, so both scans are skipped. A text the fast normalisation cannot take (
 U+0000) has no `cased`; its walks start from every token, checked for a capital through
 the offset map.
 
+* Name forms nobody lists: English spellings, function words and Arabic article forms of
+  aliases (aliasforms.py) and title + surname keys (titles.py) are automaton keys too; a
+  person's surname is also an *anchor* at which names with inserted words (a father's name,
+  Sayyid) are looked for (insertions.py); capitalised single words are compared with the
+  place keys of single-word places (placeforms.py); and the few words around a short
+  parenthesis are searched again without it (glosses.py).
+
 ``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
-normalize()), or "variant" (equal only after transliteration folding: optional article,
-doubled letters, consonant skeleton, kunya case). A short form's hit carries the same values;
+normalize()), "variant" (equal only after transliteration folding: optional article,
+doubled letters, consonant skeleton, kunya case; or through a name form above), or "title"
+(a surname after one of its actor's titles). A short form's hit carries the same values;
 that it was a short form shows in the matched text (a bare surname).
 
 Article-level decisions (same for `find` on one text and `match_article` on title + body):
@@ -271,8 +279,8 @@ class Matcher:
                         Anchored(index, head, alias))
         for key, title, form in title_keys(entity.titles,
                                            surnames(entity.aliases, entity.short)):
-            self._index(index, f"{title} + {form}", key, prefix=False, exclude=False,
-                        short=False, title=True)
+            self._index(index, form, key, prefix=False, exclude=False, short=False,
+                        title=True)
 
     def _owned_by_other(self, key: str, index: int) -> bool:
         return any(e.entity != index and not e.exclude
