@@ -108,9 +108,9 @@ def surnames(aliases: Iterable[str], short: Iterable[str]) -> list[tuple[str, st
 
 
 def title_keys(titles: Iterable[str], names: list[tuple[str, str]]
-               ) -> Iterator[tuple[str, str, str]]:
-    """(key, title as configured, surname as configured) for every title + surname of the
-    same script."""
+               ) -> Iterator[tuple[str, str]]:
+    """(key, surname as configured) for every title + surname (`names`: see surnames) of
+    the same script."""
     from .normalize import normalize
 
     for title in titles:
@@ -120,7 +120,7 @@ def title_keys(titles: Iterable[str], names: list[tuple[str, str]]
         arabic = _is_arabic(tkey)
         for skey, form in names:
             if _is_arabic(skey) == arabic:
-                yield f"{tkey} {skey}", title, form
+                yield f"{tkey} {skey}", form
 
 
 def _is_arabic(key: str) -> bool:

@@ -10,10 +10,13 @@ nested brackets, WINDOW characters of context on each side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
-__all__ = ["Window", "windows"]
+from .names import Span
+from .normalize import Normalised
+
+__all__ = ["Window", "scan_glosses", "windows"]
 
 MAX_GLOSS_WORDS = 4
 MAX_GLOSS_CHARS = 60
@@ -65,3 +68,25 @@ def _readings(norm: str, at: int, close: int) -> Iterator[Window]:
     cuts = ((len(left),) if word_before else ()) + (
         (len(left) + int(word_before) + len(inside),) if word_after else ())
     yield Window("".join(norm[i] for i in positions), positions, cuts)
+
+
+def scan_glosses(text: str, normalised: Normalised,
+                 find: Callable[[str], list[tuple[int, int, int]]],
+                 names: Callable[[int], Iterable[tuple[int, str]]]) -> Iterator[Span]:
+    """Full names interrupted by a short parenthesis: `find` is the automaton's search
+    ((key index, start, end) of every key), `names` gives (entity, alias) of a key's full
+    aliases."""
+    original = normalised.original
+    for window in windows(normalised.text):
+        found = window.text
+        for index, start, end in find(found):
+            if not window.spans_cut(start, end) or (start > 0 and found[start - 1].isalnum()) or (
+                    end < len(found) and found[end].isalnum()):
+                continue
+            for entity, alias in names(index):
+                begin = original(window.positions[start])
+                stop = original(window.positions[end - 1]) + 1
+                if text[stop:stop + 1] == ")" and text.count("(", begin, stop) > text.count(
+                        ")", begin, stop):
+                    stop += 1  # "ائتلاف (دولة القانون)": the name closes its bracket
+                yield Span(entity, begin, stop, "variant", False, alias)

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from .langdata import language_data
+from .names import Span
 from .normalize import Normalised, normalize
 from .variants import ARTICLES, ortho_key, token_keys
 
-__all__ = ["MAX_INSERTED", "Anchored", "anchors", "candidate_names", "head_ends", "head_key",
-           "head_start", "name_before"]
+__all__ = ["MAX_INSERTED", "Anchored", "Anchors", "anchors", "head_key", "with_inserted_words"]
 
 MAX_INSERTED = 3
 _GAP = frozenset(" -\u00a0\u2010\u2011")  # what may separate two parts of one name
@@ -266,3 +266,41 @@ def _name_like(text: str, normalised: Normalised, token: str, begin: int, end: i
     if token in data.english_words or token in ARTICLES:
         return False
     return text[normalised.original(begin)].isupper()
+
+
+# surname anchor -> head_key of the word that ends a head -> the names (see Matcher)
+Anchors = dict[str, dict[str, list[Anchored]]]
+
+
+def with_inserted_words(text: str, normalised: Normalised, cased: str | None,
+                        anchored: list[tuple[str, int, int]], names_at: Anchors,
+                        spans: list[Span]) -> list[Span]:
+    """Names with inserted words at the surname anchors found in a text ((anchor key,
+    normalised start and end)), given the other `spans` found in it. Only names whose head
+    word is among the few words before the anchor are looked at, and a name whose own full
+    name ends there only when a name-like word precedes that; a name that another entity's
+    name overlaps is not one ("Hussein Ali al-Allaq" when Ali al-Allaq is watched)."""
+    starts: dict[tuple[int, int], int] | None = None
+    norm = normalised.text
+    out: list[Span] = []
+    for key, start, end in anchored:
+        names = candidate_names(norm, cased, start, names_at[key])
+        if not names:
+            continue
+        if starts is None:
+            starts = {(s.entity, s.end): s.start for s in spans if not s.short}
+        orig_start, orig_end = normalised.original(start), normalised.original(end - 1) + 1
+        tokens: list[tuple[int, int]] | None = None
+        ends: list[int] = []
+        for name in names:
+            cover = starts.get((name.entity, orig_end), orig_start)
+            if cover < orig_start and not name_before(text, cover):
+                continue
+            if tokens is None:
+                tokens, ends = head_ends(text, normalised, start)
+            begin = head_start(text, normalised, tokens, ends, name.head) if ends else None
+            if begin is not None and not any(
+                    s.entity != name.entity and not s.short and s.start < orig_end
+                    and begin < s.end for s in spans):
+                out.append(Span(name.entity, begin, orig_end, "variant", False, name.alias))
+    return out

@@ -63,16 +63,8 @@ from ..models import Hit, Match
 from . import rules as rq
 from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
-from .glosses import windows
-from .insertions import (
-    Anchored,
-    anchors,
-    candidate_names,
-    head_ends,
-    head_key,
-    head_start,
-    name_before,
-)
+from .glosses import scan_glosses
+from .insertions import Anchored, Anchors, anchors, head_key, with_inserted_words
 from .langdata import language_data
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
@@ -120,6 +112,10 @@ _NOT_GIVEN_NAMES = frozenset({
 })
 
 
+# Surname anchors found in a text: (anchor key, normalised start and end); insertions.py
+_Anchored = list[tuple[str, int, int]]
+
+
 @dataclass(frozen=True)
 class _Entry:
     """What one automaton key stands for."""
@@ -133,10 +129,6 @@ class _Entry:
     title: bool = False  # a title + surname key (titles.py): how="title"
     anchor: bool = False  # a surname anchor (insertions.py): names in Matcher._anchors[alias]
     guard: int = 0  # a single-word place that is an English word or short (placeforms.py)
-
-
-# Surname anchors found in a text: (anchor key, normalised start and end)
-_Anchored = list[tuple[str, int, int]]
 
 
 @dataclass
@@ -216,7 +208,7 @@ class Matcher:
         self._trie = NameTrie()  # multi-word Latin names, for variant spellings
         self._places = PlaceVariants()  # single-word Latin places, for variant spellings
         # surname anchor -> head_key of the word before the surname -> names (insertions.py)
-        self._anchors: dict[str, dict[str, list[Anchored]]] = {}
+        self._anchors: Anchors = {}
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
         # Derived forms last: a form that is another entity's alias is that entity's.
@@ -277,10 +269,15 @@ class Matcher:
                                     short=False, anchor=True)
                     names.setdefault(head_key(head[-1]), []).append(
                         Anchored(index, head, alias))
-        for key, title, form in title_keys(entity.titles,
-                                           surnames(entity.aliases, entity.short)):
+        for key, form in title_keys(entity.titles, surnames(entity.aliases, entity.short)):
             self._index(index, form, key, prefix=False, exclude=False, short=False,
                         title=True)
+
+    def _plain(self, index: int) -> Iterator[tuple[int, str]]:
+        """(entity, alias) of the full aliases of automaton key `index` at a token start."""
+        for entry in self._entries[index][0]:
+            if not (entry.exclude or entry.short or entry.anchor or entry.title):
+                yield entry.entity, entry.alias
 
     def _owned_by_other(self, key: str, index: int) -> bool:
         return any(e.entity != index and not e.exclude
@@ -453,10 +450,10 @@ class Matcher:
                 spans.extend(s._replace(start=original(s.start), end=original(s.end - 1) + 1)
                              for s in self._places.scan(cased))
         if "(" in normalised.text and self._automaton is not None:
-            spans.extend(self._scan_glosses(text, normalised))
+            spans.extend(scan_glosses(text, normalised, self._automaton.find, self._plain))
         if anchored:
-            inserted = self._inserted(text, normalised, cased, anchored, spans)
-            spans.extend(_not_spanning_others(inserted, spans))
+            spans.extend(with_inserted_words(text, normalised, cased, anchored, self._anchors,
+                                             spans))
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
@@ -507,56 +504,6 @@ class Matcher:
                     how = _how(text[orig_start:orig_end], entry)
                     spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
         return spans, excluded, anchored
-
-    def _inserted(self, text: str, normalised: Normalised, cased: str | None,
-                  anchored: _Anchored, spans: list[Span]) -> list[Span]:
-        """Names with inserted words at surname anchors (insertions.py). Only names whose
-        head word is among the few words before the anchor are looked at, and a name whose
-        own full name ends there only when a name-like word precedes that."""
-        starts: dict[tuple[int, int], int] | None = None
-        norm = normalised.text
-        out = []
-        for key, start, end in anchored:
-            names = candidate_names(norm, cased, start, self._anchors[key])
-            if not names:
-                continue
-            if starts is None:
-                starts = {(s.entity, s.end): s.start for s in spans if not s.short}
-            orig_start, orig_end = normalised.original(start), normalised.original(end - 1) + 1
-            tokens: list[tuple[int, int]] | None = None
-            ends: list[int] = []
-            for name in names:
-                cover = starts.get((name.entity, orig_end), orig_start)
-                if cover < orig_start and not name_before(text, cover):
-                    continue
-                if tokens is None:
-                    tokens, ends = head_ends(text, normalised, start)
-                begin = head_start(text, normalised, tokens, ends, name.head) if ends else None
-                if begin is not None:
-                    out.append(Span(name.entity, begin, orig_end, "variant", False, name.alias))
-        return out
-
-    def _scan_glosses(self, text: str, normalised: Normalised) -> Iterator[Span]:
-        """Full names interrupted by a short parenthesis (glosses.py)."""
-        assert self._automaton is not None
-        original = normalised.original
-        for window in windows(normalised.text):
-            found = window.text
-            for index, start, end in self._automaton.find(found):
-                if not window.spans_cut(start, end):
-                    continue
-                if (start > 0 and found[start - 1].isalnum()) or (
-                        end < len(found) and found[end].isalnum()):
-                    continue
-                for entry in self._entries[index][0]:
-                    if entry.exclude or entry.short or entry.anchor or entry.title:
-                        continue
-                    begin = original(window.positions[start])
-                    stop = original(window.positions[end - 1]) + 1
-                    if text[stop:stop + 1] == ")" and text.count("(", begin, stop) > text.count(
-                            ")", begin, stop):
-                        stop += 1  # "ائتلاف (دولة القانون)": the name closes its bracket
-                    yield Span(entry.entity, begin, stop, "variant", False, entry.alias)
 
     def _scan_acronyms(self, text: str) -> Iterator[Span]:
         if not self._acronyms:
@@ -683,15 +630,6 @@ def _how(original: str, entry: _Entry) -> str:
     if original == entry.alias:
         return "exact"
     return "variant" if entry.variant else "normalised"
-
-
-def _not_spanning_others(inserted: list[Span], spans: list[Span]) -> Iterator[Span]:
-    """Names with inserted words (insertions.py) that no other entity's name overlaps:
-    "Hussein Ali al-Gharbi" is not Hussein al-Gharbi when Ali al-Gharbi is watched."""
-    for span in inserted:
-        if not any(s.entity != span.entity and not s.short and s.start < span.end
-                   and span.start < s.end for s in spans):
-            yield span
 
 
 def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
