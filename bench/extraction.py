@@ -2,7 +2,11 @@
 
 Body text: the article-extraction-benchmark corpus, scored with the word-shingle metric
 of its METRIC.md (4-token shingles as multisets; P and R averaged per page; F1 from the
-two means). Metadata: title/author/date accuracy on Mozilla's readability test pages.
+two means). That metric ignores whitespace, so paragraph structure is scored apart: the
+ground truth keeps paragraphs (blank lines, and single line breaks between list items
+and headings), and `boundary_score` compares where each text breaks its lines between
+the words both texts share (see its docstring). Metadata: title/author/date accuracy on
+Mozilla's readability test pages.
 
     python bench/extraction.py            # both extractors, full corpus
     python bench/extraction.py --ours     # skip trafilatura
@@ -16,6 +20,7 @@ Not part of the test suite; tests/test_extraction_regression.py reuses `score` a
 from __future__ import annotations
 
 import argparse
+import difflib
 import gzip
 import json
 import re
@@ -32,6 +37,7 @@ CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 BENCHMARK = CORPORA / "article-extraction-benchmark"
 READABILITY = CORPORA / "readability-test-pages" / "test" / "test-pages"
 _WORD = re.compile(r"\w+")
+_BREAK = re.compile(r"\n")
 
 Extractor = Callable[[str, str], str]
 
@@ -50,6 +56,7 @@ class Result:
     precision: float
     recall: float
     f1: float
+    boundary: tuple[float, float, float]  # paragraph-boundary P, R, F1
     median_ms: float
     p90_ms: float
 
@@ -103,6 +110,55 @@ def score(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def _words_and_breaks(text: str) -> tuple[list[str], list[bool]]:
+    """The \\w+ tokens of `text`, and for each whether a line break comes before it."""
+    words, breaks, done = [], [], 0
+    for m in _WORD.finditer(text):
+        words.append(m.group())
+        breaks.append(bool(words[:-1]) and _BREAK.search(text, done, m.start()) is not None)
+        done = m.end()
+    return words, breaks
+
+
+def boundary_counts(truth: str, extracted: str) -> tuple[int, int, int]:
+    """TP, FP, FN paragraph breaks of one page.
+
+    The two word sequences are aligned (difflib, no junk heuristic); every gap between two
+    consecutive truth words that sit, aligned, next to each other in the extraction too is
+    a place both texts share, and counts once: a break (one or more line breaks) in both
+    is a TP, only in the extraction an FP, only in the truth an FN. Gaps next to missing
+    or extra text are not counted, so this scores structure, not selection.
+    """
+    want_words, want_breaks = _words_and_breaks(truth)
+    got_words, got_breaks = _words_and_breaks(extracted)
+    matcher = difflib.SequenceMatcher(None, want_words, got_words, autojunk=False)
+    tp = fp = fn = 0
+    for i, j, size in matcher.get_matching_blocks():
+        for k in range(1, size):
+            want, got = want_breaks[i + k], got_breaks[j + k]
+            tp += want and got
+            fp += got and not want
+            fn += want and not got
+    return tp, fp, fn
+
+
+def boundary_score(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
+    """(precision, recall, F1) of paragraph breaks over (truth, extracted) pairs, averaged
+    per page like `score`: P over pages where the extraction breaks a shared gap, R over
+    pages where the truth does; F1 from the two means."""
+    precisions, recalls = [], []
+    for truth, extracted in pairs:
+        tp, fp, fn = boundary_counts(truth, extracted)
+        if tp + fp:
+            precisions.append(tp / (tp + fp))
+        if tp + fn:
+            recalls.append(tp / (tp + fn))
+    precision = statistics.fmean(precisions) if precisions else 0.0
+    recall = statistics.fmean(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 # --- extractors ----------------------------------------------------------------------------
 
 def ours(html: str, url: str) -> str:
@@ -130,10 +186,12 @@ def run(name: str, extract: Extractor, pages: list[Page]) -> tuple[Result, list[
         body = extract(page.html, page.url)
         times.append((time.perf_counter() - start) * 1000)
         bodies.append(body)
-    precision, recall, f1 = score([(p.truth, b) for p, b in zip(pages, bodies, strict=True)])
+    pairs = [(p.truth, b) for p, b in zip(pages, bodies, strict=True)]
+    precision, recall, f1 = score(pairs)
     times.sort()
     p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
-    return Result(name, precision, recall, f1, statistics.median(times), p90), bodies
+    return Result(name, precision, recall, f1, boundary_score(pairs), statistics.median(times),
+                  p90), bodies
 
 
 # --- metadata (readability test pages) -------------------------------------------------------
@@ -187,10 +245,13 @@ def metadata_accuracy() -> dict[str, tuple[int, int]]:
 # --- report ----------------------------------------------------------------------------------
 
 def print_table(results: list[Result]) -> None:
-    print(f"{'extractor':<12} {'F1':>6} {'P':>6} {'R':>6} {'median ms':>10} {'p90 ms':>8}")
+    print(f"{'extractor':<12} {'F1':>6} {'P':>6} {'R':>6} {'para F1':>8} {'para P':>7} "
+          f"{'para R':>7} {'median ms':>10} {'p90 ms':>8}")
     for r in results:
-        print(f"{r.name:<12} {r.f1:6.3f} {r.precision:6.3f} {r.recall:6.3f} "
-              f"{r.median_ms:10.2f} {r.p90_ms:8.2f}")
+        bp, br, bf = r.boundary
+        print(f"{r.name:<12} {r.f1:6.3f} {r.precision:6.3f} {r.recall:6.3f} {bf:8.3f} "
+              f"{bp:7.3f} {br:7.3f} {r.median_ms:10.2f} {r.p90_ms:8.2f}")
+    print("(F1/P/R: word shingles, METRIC.md; para: paragraph breaks, boundary_score)")
     if len(results) == 2 and results[0].median_ms:
         print(f"speed ratio (trafilatura median / ours median): "
               f"{results[1].median_ms / results[0].median_ms:.1f}x")

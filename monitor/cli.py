@@ -221,38 +221,72 @@ def _read_inputs(paths: tuple[str, ...]) -> Iterable[tuple[str, str]]:
 @cli.command()
 @config_option
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--explain", is_flag=True,
+              help="Also say why each match happened: the normalised keys compared.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
+              help="json: one line per input (the default); text: one block per match (the "
+                   "default with --explain).")
 @reports_errors
-def match(config_path: str | None, paths: tuple[str, ...]) -> None:
+def match(config_path: str | None, paths: tuple[str, ...], explain: bool,
+          fmt: str | None) -> None:
     """Match the watchlists against text files (or stdin); one JSON line per input.
 
     Offsets index the input text as given (Python string indices, i.e. code points).
+    Each match says `how` it matched (exact, normalised, variant, transliterated, title,
+    short form) and `via` which alias; --explain adds the keys that were compared.
 
     \b
-    Example:
+    Examples:
       echo "Qais al-Khazali spoke in Maysan" | monitor match -c config.yaml
       monitor match -c config.yaml article1.txt article2.txt
+      echo "Qays Khazali spoke in Missan" | monitor match -c config.yaml --explain
+      monitor match -c config.yaml --explain --format json article1.txt
     """
     from .match import Matcher
+    from .match.explain import keys_compared
 
     config = load_config(config_path)
     matcher = Matcher(config.watchlist, config.rules)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
-                    "end": m.end, "how": m.how} for m in matcher.find(text)]
-        click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
+                    "end": m.end, "how": m.how, "via": m.via,
+                    **({"keys": keys_compared(m)._asdict()} if explain else {})}
+                   for m in matcher.find(text)]
+        if (fmt or ("text" if explain else "json")) == "json":
+            click.echo(json.dumps({"input": path, "matches": matches}, ensure_ascii=False))
+        else:
+            click.echo(f"{path}: {len(matches)} match{'' if len(matches) == 1 else 'es'}")
+            for m in matches:
+                click.echo(_match_block(m))
 
 
-@cli.command()
+def _match_block(m: dict[str, Any]) -> str:
+    """One match as --format text shows it (repr quotes keep a line break in the text on
+    one line)."""
+    lines = [f"  {m['entity']} ({m['kind']}): {m['text']!r} at {m['start']}-{m['end']}",
+             f"    how: {m['how']}; via: {m['via']!r}"]
+    if "keys" in m:
+        lines.append(f"    keys: {m['keys']['line']}")
+    return "\n".join(lines)
+
+
+@cli.group(invoke_without_command=True)
 @config_option
 @format_option
+@click.pass_context
 @reports_errors
-def sources(config_path: str | None, fmt: str) -> None:
+def sources(ctx: click.Context, config_path: str | None, fmt: str) -> None:
     """Show each source's health: last check, last success, failures, last error.
+
+    `monitor sources import FILE.opml` and `monitor sources export` move sources in and
+    out as OPML, the format feed readers speak.
 
     \b
     Example:
       monitor sources --format json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     config = load_config(config_path)
     with open_existing_store(config) as store:
         health = {row["name"]: row for row in store.sources_health()}
@@ -321,6 +355,9 @@ def _register_commands() -> None:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
+        for group, subcommands in getattr(module, "SUBCOMMANDS", {}).items():
+            for command in subcommands:
+                cli.commands[group].add_command(command)  # type: ignore[attr-defined]
 
 
 _register_commands()

@@ -143,8 +143,13 @@ class Daemon:
         self._planned: dict[str, datetime] = {}  # job id -> planned start of its current run
         self._last_tick = time.monotonic()  # some job started
         self._last_dispatch = 0.0
-        self._round: set[str] = set()  # sources polled in the current cycle
+        # Enabled sources not yet polled in the current cycle, less those backing off: the
+        # cycle is complete when it is empty. Kept up to date poll by poll, so completing a
+        # cycle costs one set operation a poll, not a pass over every source.
+        self._waiting: set[str] = set()
         self._backing_off: set[str] = set()  # failing sources waiting out their back-off
+        self._enabled: dict[str, Source] = {}
+        self._enabled_of: Config | None = None  # the config `_enabled` was built from
         self._round_started = time.monotonic()
         self.last_poll: str | None = None
         self.last_cycle: str | None = None
@@ -159,7 +164,11 @@ class Daemon:
 
     @property
     def enabled(self) -> dict[str, Source]:
-        return {s.name: s for s in self.config.sources if s.enabled}
+        """Enabled sources by name, built once per config (every poll looks its source up)."""
+        if self._enabled_of is not self.config:
+            self._enabled = {s.name: s for s in self.config.sources if s.enabled}
+            self._enabled_of = self.config
+        return self._enabled
 
     # ------------------------------------------------------------ lifecycle
 
@@ -233,8 +242,11 @@ class Daemon:
     def _schedule(self) -> None:
         start = now()
         sources = list(self.enabled.values())
+        starts = first_runs(sources, start)
+        backoffs = self.store.next_polls()
         for source in sources:
-            self._add_source_job(source, first_runs(sources, start)[source.name])
+            self._add_source_job(source, starts[source.name], backoffs.get(source.name))
+        self._waiting = set(self.enabled)
         self.scheduler.add_job(
             self._dispatch_job, IntervalTrigger(seconds=DISPATCH_EVERY), id=DISPATCH_JOB,
             name="alert dispatcher", coalesce=True, max_instances=1,
@@ -245,9 +257,10 @@ class Daemon:
             misfire_grace_time=int(HOUSEKEEPING_EVERY),
             next_run_time=start + timedelta(seconds=HOUSEKEEPING_FIRST))
 
-    def _add_source_job(self, source: Source, first_run: datetime) -> None:
-        # A source still backing off from before a restart keeps its back-off.
-        backoff = self.store.source_state(source.name).next_poll
+    def _add_source_job(self, source: Source, first_run: datetime,
+                        backoff: str | None) -> None:
+        # A source still backing off from before a restart keeps its back-off (`backoff`:
+        # its stored next_poll).
         if backoff and datetime.fromisoformat(backoff) > first_run:
             first_run = datetime.fromisoformat(backoff)
         self.scheduler.add_job(
@@ -272,6 +285,7 @@ class Daemon:
         if wanted > job.next_run_time:
             job.modify(next_run_time=wanted)
             self._backing_off.add(name)
+            self._waiting.discard(name)
             log.debug("%s: backing off until %s", name, next_poll)
 
     def _wake_dispatcher(self) -> None:
@@ -351,14 +365,14 @@ class Daemon:
     def _count_cycle(self, name: str) -> None:
         """A cycle is complete when every enabled source has been polled since the last
         (a failing source waiting out its back-off does not hold the cycle up)."""
-        self._round.add(name)
-        if not self.enabled.keys() - self._backing_off <= self._round:
+        self._waiting.discard(name)
+        if self._waiting:
             return
         self.metrics.cycles.inc()
         self.metrics.cycle_seconds.observe(time.monotonic() - self._round_started)
         self.metrics.last_cycle.set_to_current_time()
         self.last_cycle = now_iso()
-        self._round = set()
+        self._waiting = self.enabled.keys() - self._backing_off
         self._round_started = time.monotonic()
 
     async def _dispatch_job(self) -> None:
@@ -453,11 +467,13 @@ class Daemon:
         for name in before.keys() - after.keys():
             with contextlib.suppress(Exception):  # already gone
                 self.scheduler.remove_job(job_id(name))
-            self._round.discard(name)
+            self._waiting.discard(name)
         added = [s for name, s in after.items() if name not in before]
         starts = first_runs(added, now())
+        backoffs = self.store.next_polls() if added else {}
         for source in added:
-            self._add_source_job(source, starts[source.name])
+            self._add_source_job(source, starts[source.name], backoffs.get(source.name))
+            self._waiting.add(source.name)  # the cycle waits for new sources too
         changed = [n for n in before.keys() & after.keys() if before[n] != after[n]]
         for name in changed:
             if before[name].every != after[name].every:

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 # Kinds that make an article worth an alert on their own; a place alone is context.
 ALERTING_KINDS = frozenset({"actor", "keyword", "rule"})
 
+# What a match's `how` may say, firmest first: the text is the alias as configured; equal
+# after normalize(); equal after transliteration folding (variants.py); an Arabic-script alias
+# found in Latin script or the reverse; a name form licensed by a title ("Sheikh Qais"); a
+# short form (bare surname) licensed by a full name in the same article.
+HOW_VALUES = ("exact", "normalised", "variant", "transliterated", "title", "short form")
+
 
 @dataclass(frozen=True)
 class FeedEntry:
@@ -37,7 +43,9 @@ class ExtractedArticle:
 
 @dataclass(frozen=True)
 class Match:
-    """One watchlist mention. `start`/`end` index the text that was matched, as given."""
+    """One watchlist mention. `start`/`end` index the text that was matched, as given.
+    `how`: one of HOW_VALUES; `via`: the alias as configured that matched (a rule's query
+    for kind "rule")."""
 
     entity: str  # canonical name
     kind: str  # actor | place | keyword | rule
@@ -45,11 +53,12 @@ class Match:
     start: int
     end: int
     how: str = "exact"  # exact | normalised | variant
+    via: str = ""
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A match as stored: with the sentence around it."""
+    """A match as stored: with the sentence around it (`how`, `via`: see Match)."""
 
     entity: str
     kind: str
@@ -59,6 +68,7 @@ class Hit:
     snippet: str
     how: str = "exact"
     field: str = "body"  # which text the offsets index: "title" or "body"
+    via: str = ""
 
 
 @dataclass

@@ -138,6 +138,7 @@ class Pipeline:
         # not a broken pool); kept only to run inline, since the workers build their own.
         built = matcher or Matcher(config.watchlist, config.rules)
         self.matcher = built if parsers is None else None
+        store.sync_watchlist(config.watchlist)  # for SQL: aliases, place coordinates
         self.channel_names = [c.name for c in config.channels]
         self.writer = GroupCommit(store, self.channel_names)
         self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
@@ -155,7 +156,8 @@ class Pipeline:
         return next_poll is None or next_poll <= now_iso()
 
     async def dispatch(self) -> DispatchReport:
-        return await dispatch_pending(self.store, self.config.channels)
+        return await dispatch_pending(self.store, self.config.channels,
+                                      people=self.config.people())
 
     async def run_source(self, source: Source) -> SourceReport:
         """Poll one source: fetch, discover, ingest new articles, record health."""

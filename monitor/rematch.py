@@ -3,7 +3,9 @@
 A dry run only reads. Applying rewrites the hits of changed articles, a batch of articles per
 transaction (so a long backtest does not hold the write lock for minutes, and an interrupted
 one leaves every article either fully old or fully new). Alerts are queued only on request,
-and only for articles that alert now and did not before.
+and only for articles that alert now and did not before. A hit found again unchanged whose
+`via` was never recorded (stored before it was) gets the alias that finds it now, and that
+match's `how` (so an old short-form hit no longer says "exact" beside a short form's via).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class RematchReport:
     skipped: int = 0  # articles without a body (pruned by retention): left alone
     changes: list[ArticleChange] = field(default_factory=list)
     deliveries: int = 0  # alerts queued (with --alert)
+    # (via, how, hit id) of stored hits found again unchanged that have no via (stored
+    # before it was recorded): applying records the alias and how that find them now
+    unrecorded_via: list[tuple[str, str, int]] = field(default_factory=list)
 
     def per_entity(self) -> list[dict]:
         """Per entity: hits and articles that would be added and removed."""
@@ -71,9 +76,14 @@ def _key_of_hit(h: Hit) -> HitKey:
     return (h.entity, h.kind, h.field, h.start, h.end)
 
 
-def _compare(article: dict, stored: list[dict], found: list[Hit]) -> ArticleChange | None:
+def _compare(article: dict, stored: list[dict], found: list[Hit],
+             unrecorded_via: list[tuple[str, str, int]]) -> ArticleChange | None:
+    """What differs between an article's stored hits and those found now; also notes in
+    `unrecorded_via` the stored hits found again that lack a via."""
     old = {_key_of_row(r): r for r in stored}
     new = {_key_of_hit(h): h for h in found}
+    unrecorded_via.extend((new[k].via, new[k].how, r["id"]) for k, r in old.items()
+                          if r.get("via") is None and k in new and new[k].via)
     removed = [r for k, r in old.items() if k not in new]
     added = [h for k, h in new.items() if k not in old]
     if not (removed or added):
@@ -92,7 +102,8 @@ def plan(store: Store, matcher: Matcher, since: str | None) -> RematchReport:
             continue
         report.articles += 1
         found = matcher.match_article(article["title"], article["body"])
-        change = _compare(article, store.hits_for(article["id"]), found)
+        change = _compare(article, store.hits_for(article["id"]), found,
+                          report.unrecorded_via)
         if change is not None:
             report.changes.append(change)
     return report
@@ -110,3 +121,8 @@ def apply(store: Store, report: RematchReport, alert_channels: Iterable[str] = (
                 if channels and change.alerts_now and not change.alerted_before:
                     report.deliveries += store.queue_deliveries(
                         change.article_id, change.story_id, channels)
+    for start in range(0, len(report.unrecorded_via), BATCH):
+        with store.db.atomic():
+            store.db.conn.executemany(
+                "UPDATE hits SET via = ?, how = ? WHERE id = ? AND via IS NULL",
+                report.unrecorded_via[start:start + BATCH])

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .match.normalize import normalize_text
+from .match.snippet import ELLIPSIS, MAX_SNIPPET, excerpt
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
@@ -110,33 +111,13 @@ def spans(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int]]:
     return out
 
 
-def mark(text: str, found: list[tuple[int, int]], before: str = "**",
-         after: str = "**") -> str:
-    out, done = [], 0
-    for start, end in found:
-        if start < done:
-            continue
-        out += [text[done:start], before, text[start:end], after]
-        done = end
-    out.append(text[done:])
-    return "".join(out)
-
-
-def snippet(text: str, terms: tuple[Term, ...], width: int = 90) -> str:
-    """About `width` characters on each side of the first match, matches in **bold**."""
+def snippet(text: str, terms: tuple[Term, ...], limit: int = MAX_SNIPPET) -> str:
+    """The sentence around the first match, every match in it marked ⟦like this⟧ (see
+    monitor/match/snippet.py); the start of the text when nothing matches."""
     found = spans(text, terms)
-    if not found:
-        return text[:2 * width].strip() + ("…" if len(text) > 2 * width else "")
-    first = found[0][0]
-    start = max(0, first - width)
-    end = min(len(text), found[0][1] + width)
-    # Cut at word boundaries so a snippet never starts or ends inside a word.
-    if start > 0:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < first else start
-    if end < len(text):
-        space = text.rfind(" ", found[0][1], end)
-        end = space if space > 0 else end
-    inside = [(s - start, e - start) for s, e in found if s >= start and e <= end]
-    piece = mark(text[start:end], inside)
-    return ("…" if start > 0 else "") + piece.strip() + ("…" if end < len(text) else "")
+    if found:
+        return excerpt(text, *found[0], found, limit)
+    if len(text) <= limit:
+        return " ".join(text.split())
+    cut = text.rfind(" ", 0, limit)
+    return " ".join(text[:cut if cut > 0 else limit].split()) + ELLIPSIS

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from monitor.alerts import AlertMessage, build_payload, describe, send
+from monitor.alerts import AlertMessage, Report, build_payload, describe, send
+from monitor.alerts.blockkit import block_kit_problems
 from monitor.alerts.email import build_subject, send_email
 from monitor.alerts.http import status_error
 from monitor.alerts.message import mostly_arabic, one_line, split_marks, window
@@ -162,20 +163,16 @@ def test_slack_payload_is_exact(slack: SlackReceiver) -> None:
     assert request.path == WEBHOOK_PATH
     assert request.headers["content-type"] == "application/json"
     assert request.json == {
-        "text": "Qais al-Khazali, Maysan — Militia leader speaks in Amara (Rudaw)",
+        "text": "Qais al-Khazali — Militia leader speaks in Amara (Rudaw)",
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text":
                 "*<https://news.example/article?id=1&amp;lang=en"
                 "|Militia leader speaks in Amara>*"}},
             {"type": "context", "elements": [
                 {"type": "mrkdwn", "text": "Rudaw · 2024-05-01 09:30 UTC"}]},
-            {"type": "section", "text": {"type": "mrkdwn",
-                                         "text": "*Matched:* Qais al-Khazali, Maysan"}},
-            {"type": "divider"},
             {"type": "section", "text": {"type": "mrkdwn", "text":
-                "*Qais al-Khazali* (actor)\n>*Qais al-Khazali* said on Tuesday."}},
-            {"type": "section", "text": {"type": "mrkdwn", "text":
-                "*Maysan* (place)\n>Crowds gathered in *Maysan* province."}},
+                "*Qais al-Khazali*\n>*Qais al-Khazali* said on Tuesday."}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "*Places:* Maysan"}]},
         ],
         "unfurl_links": False,
         "unfurl_media": False,
@@ -198,8 +195,8 @@ def test_slack_escapes_untrusted_text(slack: SlackReceiver) -> None:
                         "&lt;https://evil|click&gt; ∗bold∗ &lt;!channel&gt;>*")
     assert payload["blocks"][1]["elements"][0]["text"].startswith(
         "Evil &lt;b&gt;Outlet&lt;/b&gt; &amp; co")
-    snippet = payload["blocks"][4]["text"]["text"]
-    assert snippet == ("*Qais al-Khazali* (actor)\n>see &lt;https://evil|click&gt; &amp; "
+    snippet = payload["blocks"][2]["text"]["text"]
+    assert snippet == ("*Qais al-Khazali*\n>see &lt;https://evil|click&gt; &amp; "
                        "ˍitˍ ∼s∼ ˋcodeˋ ∗x∗ *Qais al-Khazali* &gt;quote")
     # The only '<' anywhere is our own link around the headline; no raw '&' escapes.
     assert sum(t.count("<") for t in texts) == 1
@@ -228,26 +225,40 @@ def test_slack_marks_test_messages(slack: SlackReceiver) -> None:
 
 def test_slack_respects_block_and_text_limits(slack: SlackReceiver) -> None:
     many = tuple(hit(f"Actor {i}", f"sentence {i} about **Actor {i}**.") for i in range(200))
+    places = tuple(hit(f"Place {i}", f"in **Place {i}**.", kind="place") for i in range(300))
     long_snippet = "x" * 8000 + " **Muqtada al-Sadr** " + "<&>" * 700
-    message = english(title="T" * 5000, hits=(hit("Muqtada al-Sadr", long_snippet), *many))
+    reports = tuple(Report(f"Outlet {i}", f"Headline {i} " * 30, f"https://o.example/{i}")
+                    for i in range(100))
+    message = english(title="T" * 5000, hits=(hit("Muqtada al-Sadr", long_snippet), *many,
+                                              *places), also=reports, earlier=reports)
     asyncio.run(send(slack_channel(slack), message))
     payload = slack.received[0].json
 
+    assert block_kit_problems(payload) == []
     blocks = payload["blocks"]
-    assert len(blocks) == 50
-    assert blocks[-1]["type"] == "context"
-    assert blocks[-1]["elements"][0]["text"] == "… and 156 more matches not shown"
-    for text in all_texts(payload):
-        assert len(text) <= 3000
-    first_hit = blocks[4]["text"]["text"]
+    assert len(blocks) <= 20  # well inside Slack's 50
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    # Eight entities get a sentence; the other 193 are named in one folded context block.
+    assert sum(t.startswith("*Actor") or t.startswith("*Muqtada") for t in sections) == 8
+    [named] = [t for t in contexts if t.startswith("*Also named:*")]
+    listed, more = named.removeprefix("*Also named:* ").split(" … +")
+    assert listed.startswith("Actor 7, Actor 8, ") and len(named) <= 2000
+    assert len(listed.split(", ")) + int(more) == 193  # each of the rest named or counted
+    [where] = [t for t in contexts if t.startswith("*Places:*")]
+    assert "Place 0, Place 1" in where and len(where) <= 2000
+    # 100 other reports: three lines each, the rest folded and counted.
+    assert sum(t.startswith("*97 more:*") for t in contexts) == 2
+    first_hit = blocks[2]["text"]["text"]
     assert "*Muqtada al-Sadr*" in first_hit.split("\n>", 1)[1]  # the match survives the cut
     assert first_hit.endswith("…") and "&lt;&amp;&gt;" in first_hit
+    assert len(first_hit) < 600  # one sentence, not a wall of text
     assert blocks[0]["text"]["text"].endswith("…>*")  # the headline is trimmed too
 
 
 def test_slack_payload_cut_never_splits_an_entity() -> None:
     message = english(hits=(hit("X", "**X** " + "&" * 4000),))
-    text = build_payload(message)["blocks"][4]["text"]["text"]
+    text = build_payload(message)["blocks"][2]["text"]["text"]
     assert len(text) <= 3000 and text.endswith("&amp;…")
 
 
@@ -342,8 +353,8 @@ def test_email_headers_and_parts(smtp: SMTPReceiver) -> None:
     assert mail.mail_from == "alerts@monitor.example"
     assert mail.rcpt_tos == ["analyst@example.org", "desk@example.org"]
     msg = mail.message
-    assert msg["Subject"] == ("[news-monitor] Qais al-Khazali, Maysan — "
-                              "Militia <script>alert(1)</script> & more (Rudaw)")
+    # At most three names (places are context, not named), then the headline.
+    assert msg["Subject"] == "Qais al-Khazali — Militia <script>alert(1)</script> & more"
     assert msg["From"] == "News Monitor <alerts@monitor.example>"
     assert msg["To"] == "analyst@example.org, desk@example.org"
     assert msg.get_content_type() == "multipart/alternative"
@@ -351,12 +362,13 @@ def test_email_headers_and_parts(smtp: SMTPReceiver) -> None:
     page = msg.get_body(("html",)).get_content()
     assert "Militia <script>alert(1)</script> & more" in plain
     assert "https://news.example/article?id=1&lang=en" in plain
-    assert "- Qais al-Khazali (actor): **Qais al-Khazali** said on Tuesday." in plain
+    assert ("Qais al-Khazali\n  ⟦Qais al-Khazali⟧ said on Tuesday.\nPlaces: Maysan\n"
+            in plain.replace("\r\n", "\n"))
     assert "Rudaw · 2024-05-01 09:30 UTC" in plain
     assert "<script>" not in page
     assert "Militia &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert '<a href="https://news.example/article?id=1&amp;lang=en">' in page
-    assert "<strong>Qais al-Khazali</strong> said on Tuesday." in page
+    assert "<mark>Qais al-Khazali</mark> said on Tuesday." in page
     assert 'dir="rtl"' not in page
 
 
@@ -366,13 +378,15 @@ def test_email_arabic_subject_and_rtl(smtp: SMTPReceiver) -> None:
     header_block = mail.data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     assert header_block.isascii()  # non-ASCII headers are RFC 2047 encoded
     msg = mail.message
-    assert msg["Subject"] == ("[news-monitor] Qais al-Khazali, Maysan — "
-                              "الخزعلي يهدد بالرد في ميسان (السومرية)")
+    assert msg["Subject"] == "Qais al-Khazali — الخزعلي يهدد بالرد في ميسان"
     page = msg.get_body(("html",)).get_content()
-    assert '<h2 dir="rtl" lang="ar"><a href="https://news.example/ar/1">الخزعلي يهدد' in page
-    assert '<span dir="rtl">قال <strong>الخزعلي</strong> إن الحركة سترد.</span>' in page
+    assert ('<h2 dir="rtl" lang="ar" style="margin-bottom:2px"><a href="https://news.example/'
+            'ar/1">الخزعلي يهدد') in page
+    assert ('<div dir="rtl" lang="ar" style="margin:2px 0 10px 0; padding-right:10px; '
+            'border-right:3px solid #ccc">قال <mark>الخزعلي</mark> إن الحركة سترد.</div>'
+            ) in page
     plain = msg.get_body(("plain",)).get_content()
-    assert "قال **الخزعلي** إن الحركة سترد." in plain
+    assert "قال ⟦الخزعلي⟧ إن الحركة سترد." in plain
     assert "2024-05-01 06:30 UTC" in plain  # +03:00 shown in UTC
 
 
@@ -388,8 +402,8 @@ def test_email_header_injection_is_neutralised(smtp: SMTPReceiver) -> None:
     mail = smtp.received[0]
     msg = mail.message
     assert msg["Bcc"] is None and msg["Cc"] is None and msg["X-Evil"] is None
-    assert msg["Subject"] == ("[news-monitor] Qais Cc: other@x — Hello Bcc: victim@x "
-                              "(Rudaw X-Evil: 1)")
+    assert msg["Subject"] == "Qais Cc: other@x — Hello Bcc: victim@x"
+    assert "Rudaw X-Evil: 1 · 2024-05-01 09:30 UTC" in msg.get_body(("plain",)).get_content()
     assert mail.rcpt_tos == ["analyst@example.org", "desk@example.org"]
     lines = mail.data.replace(b"\r\n", b"\n").split(b"\n")
     assert not any(line.lower().startswith((b"bcc:", b"cc:", b"x-evil:")) for line in lines)
@@ -397,15 +411,15 @@ def test_email_header_injection_is_neutralised(smtp: SMTPReceiver) -> None:
 
 def test_email_subject_is_bounded() -> None:
     subject = build_subject(arabic(title="عنوان طويل جدا " * 40, test=True))
-    assert len(subject) <= 200
-    assert subject.startswith("[news-monitor] [TEST] Qais al-Khazali, Maysan — ")
-    assert subject.endswith("… (السومرية)")
+    assert 90 <= len(subject) <= 100  # cut between words
+    assert subject.startswith("[TEST] Qais al-Khazali — عنوان طويل")
+    assert subject.endswith("…")
 
 
 def test_email_marks_test_messages(smtp: SMTPReceiver) -> None:
     asyncio.run(send(email_channel(smtp.host, smtp.port), english(test=True)))
     msg = smtp.received[0].message
-    assert msg["Subject"].startswith("[news-monitor] [TEST] ")
+    assert msg["Subject"].startswith("[TEST] ")
     assert "TEST ALERT" in msg.get_body(("plain",)).get_content()
     assert "<strong>TEST ALERT</strong>" in msg.get_body(("html",)).get_content()
 
@@ -486,7 +500,7 @@ def test_email_implicit_tls(tls_files: tuple[Path, Path]) -> None:
     with SMTPReceiver(implicit_tls_context=server_context(tls_files)) as smtp:
         channel = email_channel(smtp.host, smtp.port, security="tls")
         asyncio.run(send_email(channel, english(), ssl_context=client_context))
-        assert smtp.received[0].message["Subject"].endswith("(Rudaw)")
+        assert smtp.received[0].message["Subject"].endswith("speaks in Amara")
 
 
 def test_email_starttls_not_offered_is_permanent(smtp: SMTPReceiver) -> None:

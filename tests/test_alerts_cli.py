@@ -135,7 +135,7 @@ def test_test_alert_reports_each_channel(tmp_path: Path) -> None:
         for secret in ("wrong-pw", "SECRETK", "SECRETTOKEN"):
             assert secret not in result.stdout + result.stderr
         [request] = good.received
-        assert request.json["text"].startswith("[TEST] Qais al-Khazali, Maysan — ")
+        assert request.json["text"].startswith("[TEST] Qais al-Khazali — ")
         assert request.json["blocks"][0]["text"]["text"] == "🧪 TEST ALERT — news-monitor"
         assert not (tmp_path / "monitor.db").exists()  # a test writes nothing
 
@@ -159,7 +159,7 @@ def test_test_alert_email_arrives_marked(tmp_path: Path) -> None:
         assert result.stdout == (f"email: ok — test message accepted by email "
                                  f"(127.0.0.1:{smtp.port} → 1 recipient)\n")
         msg = smtp.received[0].message
-    assert msg["Subject"].startswith("[news-monitor] [TEST] Qais al-Khazali, Maysan — ")
+    assert msg["Subject"].startswith("[TEST] Qais al-Khazali — ")
     assert "TEST ALERT" in msg.get_body(("plain",)).get_content()
     assert "<strong>TEST ALERT</strong>" in msg.get_body(("html",)).get_content()
 

@@ -298,6 +298,14 @@ def test_digest_email_has_both_parts(store: Store) -> None:
             "  also reported by Khazali & <co> repeat — Rudaw") in plain
     page = msg.get_body(("html",)).get_content()
     assert "<h3>Qais al-Khazali (1 story)</h3>" in page
+    # The timeline: a PNG inside multipart/related with the HTML that shows it, its numbers
+    # in the alt text and in the plain-text part.
+    assert 'src="cid:timeline"' in page and 'alt="Articles a day per watched actor' in page
+    related = next(p for p in msg.walk() if p.get_content_type() == "multipart/related")
+    [image] = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<timeline>"
+    assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Articles a day, last four weeks: Qais al-Khazali 2 (2 on " in plain
     assert "Khazali &amp; &lt;co&gt; repeat" in page and "<co>" not in page
 
 
@@ -444,6 +452,7 @@ def test_source_notices_share_the_outbox(store: Store, slack: SlackReceiver) -> 
 
 def test_slack_limits_hold_with_reports_digests_and_summaries() -> None:
     from monitor.alerts import AlertMessage, DigestMessage, Report, StoryEntry, build_payload
+    from monitor.alerts.blockkit import block_kit_problems
 
     report = Report("Rudaw <&>", "T" * 400, "https://r.example/" + "x" * 300, None, "S" * 400)
     many_hits = tuple(Hit(f"Actor {i}", "actor", "a", 0, 1, f"**Actor {i}** " + "y" * 3000)
@@ -463,8 +472,10 @@ def test_slack_limits_hold_with_reports_digests_and_summaries() -> None:
                 e["text"] for e in block.get("elements", [])]
             assert all(len(t) <= 3000 for t in texts)
         assert "more" in all_text(payload)  # what does not fit is counted, not hidden
+        assert block_kit_problems(payload) == []
     alert_blocks = build_payload(alert)["blocks"]
-    assert alert_blocks[-2]["text"]["text"].startswith("*Earlier report of this story:*")
-    assert alert_blocks[-1]["text"]["text"].startswith("*Also reported by:*")
-    assert alert_blocks[-1]["text"]["text"].endswith(" more")
-    assert "Rudaw &lt;&amp;&gt;" in alert_blocks[-1]["text"]["text"]
+    # Each list: a section with the first reports, the rest folded into a context block.
+    assert alert_blocks[-4]["text"]["text"].startswith("*Earlier report of this story:*")
+    assert alert_blocks[-2]["text"]["text"].startswith("*Also reported by:*")
+    assert alert_blocks[-1]["elements"][0]["text"].startswith("*37 more:* Rudaw &lt;&amp;&gt;")
+    assert "Rudaw &lt;&amp;&gt;" in alert_blocks[-2]["text"]["text"]

@@ -226,7 +226,8 @@ def test_edge_inputs() -> None:
     assert _MATCHER.find("") == []
     assert Matcher([]).find("anything AAH") == []
     assert Matcher([]).hits("") == []
-    assert _MATCHER.find("\ud800AAH\udfff") == [Match(AAH.name, "actor", "AAH", 1, 4, "exact")]
+    assert _MATCHER.find("\ud800AAH\udfff") == [
+        Match(AAH.name, "actor", "AAH", 1, 4, "exact", via="AAH")]
     big = "PMF " * 50_000
     assert len(_MATCHER.find(big)) == 50_000
 
@@ -277,13 +278,13 @@ def test_hits_carry_the_sentence(matcher: Matcher) -> None:
     assert (hit.entity, hit.kind, hit.matched_text, hit.how, hit.field) == (
         AAH.name, "actor", "AAH", "exact", "title")
     assert text[hit.start:hit.end] == "AAH"
-    assert hit.snippet == "Gen. Smith said **AAH** fighters moved, officials said!"
+    assert hit.snippet == "Gen. Smith said ⟦AAH⟧ fighters moved, officials said!"
 
 
 def test_snippet_stops_at_paragraphs_and_arabic_question_mark() -> None:
     text = "أين الصدر؟ قال الخزعلي إن\nالعصائب جاهزة"
     start = text.index("الخزعلي")
-    assert make_snippet(text, start, start + 7) == "قال **الخزعلي** إن"
+    assert make_snippet(text, start, start + 7) == "قال ⟦الخزعلي⟧ إن"
 
 
 @given(st.lists(st.sampled_from(["a", "ع", ".", " ", "  ", "\n", "\t", "\r", "\u00a0", "\u2009",
@@ -301,9 +302,9 @@ def test_snippet_is_bounded_in_a_long_sentence() -> None:
     text = f"{words} PMF {words}"
     start = text.index("PMF")
     snippet = make_snippet(text, start, start + 3)
-    assert "**PMF**" in snippet
+    assert "⟦PMF⟧" in snippet
     assert snippet.startswith("…") and snippet.endswith("…")
-    assert len(snippet) <= 240 + 6
+    assert len(snippet) <= 300 + 4
     # Cut at word boundaries: no partial "wordN" at either edge.
     assert snippet[1:].split()[0] in words.split()
     assert snippet[:-1].split()[-1] in words.split()
@@ -323,7 +324,7 @@ def test_short_form_in_body_licensed_by_title() -> None:
     m = Matcher([sadr])
     hits = m.match_article("Moqtada al-Sadr urges calm", "Al-Sadr said the killers ...")
     assert [(h.field, h.matched_text, h.how) for h in hits] == [
-        ("title", "Moqtada al-Sadr", "variant"), ("body", "Al-Sadr", "normalised")]
+        ("title", "Moqtada al-Sadr", "variant"), ("body", "Al-Sadr", "short form")]
     assert m.match_article("Calm in Amarah", "Al-Sadr said") == []
     assert m.match_article(None, "") == []
 

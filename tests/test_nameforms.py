@@ -412,7 +412,7 @@ def test_shipped_watchlist_name_forms() -> None:
         ("Hussein al-Alaq", "Hussein Ali al-Allaq", "variant"),
         ("Amarah", "Amara", "exact"),
         ("Asa'ib Ahl al-Haq", "Asa'ib Ahl al-Haq", "exact"),
-        ("Asa'ib Ahl al-Haq", "Asa'ib", "exact"),
+        ("Asa'ib Ahl al-Haq", "Asa'ib", "short form"),
         ("Maysan", "Maisan", "exact"),
     ]
     arabic = "قال رئيس الوزراء السوداني إن حسين علي العلاق قتل في ميسان وإن العصائب نفت"

@@ -84,12 +84,17 @@ def test_hits_filters_and_groups(config: Path) -> None:
     assert "Hussein al-Alaq" in run(config, "hits", "--since", SINCE).output
 
 
+def test_search_table_shows_marks_without_colour(config: Path) -> None:
+    table = run(config, "search", "Allaq").output
+    assert "⟦Al-Allaq⟧" in table or "⟦Allaq⟧" in table
+
+
 def test_search_table_json_csv(config: Path) -> None:
     table = run(config, "search", "أطلقوا النار", "--since", SINCE).output
     assert "alsumaria" in table.lower() or "Alsumaria" in table
     rows = json.loads(run(config, "search", "Allaq", "--format", "json").stdout)
     assert [r["url"] for r in rows] == [REPORTS["maysan_newregion"][1]]
-    assert "**Al-Allaq**" in rows[0]["excerpt"] or "**Allaq**" in rows[0]["excerpt"]
+    assert "⟦Al-Allaq⟧" in rows[0]["excerpt"] or "⟦Allaq⟧" in rows[0]["excerpt"]
     reader = csv.DictReader(io.StringIO(run(config, "search", "Amarah", "--source",
                                             "Kurdistan24", "--format", "csv").output))
     assert [r["source"] for r in reader] == ["Kurdistan24"]
@@ -119,6 +124,9 @@ def test_show_by_id_and_url(config: Path) -> None:
     shown = json.loads(run(config, "show", REPORTS["maysan_k24"][1], "--format",
                            "json").stdout)
     assert "[Hussein al-Alaq](Hussein al-Alaq)" in shown["article"]["marked_body"]
+    # Piped (no colour), the hits are still marked in the text.
+    plain = run(config, "show", REPORTS["maysan_k24"][1]).output
+    assert "⟦Hussein al-Alaq⟧" in plain
     assert len(shown["story_articles"]) == 3
     missing = CliRunner().invoke(cli, ["show", "99999", "-c", str(config)])
     assert missing.exit_code == 1 and "no stored article" in missing.output

@@ -37,7 +37,10 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    from monitor.config import load_config
+
     db = Store(tmp_path_factory.mktemp("readme") / "monitor.db")
+    db.sync_watchlist(load_config(ROOT / "config.yaml", env={}).watchlist)
     body = "Muqtada al-Sadr and Qais al-Khazali spoke about Maysan."
     db.add_article(Article(
         url="https://x.example/1", source="Shafaq News (EN)", title="Sadr and Khazali",
@@ -71,7 +74,7 @@ def test_readme_query_runs_and_finds_the_fixture(store: Store, index: int) -> No
     expected = [
         lambda r: {x["entity"] for x in r} == {"Muqtada al-Sadr", "Qais al-Khazali", "Maysan"},
         lambda r: r[0]["title"] == "Sadr and Khazali",
-        lambda r: "[Maysan]" in r[0]["excerpt"],
+        lambda r: "⟦Maysan⟧" in r[0]["excerpt"],
         lambda r: r[0]["name"] == "Broken" and r[0]["last_error"] == "HTTP 500",
         lambda r: r[0]["last_error"] == "slack: HTTP 403",
         lambda r: {x["source"] for x in r} == {"Shafaq News (EN)", "The New Region"}
@@ -112,13 +115,42 @@ def test_readme_sqlite_utils_example_runs(store: Store, index: int) -> None:
     assert result.output.strip() and ("Khazali" in result.output or index < 2), line
 
 
+def match_examples() -> list[tuple[str, list[str], str]]:
+    """The README's `echo "..." | monitor match ...` blocks: (stdin, arguments, the output
+    the block shows after the command)."""
+    examples = []
+    for block in bash_blocks():
+        command, _, output = block.partition("\n")
+        found = re.fullmatch(r'echo "(.*)" \| monitor (match .*)', command)
+        if found:
+            examples.append((found[1] + "\n", shlex.split(found[2]), output))
+    return examples
+
+
+def test_readme_has_match_examples_with_and_without_explain() -> None:
+    assert [("--explain" in args) for _, args, _ in match_examples()] == [False, True]
+
+
+@pytest.mark.parametrize("index", range(2))
+def test_readme_match_example_prints_what_it_shows(index: int) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    text, args, shown = match_examples()[index]
+    args = [str(ROOT / arg) if arg == "config.yaml" else arg for arg in args]
+    result = CliRunner().invoke(cli, args, input=text)
+    assert result.exit_code == 0, result.output
+    assert result.output == shown
+
+
 def test_datasette_metadata_queries_run(store: Store) -> None:
     metadata = yaml.safe_load((ROOT / "datasette.yaml").read_text(encoding="utf-8"))
     database = metadata["databases"]["monitor"]
     assert {"todays_hits_by_entity", "stories_by_several_outlets"} <= set(database["queries"])
     for name in database["tables"]:
         assert store.db[name].exists() or name in store.db.view_names(), name
-    params = {"entity": "Qais al-Khazali"}
+    params = {"entity": "qais al-khazali", "days": "7"}
     for name, query in database["queries"].items():
         rows = store.query(query["sql"], {k: v for k, v in params.items()
                                           if f":{k}" in query["sql"]})

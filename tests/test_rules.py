@@ -97,7 +97,7 @@ def test_rules_span_title_and_body() -> None:
     hits = m.match_article("Maysan council", "An official was shot dead on Monday.")
     (rule,) = [h for h in hits if h.kind == "rule"]
     assert (rule.entity, rule.field, rule.matched_text) == ("Maysan killing", "title", "Maysan")
-    assert rule.snippet == "**Maysan** council"
+    assert rule.snippet == "⟦Maysan⟧ council"
 
 
 def test_near_does_not_cross_fields() -> None:

@@ -71,10 +71,30 @@ def test_snippet_highlights_the_original_text() -> None:
     text = "قال المصدر إن الناشط حسين العلّاق قُتل مساء الإثنين في العمارة."
     terms = parse("حسين العلاق الاثنين").terms
     marked = snippet(text, terms)
-    assert "**حسين العلّاق**" not in marked  # words are separate terms, marked separately
-    assert "**حسين** **العلّاق**" in marked and "**الإثنين**" in marked
-    assert "**Hussein Al-Allaq**" in snippet("Yes, Hussein Al-Allaq was there.",
-                                             parse('"hussein al allaq"').terms)
+    assert "⟦حسين العلّاق⟧" not in marked  # words are separate terms, marked separately
+    assert "⟦حسين⟧ ⟦العلّاق⟧" in marked and "⟦الإثنين⟧" in marked
+    assert "⟦Hussein Al-Allaq⟧" in snippet("Yes, Hussein Al-Allaq was there.",
+                                          parse('"hussein al allaq"').terms)
+
+
+@pytest.mark.parametrize(("text", "query", "excerpt"), [
+    ("Police reported calm in Basra overnight, with roads open. The activist Hussein al-Allaq"
+     " was shot in Amarah on Monday evening by gunmen on a motorcycle. Funeral prayers are"
+     " planned for Wednesday at the main mosque.", "Allaq",
+     "The activist Hussein al-⟦Allaq⟧ was shot in Amarah on Monday evening by gunmen on a"
+     " motorcycle."),
+    ("أفادت الشرطة بهدوء في البصرة ليلا مع فتح الطرق. قُتل الناشط حسين العلّاق في العمارة مساء"
+     " الإثنين برصاص مسلحين. ومن المقرر أداء صلاة الجنازة يوم الأربعاء في الجامع الكبير.",
+     "العلاق", "قُتل الناشط حسين ⟦العلّاق⟧ في العمارة مساء الإثنين برصاص مسلحين."),
+])
+def test_snippet_is_the_whole_sentence(text: str, query: str, excerpt: str) -> None:
+    # It used to be 90 characters each side: cut mid-sentence into both neighbours.
+    assert snippet(text, parse(query).terms) == excerpt
+
+
+def test_snippet_without_a_match_is_the_start_cut_at_a_word() -> None:
+    text = " ".join(["Basra"] * 100)
+    assert snippet(text, parse("Najaf").terms) == " ".join(["Basra"] * 50) + "…"
 
 
 def test_pruned_and_deleted_articles_leave_the_index(tmp_path: Path) -> None:

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
 
 from ..clock import iso
 from ..clock import now as clock_now
-from ..config import Channel
+from ..config import Channel, EmailChannel
 from ..errors import AlertError, PermanentAlertError
 from ..store import Store
 from . import send
-from .message import AlertMessage, Report, StoryEntry
+from .message import AlertMessage, Report, StoryEntry, with_people
 from .routing import (
     THROTTLE_WINDOW,
     Outgoing,
@@ -39,6 +39,7 @@ from .routing import (
     skip_reason,
     throttle,
 )
+from .timeline import daily_actor_counts
 
 log = logging.getLogger("monitor.alerts")
 
@@ -54,15 +55,20 @@ class DispatchReport:
 
 
 async def dispatch_pending(store: Store, channels: tuple[Channel, ...],
-                           now: datetime | None = None) -> DispatchReport:
+                           now: datetime | None = None,
+                           people: frozenset[str] = frozenset()) -> DispatchReport:
     """Plan and send every channel's due messages. Channels run concurrently; each sends in
     order and stops at its first temporary error so that a channel in trouble is not
-    hammered. `now` exists for tests (digest schedules, the throttle window)."""
+    hammered. `now` exists for tests (digest schedules, the throttle window). `people`:
+    the watched actors that are people (`Config.people()`), listed first in alerts."""
     moment = now or clock_now()
     report = DispatchReport()
     plans = {c.name: plan_channel(store, c, moment, report) for c in channels}
     if not any(plans.values()):
         return report
+    for items in plans.values():
+        for item in items:
+            item.message = with_people(item.message, people)
     by_name = {c.name: c for c in channels}
     async with httpx.AsyncClient() as client:
         await asyncio.gather(*(_drain(store, by_name[name], items, client, report)
@@ -81,6 +87,9 @@ def plan_channel(store: Store, channel: Channel, moment: datetime,
         since = store.last_digest(channel.name, iso(moment))
         due = digest_due(routing, datetime.fromisoformat(since), moment)
         digest = plan_digest(rows, since, moment) if due else None
+        if digest is not None and isinstance(channel, EmailChannel):  # a chart by email
+            digest.message = replace(digest.message,
+                                     timeline=daily_actor_counts(store, moment))
         if due and digest is None:  # nothing to report: the period still ends here
             store.set_last_digest(channel.name, iso(moment))
         messages = [*notices, *([digest] if digest else [])]

@@ -21,29 +21,32 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from monitor import __version__
 from monitor.config import EmailChannel
 from monitor.errors import AlertError, PermanentAlertError
+from monitor.match.snippet import MARK_CLOSE, MARK_OPEN
 
+from .layout import AlertLayout, EntityLine, alert_layout, mention_label, plain_and_spans
 from .message import (
-    ELLIPSIS,
+    AlertMessage,
     DigestMessage,
     Message,
     Report,
     StoryEntry,
-    entity_summary,
     format_published,
+    headline_names,
     is_rtl,
     is_web_url,
     mostly_arabic,
     one_line,
     split_marks,
     truncate,
+    truncate_words,
     window,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_SUBJECT_CHARS = 200
-MAX_HITS = 100  # more than this is unreadable in a mail; the rest is summarised
-MAX_SNIPPET_CHARS = 2000
+MAX_SUBJECT_CHARS = 100
+MAX_ENTITY_LINES = 30  # entity lines in a mail; the rest are named in one line
+MAX_SNIPPET_CHARS = 600
 MAX_REPLY_IN_ERROR = 200
 TEST_NOTE = "This is a test message sent by `monitor test-alert`; it is not a real match."
 
@@ -52,17 +55,31 @@ TEST_NOTE = "This is a test message sent by `monitor test-alert`; it is not a re
 
 
 def build_subject(message: Message) -> str:
-    """'[news-monitor] Qais al-Khazali, Maysan — <title> (<source>)', ≤ 200 characters."""
-    prefix = "[news-monitor] " + ("[TEST] " if message.test else "")
+    """'Qais al-Khazali, Asa'ib Ahl al-Haq +1 — <headline>', ≤ 100 characters: at most
+    three names (places are context, not named), then as much headline as fits."""
+    test = "[TEST] " if message.test else ""
     if isinstance(message, DigestMessage):
-        return truncate(prefix + (one_line(message.title) or "digest"), MAX_SUBJECT_CHARS)
-    entities = entity_summary(message.entities())
-    head = f"{prefix}{entities} — " if entities else prefix
-    source = one_line(message.source)
-    tail = f" ({truncate(source, 60)})" if source else ""
+        return truncate(f"[news-monitor] {test}" + (one_line(message.title) or "digest"),
+                        MAX_SUBJECT_CHARS)
+    names = headline_names(message.named())
+    head = f"{test}{names} — " if names else test
     title = one_line(message.title) or "(untitled)"
-    room = max(MAX_SUBJECT_CHARS - len(head) - len(tail), 20)
-    return truncate(head + truncate(title, room) + tail, MAX_SUBJECT_CHARS)
+    return truncate_words(head + title, MAX_SUBJECT_CHARS)
+
+
+LRM = "\u200e"  # left-to-right mark
+
+
+def _outlet_text(source: str | None) -> str:
+    """An outlet name before " · time": an Arabic one gets a left-to-right mark after it,
+    or the digits of the time would join its right-to-left run and show before it."""
+    name = one_line(source) or "unknown source"
+    return name + LRM if mostly_arabic(name) else name
+
+
+def _outlet_html(source: str | None) -> str:
+    """An outlet name isolated from the time after it (dir="auto": its own direction)."""
+    return f'<span dir="auto">{html.escape(one_line(source) or "unknown source")}</span>'
 
 
 def _snippet_segments(snippet: str) -> list[tuple[str, bool]]:
@@ -74,7 +91,7 @@ def _report_text(report: Report) -> str:
     when = f" · {published}" if published else ""
     story = (f"\n  a later report of \"{one_line(report.story)}\", alerted earlier"
              if report.story else "")
-    return (f"{one_line(report.title) or '(untitled)'} — {one_line(report.source)}{when}\n"
+    return (f"{one_line(report.title) or '(untitled)'} — {_outlet_text(report.source)}{when}\n"
             f"  {one_line(report.url)}{story}")
 
 
@@ -95,6 +112,8 @@ def _entry_text(entry: StoryEntry, with_entities: bool) -> list[str]:
 def build_digest_text(message: DigestMessage) -> str:
     lines: list[str] = ["*** TEST ALERT ***", TEST_NOTE, ""] if message.test else []
     lines.append(one_line(message.title))
+    if message.timeline:
+        lines += ["", "Articles a day, last four weeks: " + one_line(message.timeline.summary())]
     for heading, entries in message.sections:
         lines.append("")
         if heading:
@@ -106,26 +125,44 @@ def build_digest_text(message: DigestMessage) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _marked_text(snippet: str) -> str:
+    return "".join(f"{MARK_OPEN}{t}{MARK_CLOSE}" if bold else t
+                   for t, bold in _snippet_segments(snippet))
+
+
+def _names_text(line: EntityLine) -> str:
+    return " · ".join(one_line(mention_label(m)) for m in line.mentions)
+
+
+def _layout_text(layout: AlertLayout) -> list[str]:
+    lines: list[str] = []
+    for line in layout.lines[:MAX_ENTITY_LINES]:
+        lines.append(_names_text(line))
+        lines.append("  (in the headline)" if line.in_title
+                     else f"  {_marked_text(line.snippet)}")
+    rest = [_names_text(line) for line in layout.lines[MAX_ENTITY_LINES:]]
+    if rest:
+        lines.append("Also named: " + " · ".join(rest))
+    if layout.places:
+        lines.append("Places: " + ", ".join(one_line(mention_label(m)) for m in layout.places))
+    return lines
+
+
 def build_text(message: Message) -> str:
-    """The text/plain part. Matches keep their **markers**, which read as emphasis."""
+    """The text/plain part: headline, outlet and time, link, then each entity once with
+    its sentence (matches marked ⟦so⟧), places, other reports of the story."""
     if isinstance(message, DigestMessage):
         return build_digest_text(message)
     lines: list[str] = []
     if message.test:
         lines += ["*** TEST ALERT ***", TEST_NOTE, ""]
     lines.append(one_line(message.title) or "(untitled)")
-    byline = one_line(message.source) or "unknown source"
+    byline = _outlet_text(message.source)
     published = format_published(message.published)
     lines.append(f"{byline} · {published}" if published else byline)
     lines.append(one_line(message.url))
-    lines += ["", "Matched: " + (", ".join(one_line(n) for n in message.entities()) or "none"),
-              ""]
-    hits = message.ordered_hits()
-    for hit in hits[:MAX_HITS]:
-        snippet = "".join(f"**{t}**" if bold else t for t, bold in _snippet_segments(hit.snippet))
-        lines.append(f"- {one_line(hit.entity)} ({one_line(hit.kind)}): {snippet}")
-    if len(hits) > MAX_HITS:
-        lines.append(f"{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown")
+    layout = _layout_text(alert_layout(message))
+    lines += ["", *layout] if layout else []
     lines += _reports_text("Earlier report of this story:", message.earlier)
     lines += _reports_text("Also reported by:", message.also)
     lines += ["", "-- ", f"news-monitor {__version__}"]
@@ -137,8 +174,44 @@ def _dir(text: str, language: str | None) -> str:
 
 
 def _html_snippet(snippet: str) -> str:
-    return "".join(f"<strong>{html.escape(t)}</strong>" if bold else html.escape(t)
+    return "".join(f"<mark>{html.escape(t)}</mark>" if bold else html.escape(t)
                    for t, bold in _snippet_segments(snippet))
+
+
+# The sentence under the names: a quote bar on the side where the text starts.
+_QUOTE_STYLE = {"ltr": "margin:2px 0 10px 0; padding-left:10px; border-left:3px solid #ccc",
+                "rtl": "margin:2px 0 10px 0; padding-right:10px; border-right:3px solid #ccc"}
+_MARK_STYLE = "<style>mark { background:#fff2a8; color:inherit; padding:0 1px }</style>"
+
+
+def _names_html(line: EntityLine) -> str:
+    return " · ".join(f"<strong>{html.escape(one_line(m.name))}</strong>"
+                      + (f' <span style="color:#666">×{m.count}</span>' if m.count > 1 else "")
+                      for m in line.mentions)
+
+
+def _line_html(line: EntityLine, language: str | None) -> str:
+    names = f'<div style="margin-top:8px">{_names_html(line)}</div>'
+    if line.in_title:
+        return names + '<div style="color:#666; margin-bottom:10px">in the headline</div>'
+    text = one_line(line.snippet)
+    rtl = is_rtl(plain_and_spans(text)[0], language)
+    direction = "rtl" if rtl else "ltr"
+    lang = ' lang="ar"' if rtl else ""
+    return (names + f'<div dir="{direction}"{lang} style="{_QUOTE_STYLE[direction]}">'
+            f"{_html_snippet(text)}</div>")
+
+
+def _layout_html(layout: AlertLayout, language: str | None) -> list[str]:
+    parts = [_line_html(line, language) for line in layout.lines[:MAX_ENTITY_LINES]]
+    rest = [" · ".join(html.escape(one_line(mention_label(m))) for m in line.mentions)
+            for line in layout.lines[MAX_ENTITY_LINES:]]
+    if rest:
+        parts.append(f"<p><strong>Also named:</strong> {' · '.join(rest)}</p>")
+    if layout.places:
+        places = ", ".join(html.escape(one_line(mention_label(m))) for m in layout.places)
+        parts.append(f'<p style="color:#555"><strong>Places:</strong> {places}</p>')
+    return parts
 
 
 def _report_html(report: Report) -> str:
@@ -153,7 +226,7 @@ def _report_html(report: Report) -> str:
     story = (f"<br><small>a later report of “{esc(one_line(report.story))}”, alerted "
              "earlier</small>" if report.story else "")
     return (f'<span dir="{_dir(title, None)}"{lang}>{headline}</span> — '
-            f"{esc(one_line(report.source))}{when}{story}")
+            f"{_outlet_html(report.source)}{when}{story}")
 
 
 def _reports_html(label: str, reports: tuple[Report, ...]) -> list[str]:
@@ -188,7 +261,7 @@ def _page(title: str, body: list[str], test: bool) -> str:
 
 def build_digest_html(message: DigestMessage) -> str:
     title = one_line(message.title)
-    body = [f"<h2>{html.escape(title)}</h2>"]
+    body = [f"<h2>{html.escape(title)}</h2>", *_timeline_html(message)]
     for heading, entries in message.sections:
         if heading:
             body.append(f"<h3>{html.escape(one_line(heading))}</h3>")
@@ -198,46 +271,46 @@ def build_digest_html(message: DigestMessage) -> str:
     return _page(title, body, message.test)
 
 
-def build_html(message: Message) -> str:
-    """The text/html part. Every untrusted string passes through html.escape."""
-    if isinstance(message, DigestMessage):
-        return build_digest_html(message)
+def _timeline_html(message: DigestMessage) -> list[str]:
+    """The chart (attached as cid:timeline by `build_email`), with its numbers as alt text
+    for mail clients that do not show images."""
+    if not message.timeline:
+        return []
+    alt = html.escape("Articles a day per watched actor, last four weeks: "
+                      + message.timeline.summary(), quote=True)
+    return ['<p><img src="cid:timeline" width="600" height="220" '
+            f'style="max-width:100%; height:auto" alt="{alt}"></p>']
+
+
+def _headline_html(message: AlertMessage) -> str:
     esc = html.escape
     title = one_line(message.title) or "(untitled)"
+    rtl = is_rtl(title, message.language)
     lang = "ar" if mostly_arabic(title) else message.language
     lang_attr = f' lang="{esc(lang)}"' if lang else ""
     headline = esc(title)
     if is_web_url(message.url):
         headline = f'<a href="{esc(one_line(message.url))}">{headline}</a>'
-    byline = esc(one_line(message.source) or "unknown source")
+    return (f'<h2 dir="{"rtl" if rtl else "ltr"}"{lang_attr} style="margin-bottom:2px">'
+            f"{headline}</h2>")
+
+
+def build_html(message: Message) -> str:
+    """The text/html part. Every untrusted string passes through html.escape; Arabic
+    headlines and sentences are laid out right to left (dir="rtl")."""
+    if isinstance(message, DigestMessage):
+        return build_digest_html(message)
+    esc = html.escape
+    byline = _outlet_html(message.source)
     published = format_published(message.published)
     if published:
         byline += f" · {esc(published)}"
-    parts = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
-             f"<title>{esc(title)}</title></head>",
-             '<body style="font-family: Arial, sans-serif; line-height: 1.5">']
-    if message.test:
-        parts.append('<p style="background:#fff3cd; border:1px solid #e0c36c; padding:8px">'
-                     f"<strong>TEST ALERT</strong> — {esc(TEST_NOTE)}</p>")
-    parts.append(f'<h2 dir="{_dir(title, message.language)}"{lang_attr}>{headline}</h2>')
-    parts.append(f'<p style="color:#555">{byline}</p>')
-    names = ", ".join(esc(one_line(n)) for n in message.entities()) or "none"
-    parts.append(f"<p><strong>Matched:</strong> {names}</p>")
-    parts.append("<ul>")
-    hits = message.ordered_hits()
-    for hit in hits[:MAX_HITS]:
-        direction = _dir(hit.snippet, message.language)
-        parts.append(f"<li><strong>{esc(one_line(hit.entity))}</strong> "
-                     f"({esc(one_line(hit.kind))})<br>"
-                     f'<span dir="{direction}">{_html_snippet(hit.snippet)}</span></li>')
-    parts.append("</ul>")
-    if len(hits) > MAX_HITS:
-        parts.append(f"<p>{ELLIPSIS} and {len(hits) - MAX_HITS} more matches not shown</p>")
-    parts += _reports_html("Earlier report of this story:", message.earlier)
-    parts += _reports_html("Also reported by:", message.also)
-    parts.append(f'<p style="color:#888; font-size:small">news-monitor {__version__}</p>')
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    body = [_MARK_STYLE, _headline_html(message),
+            f'<p style="color:#555; margin-top:0">{byline}</p>',
+            *_layout_html(alert_layout(message), message.language),
+            *_reports_html("Earlier report of this story:", message.earlier),
+            *_reports_html("Also reported by:", message.also)]
+    return _page(one_line(message.title) or "(untitled)", body, message.test)
 
 
 def _domain(address: str) -> str:
@@ -258,7 +331,24 @@ def build_email(channel: EmailChannel, message: Message) -> EmailMessage:
     msg["X-Mailer"] = f"news-monitor {__version__}"
     msg.set_content(build_text(message))
     msg.add_alternative(build_html(message), subtype="html")
+    chart = _timeline_png(message)
+    if chart is not None:  # multipart/related: the HTML part and the picture it shows
+        html_part = msg.get_payload()[1]
+        html_part.add_related(chart, maintype="image", subtype="png", cid="<timeline>",
+                              filename="timeline.png")
     return msg
+
+
+def _timeline_png(message: Message) -> bytes | None:
+    if not (isinstance(message, DigestMessage) and message.timeline):
+        return None
+    from .timeline import render_png
+
+    try:
+        return render_png(message.timeline)
+    except Exception as exc:  # a digest without its picture beats no digest
+        log.warning("digest timeline not drawn: %s", exc)
+        return None
 
 
 # ---------------------------------------------------------------- delivery

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from monitor.match.snippet import MARK_CLOSE, MARK_OPEN
 from monitor.models import Hit
 
+if TYPE_CHECKING:
+    from .timeline import Timeline
+
 ELLIPSIS = "…"
-# The matcher marks the matched words in a snippet as **match**.
-_MARK = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+# The matcher marks the matched words in a snippet as ⟦match⟧; rows stored by older
+# versions have **match**. Both are read.
+_MARK = re.compile(rf"\*\*(.+?)\*\*|{MARK_OPEN}(.+?){MARK_CLOSE}", re.DOTALL)
 # Unicode categories that can break a line or a header: controls (incl. CR, LF, NEL, TAB)
 # and the line/paragraph separators U+2028/U+2029, which some parsers treat as newlines.
 _BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 _SPACES = re.compile(r"\s+")
+# Invisible format characters (category Cf) that Arabic text needs and keeps: zero-width
+# non-joiner/joiner (letter shaping), the left-to-right, right-to-left and Arabic letter
+# marks (they only set the direction of neighbouring punctuation and digits), and the
+# Arabic number signs and end-of-ayah marks that are written before digits.
+_KEPT_FORMAT = frozenset("\u200c\u200d\u200e\u200f\u061c\u0600\u0601\u0602\u0603"
+                         "\u0604\u0605\u06dd\u08e2")
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,11 @@ class Report:
     published: str | None = None
     # Set when this report rides on a message about another story: that story's headline.
     story: str | None = None
+
+
+# The order in which an alert lists what it found: who (people, then groups), what
+# (keywords and rules), then where (places, compactly: a place alone never alerts).
+DISPLAY_ORDER = {"person": 0, "group": 1, "keyword": 2, "rule": 2, "place": 3}
 
 
 @dataclass(frozen=True)
@@ -51,18 +68,39 @@ class AlertMessage:
     # Earlier reports of this story, when this one alerts because of a new entity.
     earlier: tuple[Report, ...] = ()
     kind: str = "alert"  # alert | notice (operator source-health message, no hits)
+    # Casefolded names of the watched actors that are people (`type: person` in the
+    # watchlist): they are listed before groups.
+    people: frozenset[str] = frozenset()
+
+    def display_rank(self, hit: Hit) -> int:
+        """0 people, 1 groups, 2 keywords and rules, 3 places (see DISPLAY_ORDER)."""
+        if hit.kind == "actor":
+            return 0 if hit.entity.casefold() in self.people else 1
+        return DISPLAY_ORDER.get(hit.kind, 2)
 
     def entities(self) -> list[str]:
-        """Distinct entity names in order of appearance; places last (they are context)."""
-        return list(dict.fromkeys(h.entity for h in self.ordered_hits()))
+        """Distinct entity names: people, groups, keywords/rules, then places; within each,
+        the most mentioned first, then in order of appearance."""
+        mentions: dict[str, int] = {}
+        for hit in self.hits:
+            mentions[hit.entity] = mentions.get(hit.entity, 0) + 1
+        ranks = {h.entity: self.display_rank(h) for h in reversed(self.hits)}
+        first = {name: i for i, name in enumerate(mentions)}
+        return sorted(mentions, key=lambda n: (ranks[n], -mentions[n], first[n]))
+
+    def named(self) -> list[str]:
+        """`entities()` without places: who and what the alert is about (subject lines)."""
+        place = {h.entity for h in self.hits if self.display_rank(h) == DISPLAY_ORDER["place"]}
+        return [name for name in self.entities() if name not in place]
 
     def ordered_hits(self) -> list[Hit]:
-        """Hits to display: actors/keywords/rules first, places last, repeats dropped.
+        """Hits in display order (see `entities`), repeats dropped.
 
         The same entity matched twice in one sentence yields two hits with one snippet;
         showing that snippet twice would only add noise.
         """
-        ordered = sorted(self.hits, key=lambda h: h.kind == "place")  # sort is stable
+        order = {name: i for i, name in enumerate(self.entities())}
+        ordered = sorted(self.hits, key=lambda h: order[h.entity])  # sort is stable
         seen: set[tuple[str, str]] = set()
         out: list[Hit] = []
         for hit in ordered:
@@ -95,24 +133,49 @@ class DigestMessage:
     sections: tuple[tuple[str, tuple[StoryEntry, ...]], ...]
     also: tuple[Report, ...] = ()
     test: bool = False
+    # Articles a day per actor over the last weeks (email digests draw it as a chart).
+    timeline: Timeline | None = None
 
 
 Message = AlertMessage | DigestMessage
 
 
+def with_people(message: Message, people: frozenset[str]) -> Message:
+    """`message` knowing which actors are people (alerts list them before groups)."""
+    if isinstance(message, AlertMessage) and people:
+        return replace(message, people=people)
+    return message
+
+
 # ---------------------------------------------------------------- plain-text helpers
 
 
+def _visible(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category in _BREAKING_CATEGORIES:
+        return " "
+    if category == "Cf" and ch not in _KEPT_FORMAT:
+        return ""
+    return ch
+
+
 def one_line(text: str | None) -> str:
-    """`text` with every control/line-break character turned into a space, runs collapsed.
+    """`text` with every control/line-break character turned into a space, runs collapsed,
+    and invisible format characters removed.
 
     Used for anything that must stay on one line: mail headers (so a title can never
     inject a header), Slack headlines and snippets (so they cannot break our layout).
+    Removed: the bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069), which
+    would let a headline display reordered text ("RLO" turns "exe.gnp" into "png.exe"),
+    zero-width spaces and joiners used to smuggle or disguise text (U+200B, U+2060,
+    U+FEFF, tag characters); kept: what Arabic needs (see `_KEPT_FORMAT`). Our renderers
+    add their own isolates after this, around text they know is Arabic.
     """
     if not text:
         return ""
-    cleaned = "".join(" " if unicodedata.category(ch) in _BREAKING_CATEGORIES else ch
-                      for ch in text)
+    if text.isascii() and text.isprintable():
+        return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
+    cleaned = "".join(map(_visible, text))
     return _SPACES.sub(" ", cleaned).strip()
 
 
@@ -123,6 +186,17 @@ def truncate(text: str, limit: int) -> str:
     if limit <= 1:
         return ELLIPSIS[:limit]
     return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def truncate_words(text: str, limit: int, slack: int = 20) -> str:
+    """Like `truncate`, but cut between words when a space is within `slack` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit - 1 - slack and space > 0:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
 
 
 def is_arabic_letter(ch: str) -> bool:
@@ -157,11 +231,34 @@ def format_published(published: str | None) -> str | None:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def entity_summary(names: list[str], most: int = 3) -> str:
-    """'A, B, C +2 more' — keeps subjects and notifications short."""
-    shown = ", ".join(one_line(n) for n in names[:most])
-    extra = len(names) - most
-    return f"{shown} +{extra} more" if extra > 0 else shown
+MAX_NAME_CHARS = 30  # one name in a subject line; longer ones are cut
+MAX_NAMES_CHARS = 50  # all names in a subject line: the headline needs the rest
+
+
+def headline_names(names: list[str], most: int = 3) -> str:
+    """'A, B, C +2': at most `most` names (fewer when they would crowd out the headline)
+    and how many more there are. For subject lines and notifications."""
+    cut = [truncate(one_line(n), MAX_NAME_CHARS) for n in names]
+    shown = cut[:most]
+    while len(shown) > 1 and len(", ".join(shown)) > MAX_NAMES_CHARS:
+        shown.pop()
+    extra = len(cut) - len(shown)
+    return ", ".join(shown) + (f" +{extra}" if extra else "")
+
+
+RLI, PDI = "\u2067", "\u2069"  # right-to-left isolate, pop directional isolate
+
+
+def isolate_rtl(text: str, language: str | None = None) -> str:
+    """Arabic text wrapped in a right-to-left isolate, other text as is.
+
+    Slack lays every line out left to right: an Arabic headline ending in "?" or a number
+    then shows the "?" on the wrong side, and the " — Outlet" after it can land in the
+    middle. Inside RLI…PDI the Arabic run is laid out right to left as one unit. Only for
+    text that went through `one_line` (which removes any bidi control it brought along),
+    so every isolate is ours and closed.
+    """
+    return f"{RLI}{text}{PDI}" if text and is_rtl(text, language) else text
 
 
 def is_web_url(url: str) -> bool:
@@ -176,13 +273,14 @@ Segment = tuple[str, bool]  # (text, is the matched part)
 
 
 def split_marks(snippet: str) -> list[Segment]:
-    """'a **b** c' -> [('a ', False), ('b', True), (' c', False)]. A lone ** stays text."""
+    """'a ⟦b⟧ c' (or 'a **b** c') -> [('a ', False), ('b', True), (' c', False)].
+    A lone mark stays text."""
     segments: list[Segment] = []
     pos = 0
     for m in _MARK.finditer(snippet):
         if m.start() > pos:
             segments.append((snippet[pos:m.start()], False))
-        segments.append((m.group(1), True))
+        segments.append((m.group(1) or m.group(2), True))
         pos = m.end()
     if pos < len(snippet):
         segments.append((snippet[pos:], False))

@@ -110,7 +110,7 @@ def make_row(row: dict[str, Any], hits: list[dict[str, Any]], relevant: list[dic
 def as_hit(h: dict[str, Any]) -> Hit:
     return Hit(entity=h["entity"], kind=h["kind"], matched_text=h["matched_text"],
                start=h["start"], end=h["end"], snippet=h["snippet"], how=h["how"],
-               field=h["field"])
+               field=h["field"], via=h.get("via") or "")
 
 
 @dataclass

@@ -9,6 +9,14 @@ Untrusted text (title, source, snippets) is made inert before our own markup is 
   look-alike characters (∗ ˍ ∼ ˋ): article text can then never bold, italicise, strike or
   code-format anything, and our own ``*bold*`` around the match cannot be unbalanced.
 * line breaks become spaces, so a snippet cannot start a ``>`` quote or break the layout.
+* invisible and direction-changing characters are removed (`one_line`), so a headline
+  cannot display reordered text; Arabic headlines and snippets are then put on their own
+  line inside a right-to-left isolate (`isolate_rtl`), which Slack's LTR lines need.
+
+An alert reads in ten seconds (see layout.py): headline, outlet and time, then each
+watched entity once with its best sentence, places compactly, other reports of the story.
+It stays far inside Block Kit's limits (blockkit.py): at most ~20 blocks, and long lists
+fold into one context block.
 
 The webhook URL is a secret: errors name its host only, and the response body quoted in
 errors is scrubbed of the URL and its token.
@@ -25,17 +33,28 @@ import httpx
 from monitor.config import SlackChannel
 
 from .http import endpoint_host, post_json
+from .layout import (
+    AlertLayout,
+    EntityLine,
+    alert_layout,
+    mention_label,
+    plain_and_spans,
+)
 from .message import (
     ELLIPSIS,
+    PDI,
+    RLI,
     AlertMessage,
     DigestMessage,
     Message,
     Report,
     Segment,
     StoryEntry,
-    entity_summary,
     format_published,
+    headline_names,
+    is_rtl,
     is_web_url,
+    isolate_rtl,
     one_line,
     split_marks,
     truncate,
@@ -51,6 +70,10 @@ MAX_TITLE_CHARS = 300  # a headline longer than this is noise in a channel
 MAX_LINK_CHARS = 2000  # a longer URL could push the closing '>' past the section limit
 MAX_FALLBACK_CHARS = 1000  # the notification text; Slack truncates long ones anyway
 MAX_BODY_IN_ERROR = 200
+MAX_CONTEXT_CHARS = 2000  # our own bound for one context element (Slack allows 3,000)
+MAX_ENTITY_LINES = 8  # entity sections in an alert; the rest fold into a context block
+MAX_SNIPPET_CHARS = 400  # one sentence, not a paragraph
+MAX_REPORT_LINES = 3  # "also reported by" lines; more fold into a context block
 
 _NEUTRALISE = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 
@@ -124,8 +147,14 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text)}]}
 
 
+def _title(text: str, language: str | None = None) -> str:
+    """A headline as Slack shows it: one line, cut, escaped, Arabic isolated."""
+    title = truncate(one_line(text) or "(untitled)", MAX_TITLE_CHARS)
+    return isolate_rtl(escape_mrkdwn(title), language)
+
+
 def _headline(message: AlertMessage) -> str:
-    title = escape_mrkdwn(truncate(one_line(message.title) or "(untitled)", MAX_TITLE_CHARS))
+    title = _title(message.title, message.language)
     target = _link_target(message.url)
     if is_web_url(message.url) and len(target) <= MAX_LINK_CHARS:
         return f"*<{target}|{title}>*"
@@ -133,28 +162,70 @@ def _headline(message: AlertMessage) -> str:
     return f"*{title}*\n{escape_mrkdwn(truncate(one_line(message.url), MAX_LINK_CHARS))}"
 
 
+def _plain(text: str | None, default: str = "") -> str:
+    """A short untrusted name (outlet, entity) for a mixed line: escaped, Arabic isolated."""
+    return isolate_rtl(escape_mrkdwn(one_line(text) or default))
+
+
 def _byline(message: AlertMessage) -> str:
-    parts = [escape_mrkdwn(one_line(message.source) or "unknown source")]
+    parts = [_plain(message.source, "unknown source")]
     published = format_published(message.published)
     if published:
         parts.append(escape_mrkdwn(published))
     return " · ".join(parts)
 
 
-def _hit_block(entity: str, kind: str, snippet: str) -> dict[str, Any]:
-    prefix = f"*{escape_mrkdwn(one_line(entity))}* ({escape_mrkdwn(one_line(kind))})\n>"
-    room = MAX_SECTION_CHARS - len(prefix)
-    segments = window(split_marks(one_line(snippet)), room)
-    return _section(prefix + render_snippet(segments, room))
+def _names(line: EntityLine) -> str:
+    return " · ".join(f"*{_plain(m.name)}*"
+                      + (f" ×{m.count}" if m.count > 1 else "") for m in line.mentions)
+
+
+def _entity_block(line: EntityLine, language: str | None) -> dict[str, Any]:
+    """'*Muqtada al-Sadr* ×3 · *Saraya al-Salam*' and their sentence, quoted, on its own
+    line (an Arabic one inside a right-to-left isolate)."""
+    names = _names(line)
+    if line.in_title:
+        return _section(f"{names} — in the headline")
+    snippet = one_line(line.snippet)
+    segments = window(split_marks(snippet), MAX_SNIPPET_CHARS)
+    quoted = render_snippet(segments, MAX_SNIPPET_CHARS)
+    if is_rtl(plain_and_spans(snippet)[0], language):
+        quoted = f"{RLI}{quoted}{PDI}"
+    return _section(f"{names}\n>{quoted}")
+
+
+def _fold(label: str, items: list[str]) -> dict[str, Any]:
+    """One context block listing what did not get a block of its own, cut to fit."""
+    text = f"{label} "
+    for i, item in enumerate(items):
+        more = f" {ELLIPSIS} +{len(items) - i}"
+        piece = item if i == 0 else f", {item}"
+        if len(text) + len(piece) + len(more) > MAX_CONTEXT_CHARS:
+            return _context(text + more)
+        text += piece
+    return _context(text)
+
+
+def _layout_blocks(layout: AlertLayout, language: str | None) -> list[dict[str, Any]]:
+    """Entity sections (at most MAX_ENTITY_LINES), then the rest and places, folded."""
+    blocks = [_entity_block(line, language) for line in layout.lines[:MAX_ENTITY_LINES]]
+    rest = [_plain(mention_label(m)) for line in layout.lines[MAX_ENTITY_LINES:]
+            for m in line.mentions]
+    if rest:
+        blocks.append(_fold("*Also named:*", rest))
+    if layout.places:
+        blocks.append(_fold("*Places:*", [_plain(mention_label(m)) for m in layout.places]))
+    return blocks
 
 
 def fallback_text(message: AlertMessage) -> str:
-    """The plain notification text (also shown by clients that cannot render blocks)."""
+    """The plain notification text (also shown by clients that cannot render blocks):
+    'Muqtada al-Sadr, Saraya al-Salam +1 — headline (Outlet)'."""
     test = "[TEST] " if message.test else ""
-    entities = entity_summary(message.entities())
+    names = headline_names(message.named())
     title = one_line(message.title) or "(untitled)"
     source = one_line(message.source)
-    lead = f"{entities} — " if entities else ""  # operator notices carry no hits
+    lead = f"{names} — " if names else ""  # operator notices carry no hits
     text = truncate(f"{test}{lead}{title}" + (f" ({source})" if source else ""),
                     MAX_FALLBACK_CHARS)
     return _fit(escape_mrkdwn(text))
@@ -169,11 +240,11 @@ def _test_banner() -> list[dict[str, Any]]:
 
 def report_line(report: Report) -> str:
     """'• <url|headline> — Outlet · 2024-05-01 09:30 UTC', escaped."""
-    title = escape_mrkdwn(truncate(one_line(report.title) or "(untitled)", MAX_TITLE_CHARS))
+    title = _title(report.title)
     target = _link_target(report.url)
     linked = is_web_url(report.url) and len(target) <= MAX_LINK_CHARS
     head = f"<{target}|{title}>" if linked else title
-    byline = [escape_mrkdwn(one_line(report.source) or "unknown source")]
+    byline = [_plain(report.source, "unknown source")]
     published = format_published(report.published)
     if published:
         byline.append(escape_mrkdwn(published))
@@ -216,17 +287,19 @@ def _pack(lines: list[str], heading: str, room: int) -> tuple[list[dict[str, Any
 
 
 def _reports_block(label: str, reports: tuple[Report, ...]) -> list[dict[str, Any]]:
-    """One section listing other reports; what does not fit is counted, not dropped."""
+    """A section with the first reports; the others fold into a context block (outlets
+    and headlines, counted when they do not fit), never dropped silently."""
     if not reports:
         return []
-    text = f"*{label}*"
-    for i, report in enumerate(reports):
-        line = report_line(report)
-        more = f"\n{ELLIPSIS} and {len(reports) - i} more"
-        if len(text) + 1 + len(line) + len(more) > MAX_SECTION_CHARS:
-            return [_section(text + more)]
-        text += "\n" + line
-    return [_section(text)]
+    shown = reports[:MAX_REPORT_LINES]
+    blocks = [_section(f"*{label}*\n" + "\n".join(report_line(r) for r in shown))]
+    rest = reports[MAX_REPORT_LINES:]
+    if rest:
+        outlets = [escape_mrkdwn(one_line(r.source) or "unknown source") for r in rest]
+        blocks.append(_fold(f"*{len(rest)} more:*", [f"{outlet}: {_title(r.title)}"
+                                                     for outlet, r in zip(outlets, rest,
+                                                                          strict=True)]))
+    return blocks
 
 
 def build_payload(message: Message) -> dict[str, Any]:
@@ -237,25 +310,14 @@ def build_payload(message: Message) -> dict[str, Any]:
 
 
 def build_alert_payload(message: AlertMessage) -> dict[str, Any]:
-    """Headline, byline, entities, one section per hit, earlier/also reports; ≤ 50 blocks."""
+    """Headline, byline, each entity once with its sentence, places, earlier/also reports;
+    at most 2 + 2 + MAX_ENTITY_LINES + 2 + 2 × 2 = 18 blocks."""
     blocks: list[dict[str, Any]] = _test_banner() if message.test else []
     blocks.append(_section(_headline(message)))
     blocks.append(_context(_byline(message)))
-    names = ", ".join(escape_mrkdwn(one_line(n)) for n in message.entities())
-    if names:
-        blocks.append(_section(f"*Matched:* {names}"))
-        blocks.append({"type": "divider"})
-
-    tail = (_reports_block("Earlier report of this story:", message.earlier)
-            + _reports_block("Also reported by:", message.also))
-    hits = message.ordered_hits()
-    room = MAX_BLOCKS - len(blocks) - len(tail)
-    shown = hits if len(hits) <= room else hits[: room - 1]  # keep one block for "… more"
-    blocks.extend(_hit_block(h.entity, h.kind, h.snippet) for h in shown)
-    if len(shown) < len(hits):
-        blocks.append(_context(f"{ELLIPSIS} and {len(hits) - len(shown)} more matches "
-                               "not shown"))
-    blocks.extend(tail)
+    blocks.extend(_layout_blocks(alert_layout(message), message.language))
+    blocks.extend(_reports_block("Earlier report of this story:", message.earlier))
+    blocks.extend(_reports_block("Also reported by:", message.also))
     return {"text": fallback_text(message), "blocks": blocks,
             "unfurl_links": False, "unfurl_media": False}
 

@@ -63,16 +63,17 @@ def deliveries(config_path: str | None, status: str | None, retry: bool, channel
 def sample_test_alert() -> AlertMessage:
     """A realistic, clearly marked test alert (rendered with a TEST banner everywhere)."""
     from ..alerts import AlertMessage
+    from ..match.snippet import make_snippet
 
-    snippet = ("Test: **Qais al-Khazali** warned of sedition in Maysan — this sentence shows "
-               "how a match is highlighted.")
+    sentence = ("Test: Qais al-Khazali warned of sedition in Maysan — this sentence shows "
+                "how a match is highlighted.")
     return AlertMessage(
         title="news-monitor test alert: Khazali warns of sedition in Maysan",
         url="https://github.com/news-monitor/news-monitor#alerts", source="news-monitor",
         published=now_iso(), language="en", test=True,
-        hits=(Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 6, 21, snippet),
-              Hit("Maysan", "place", "Maysan", 48, 54, snippet.replace("**", "")
-                  .replace("Maysan", "**Maysan**"))))
+        hits=(Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 6, 21,
+                  make_snippet(sentence, 6, 21)),
+              Hit("Maysan", "place", "Maysan", 44, 50, make_snippet(sentence, 44, 50))))
 
 
 async def _try(channel: Channel) -> str | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
+from collections import Counter
 from typing import Any
 
 import click
@@ -15,7 +15,6 @@ from ..clock import since_to_iso
 from ..config import load_config
 from ..errors import MonitorError
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
                "rule": "bold magenta"}
 
@@ -30,17 +29,20 @@ def _since(value: str | None, option: str = "--since") -> str | None:
 
 
 def _cell(value: Any) -> Any:
-    """A table cell: **marked** text in bold, everything else literal (no rich markup)."""
+    """A table cell: ⟦marked⟧ words also in bold, everything else literal (no rich markup).
+    The marks stay, so a match still shows without colour (piped, NO_COLOR)."""
     from rich.text import Text
+
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN, marked_segments
 
     if value is None:
         return ""
-    text, out, done = str(value), Text(), 0
-    for m in _BOLD.finditer(text):
-        out.append(text[done:m.start()])
-        out.append(m.group(1), style="bold yellow")
-        done = m.end()
-    out.append(text[done:])
+    out = Text()
+    for piece, marked in marked_segments(str(value)):
+        if marked:
+            out.append(f"{MARK_OPEN}{piece}{MARK_CLOSE}", style="bold yellow")
+        else:
+            out.append(piece)
     return out
 
 
@@ -103,7 +105,8 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
         columns = ["story_id", "story_title", "entities", "hits", "articles", "outlets",
                    "first", "last"]
     else:
-        columns = ["fetched", "source", "entity", "kind", "how", "matched_text", "title", "url"]
+        columns = ["fetched", "source", "entity", "kind", "how", "via", "matched_text", "title",
+                   "url"]
         if fmt != "table":
             columns += ["published", "snippet", "article_id", "story_id", "id"]
     _output(rows, fmt, columns, title=f"Hits since {since_iso}")
@@ -211,11 +214,21 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
 # ---------------------------------------------------------------- show
 
 def _marked_text(text: str, hits: list[dict[str, Any]]) -> Any:
+    """`text` with each hit as ⟦matched text⟧, coloured by kind: the marks show the hits
+    without colour too (piped, NO_COLOR). A hit inside an earlier one is not marked again."""
     from rich.text import Text
 
-    out = Text(text)
-    for h in hits:
-        out.stylize(_KIND_STYLE.get(h["kind"], "bold"), h["start"], h["end"])
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN
+
+    out, done = Text(), 0
+    for h in sorted(hits, key=lambda h: (h["start"], -h["end"])):
+        if h["start"] < done:
+            continue
+        out.append(text[done:h["start"]])
+        out.append(f"{MARK_OPEN}{text[h['start']:h['end']]}{MARK_CLOSE}",
+                   style=_KIND_STYLE.get(h["kind"], "bold"))
+        done = h["end"]
+    out.append(text[done:])
     return out
 
 
@@ -256,7 +269,7 @@ def show(config_path: str | None, ref: str, fmt: str) -> None:
     if fmt == "csv":
         render([{**h, "url": article["url"], "title": article["title"]} for h in hits], "csv",
                ["article_id", "entity", "kind", "field", "matched_text", "start", "end", "how",
-                "snippet", "title", "url"])
+                "via", "snippet", "title", "url"])
         return
     if fmt == "json":
         article["marked_title"] = _marked_plain(article["title"] or "", by_field["title"])
@@ -285,10 +298,18 @@ def _print_article(article: dict[str, Any], hits: list[dict[str, Any]],
             here = "  ← this" if a["id"] == article["id"] else ""
             console.print(Text(f"  {(a['published'] or a['fetched'])[:16]}  {a['source']}: "
                                f"{a['title']}{here}"))
-    entities = sorted({(h["entity"], h["kind"]) for h in hits})
-    console.print(Text("Hits: " + (", ".join(f"{e} ({k})" for e, k in entities) or "none")))
+    console.print(Text("Hits:" + ("" if hits else " none")))
+    for line, count in Counter(_hit_line(h) for h in hits).items():
+        console.print(Text(f"  {line}" + (f" ×{count}" if count > 1 else "")))
     console.print()
     console.print(_marked_text(article["body"] or "(body not kept)", by_field["body"]))
+
+
+def _hit_line(h: dict[str, Any]) -> str:
+    """A stored hit as `show` lists it: what matched, how, and through which alias (hits
+    stored before `via` was recorded have none)."""
+    via = f" via {h['via']!r}" if h.get("via") else ""
+    return f"{h['entity']} ({h['kind']}) in {h['field']}: {h['matched_text']!r} {h['how']}{via}"
 
 
 # ---------------------------------------------------------------- rematch (backtest)
@@ -308,7 +329,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
     """Backtest the current watchlist on stored articles: what would be added or removed.
 
     A dry run (the default) changes nothing. --apply rewrites the hits of changed articles
-    and sends nothing, unless --alert also queues alerts for articles that newly alert.
+    and sends nothing, unless --alert also queues alerts for articles that newly alert; it
+    also records `via` (the alias) on hits found again that were stored before it was kept.
 
     \b
     Examples:
@@ -333,14 +355,16 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
                         "removed_articles"],
             title=f"Rematch since {_since(since)} ({'dry run' if dry_run else 'applied'})")
     verb = "would change" if dry_run else "changed"
+    recorded = "would get" if dry_run else "got"
     click.echo(f"{report.articles} articles rematched ({report.skipped} without body skipped); "
                f"{len(report.changes)} {verb}; {len(report.newly_alerting)} newly alerting; "
-               f"{report.deliveries} alerts queued", err=fmt != "table")
+               f"{report.deliveries} alerts queued; {len(report.unrecorded_via)} older hits "
+               f"{recorded} their via", err=fmt != "table")
 
 
 # ---------------------------------------------------------------- export
 
-EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet", "how",
+EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet", "how", "via",
                   "article_id", "title", "url", "source", "published", "fetched", "language",
                   "story_id", "story_title"]
 

@@ -89,8 +89,11 @@ class Entity:
     # Titles ("Prime Minister", "رئيس الوزراء"): a surname (a short form, or the last name
     # token of an alias) right after one counts as this actor without the full name.
     titles: tuple[str, ...] = ()
+    # Actors only: "person" or "group" (alerts list people before groups); "" unset.
+    type: str = ""
 
 
+ACTOR_TYPES = ("person", "group")
 ROUTABLE_KINDS = ("actor", "keyword", "rule")  # a place alone never alerts
 CHANNEL_MODES = ("immediate", "digest")
 
@@ -194,3 +197,7 @@ class Config:
 
     def entities(self, kind: str) -> list[Entity]:
         return [e for e in self.watchlist if e.kind == kind]
+
+    def people(self) -> frozenset[str]:
+        """Casefolded names of the actors marked `type: person` (alerts list them first)."""
+        return frozenset(e.name.casefold() for e in self.watchlist if e.type == "person")

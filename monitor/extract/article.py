@@ -24,6 +24,7 @@ from monitor.extract import metadata as md
 from monitor.extract.content import block_texts, extract_content, remove_boilerplate
 from monitor.extract.datelines import find_dateline
 from monitor.extract.dates import parse_date
+from monitor.extract.paragraphs import with_page_paragraphs
 from monitor.models import ExtractedArticle
 
 __all__ = ["extract_article"]
@@ -114,6 +115,8 @@ def _body(tree: LexborHTMLParser, ld: dict[str, Any] | None,
             return text, "selectors"
     ld_body = _ld_body(ld)
     if len(ld_body) >= _SUBSTANTIAL and not _looks_truncated(ld_body):
+        if "\n" not in ld_body:  # run together on one line: the page has the paragraphs
+            ld_body = with_page_paragraphs(ld_body, extract_content(tree))
         return ld_body, "jsonld"
     text = extract_content(tree)
     if text:

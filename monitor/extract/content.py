@@ -6,6 +6,12 @@ innermost text block scores its ancestors on length and commas; the best ancesto
 by its link density and nudged by class/id hints, is the article, together with those of
 its siblings that look like more of it. Paragraphs come out in page order, "\n\n" apart.
 
+Paragraphs are what the page draws as paragraphs: block elements, and runs of two or more
+<br>. A line break in the HTML source (inside a <p>, or between inline elements) is only
+whitespace, as in a browser, so it becomes a space: otherwise a sentence wrapped in the
+source would be cut in two and every snippet around it would end mid-sentence. A single
+<br> is a line break inside the paragraph ("\n").
+
 Speed matters (the daemon reads every article of every outlet), so the DOM is searched
 with CSS selectors (C, in lexbor) and Python only walks the few nodes that matter.
 """
@@ -29,6 +35,7 @@ BLOCK_TAGS = frozenset({
     "thead", "tr", "center", "address", "header", "footer", "aside", "nav", "form", "body",
 })
 _BLOCK_SEL = ", ".join(sorted(BLOCK_TAGS - {"body"}))
+_CELLS = frozenset({"td", "th"})
 _CONTAINERS = "div, section, article, main, td, li, blockquote, center, body"
 # Never article text, whatever surrounds them.
 _ALWAYS_NOISE = ("script, style, noscript, template, svg, iframe, object, embed, button, "
@@ -71,6 +78,12 @@ _UI_LINE = re.compile(
     re.IGNORECASE,
 )
 _MIN_SCORED = 25  # a block shorter than this says nothing about where the article is
+# What a <br> becomes in the text, so that it is told apart from the source's own line
+# breaks (plain whitespace). LINE SEPARATOR means exactly this, and pages practically
+# never contain one: one a page does contain is read as the line break it stands for.
+_BR = "\u2028"
+# Whitespace around one or more <br>s: one is a line break, two or more a paragraph break.
+_BREAKS = re.compile(r"(\s*\u2028[\s\u2028]*)")
 
 
 @dataclass
@@ -183,10 +196,10 @@ def _text_len(node: LexborNode) -> int:
 # --- blocks --------------------------------------------------------------------------------
 
 def _prepare(root: LexborNode) -> None:
-    """<br> becomes a line break; text lying bare beside blocks is wrapped into <p>s so a
-    body written as text and <br>s (no <p>) is read like any other."""
+    """<br> becomes a marked line break; text lying bare beside blocks is wrapped into
+    <p>s so a body written as text and <br>s (no <p>) is read like any other."""
     for br in root.css("br"):
-        br.replace_with("\n")
+        br.replace_with(_BR)
     for node in root.css(_CONTAINERS) if root.tag != "body" else [root, *root.css(_CONTAINERS)]:
         if node.text(deep=False).strip() and _has_block_child(node):
             _wrap_runs(node)
@@ -241,10 +254,26 @@ def _collect(root: LexborNode) -> list[_Block]:
 
 
 def _node_text(node: LexborNode) -> str:
-    """Text with inline markup joined as written and whitespace collapsed; lines broken by
-    <br> become paragraphs of their own (bodies written as text and <br>s have no <p>)."""
-    lines = (" ".join(line.split()) for line in node.text(deep=True, separator="").split("\n"))
-    return "\n\n".join(line for line in lines if line)
+    """Text with inline markup joined as written and whitespace (source line breaks too)
+    collapsed; a <br> is a line break and two or more are a paragraph break (bodies
+    written as text and <br>s have no <p>)."""
+    text = node.text(deep=True, separator="")
+    if _BR not in text:
+        return " ".join(text.split())
+    out: list[str] = []
+    breaks = 0  # <br>s since the last line written
+    pieces = _BREAKS.split(text)  # line, <br>s, line, <br>s, ..., line
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            breaks += piece.count(_BR)
+            continue
+        line = " ".join(piece.split())
+        if line:
+            if out:
+                out.append("\n\n" if breaks > 1 else "\n")
+            out.append(line)
+            breaks = 0
+    return "".join(out)
 
 
 # --- scoring -------------------------------------------------------------------------------
@@ -356,4 +385,16 @@ def _keep(block: _Block) -> bool:
 
 
 def _join(blocks: Iterable[_Block]) -> str:
-    return "\n\n".join(b.text for b in blocks)
+    """Paragraphs "\n\n" apart, except that the cells of one table row make one line:
+    a row of a results table or a schedule is read across, not a cell per paragraph."""
+    out: list[str] = []
+    row: int | None = None
+    for block in blocks:
+        parent = block.node.parent
+        in_row = block.node.tag in _CELLS and parent is not None and parent.tag == "tr"
+        here = parent.mem_id if in_row and parent is not None else None
+        if out:
+            out.append(" " if here is not None and here == row else "\n\n")
+        out.append(block.text)
+        row = here
+    return "".join(out)

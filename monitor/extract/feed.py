@@ -191,6 +191,11 @@ def _detail_text(raw: Any, key: str) -> str:
     return _plain(value)
 
 
+# Marks where a block or <br> ends, told apart from the fragment's own (meaningless) line
+# breaks; LINE SEPARATOR means just that, and a feed practically never contains one.
+_LINE_BREAK = "\u2028"
+
+
 def _plain(value: str) -> str:
     """Text that should be plain but often carries stray tags or entities anyway."""
     if _TAG.search(value):
@@ -199,23 +204,31 @@ def _plain(value: str) -> str:
 
 
 def _html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment, one line per block element."""
+    """Plain text of an HTML fragment, one line per block element or <br>.
+
+    The fragment's own line breaks are whitespace, as in a browser: a summary wrapped in
+    the source is one line, not a sentence cut in two (see extract/content.py).
+    """
     if not fragment.strip():
         return ""
     if "<" not in fragment:
         # Feeds label plain summaries as HTML all the time; without a tag there is nothing
-        # for a parser to do but decode entities (~20x cheaper than parsing).
-        lines = (" ".join(line.split()) for line in html.unescape(fragment).splitlines())
-        return "\n".join(line for line in lines if line)
+        # for a parser to do but decode entities (~20x cheaper than parsing). Read as HTML
+        # all the same: its line breaks are spaces.
+        return _lines(html.unescape(fragment).split(_LINE_BREAK))
     tree = LexborHTMLParser(f"<div>{fragment}</div>")
     for node in tree.css("script, style"):
         node.decompose()
-    # Block elements and <br> separate words; inline ones must not split them.
+    # Block elements and <br> separate lines; inline ones must not split words.
     for node in tree.css("br, p, div, li, h1, h2, h3, h4, h5, h6, tr, blockquote"):
-        node.insert_after("\n")
+        node.insert_after(_LINE_BREAK)
     root = tree.body or tree.root
     text = root.text(separator="") if root is not None else ""
-    lines = (" ".join(line.split()) for line in text.splitlines())
+    return _lines(text.split(_LINE_BREAK))
+
+
+def _lines(parts: list[str]) -> str:
+    lines = (" ".join(part.split()) for part in parts)
     return "\n".join(line for line in lines if line)
 
 

@@ -32,9 +32,12 @@ the offset map.
 
 ``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
 normalize()), "variant" (equal only after transliteration folding: optional article,
-doubled letters, consonant skeleton, kunya case; or through a name form above), or "title"
-(a surname after one of its actor's titles). A short form's hit carries the same values;
-that it was a short form shows in the matched text (a bare surname).
+doubled letters, consonant skeleton, kunya case; or through a name form above), "title"
+(a surname after one of its actor's titles), or "short form" (a bare surname, licensed
+as below). ``via`` on a match: the alias as configured that made it (the acronym, the
+short form; a rule's query). Why two keys were equal is not kept per match (the scan makes
+thousands of candidates per text): explain.py derives it again from ``via`` and the matched
+text, with the same functions, for `monitor match --explain`.
 
 Article-level decisions (same for `find` on one text and `match_article` on title + body):
 
@@ -59,7 +62,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..config import Entity, Rule
-from ..models import Hit, Match
+from ..models import HOW_VALUES, Hit, Match
 from . import rules as rq
 from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
@@ -433,7 +436,7 @@ class Matcher:
             else:
                 name, kind = self._rules[-span.entity - 1][0].name, "rule"
             out.append(Match(entity=name, kind=kind, text=f.text[span.start:span.end],
-                             start=span.start, end=span.end, how=span.how))
+                             start=span.start, end=span.end, how=span.how, via=span.via))
         return out
 
     def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
@@ -502,7 +505,8 @@ class Matcher:
                 elif not ((entry.title and title_blocked(norm, end)) or (
                         entry.guard and not guard_ok(text, orig_start, entry.guard))):
                     how = _how(text[orig_start:orig_end], entry)
-                    spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short))
+                    spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short,
+                                      entry.alias))
         return spans, excluded, anchored
 
     def _scan_acronyms(self, text: str) -> Iterator[Span]:
@@ -519,7 +523,7 @@ class Matcher:
                 if not ((start > 0 and text[start - 1].isalnum())
                         or (end < size and text[end].isalnum())):
                     for entry in self._acronyms[acronym]:
-                        yield Span(entry.entity, start, end, "exact")
+                        yield Span(entry.entity, start, end, "exact", False, entry.alias)
                 start = text.find(acronym, end)
 
     # ------------------------------------------------------------ rules
@@ -535,13 +539,14 @@ class Matcher:
                 cache[term.text] = self._term_occurrences(term.text, fields)
             return cache[term.text]
 
-        for number, (_rule, node) in enumerate(self._rules):
+        for number, (rule, node) in enumerate(self._rules):
             evidence = rq.evaluate(node, lookup)
             if evidence is None:
                 continue
             first = min(evidence) if evidence else rq.Occurrence(len(fields) - 1, 0, 0, 0, 0)
             # A rule hit is as good as the rule: "exact" (its span shows the first term).
-            out[first.field].append(Span(-number - 1, first.start, first.end, "exact"))
+            out[first.field].append(
+                Span(-number - 1, first.start, first.end, "exact", False, rule.query))
         return out
 
     def _term_occurrences(self, term: str, fields: list[_Field]) -> list[rq.Occurrence]:
@@ -566,7 +571,7 @@ class Matcher:
 
 def _hit(text: str, m: Match, field: str) -> Hit:
     return Hit(entity=m.entity, kind=m.kind, matched_text=m.text, start=m.start, end=m.end,
-               snippet=make_snippet(text, m.start, m.end), how=m.how, field=field)
+               snippet=make_snippet(text, m.start, m.end), how=m.how, field=field, via=m.via)
 
 
 def _split_proclitics(by_proclitic: dict[str, list[_Entry]]
@@ -625,6 +630,8 @@ def _arabic_adjective(before: str) -> bool:
 def _how(original: str, entry: _Entry) -> str:
     if entry.title:
         return "title"
+    if entry.short:
+        return "short form"
     if entry.prefix:
         return "exact" if original.startswith(entry.alias.rstrip("*")) else "normalised"
     if original == entry.alias:
@@ -654,18 +661,29 @@ def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
     return kept
 
 
-# Span fields: entity, short, then how ("exact" < "normalised" < "variant" as strings too)
-_BY_ENTITY = operator.itemgetter(0, 4, 3)
+# How firm each `how` is (HOW_VALUES order): at one place the firmer match is kept, and its
+# `via` is the alias reported. Unknown values rank last.
+_FIRMNESS = {how: rank for rank, how in enumerate(HOW_VALUES)}
+_LAST = len(HOW_VALUES)
+_BY_VIA = operator.itemgetter(5)
 _BY_END = operator.itemgetter(2)
 _BY_START = operator.itemgetter(1)
+
+
+def _by_entity(span: Span) -> tuple[int, bool, int]:
+    """Span order within one place: entity, full alias before short form, firmest `how`."""
+    return span[0], span[4], _FIRMNESS.get(span[3], _LAST)
 
 
 def _drop_contained(spans: list[Span]) -> list[Span]:
     """Sort, de-duplicate, and drop matches inside a longer match of the same entity."""
     # Longest first at each start, so a containing span is seen before what it contains;
-    # at the same place a full alias beats a short form, and exact beats normalised/variant.
-    # Three stable C-keyed sorts, last key first: cheaper than one sort with a Python key.
-    ordered = sorted(set(spans), key=_BY_ENTITY)
+    # at the same place a full alias beats a short form, and exact beats normalised beats
+    # variant (HOW_VALUES); between equally firm aliases, the first in `via` order, so the
+    # alias reported does not depend on set order. Stable sorts, last key first: C-keyed
+    # where the key is a field.
+    ordered = sorted(set(spans), key=_BY_VIA)
+    ordered.sort(key=_by_entity)
     ordered.sort(key=_BY_END, reverse=True)  # (reverse keeps equal keys in order)
     ordered.sort(key=_BY_START)
     kept: list[Span] = []

@@ -242,7 +242,7 @@ def _variant_spans(text: str, normalised: Normalised, start: int, end: int,
             how = "exact"
         else:
             how = "normalised" if norm[begin:end] == key else "variant"
-        yield Span(entity, orig_start, orig_end, how)
+        yield Span(entity, orig_start, orig_end, how, False, alias)
 
 
 def _advance(nodes: Sequence[_Node], token: str) -> list[_Node]:

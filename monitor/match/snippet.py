@@ -1,83 +1,106 @@
-"""The sentence around a match, for alerts and the hits table."""
+"""The sentence around a match, for alerts, the hits table and search excerpts.
+
+A snippet is the whole sentence holding the match (sentences.py decides where sentences
+end), whitespace collapsed, with the matched words between MARK_OPEN and MARK_CLOSE:
+"Security forces were deployed across ⟦Amarah⟧ on Saturday." A sentence longer than
+MAX_SNIPPET is cut to a window around the match, at word boundaries, with "…" on each
+cut side; the match itself is never cut.
+
+Why ⟦ ⟧ (U+27E6/U+27E7, mathematical white square brackets) rather than **bold** or
+[brackets]: they read as marks in plain text, in Datasette, in a terminal and in a pipe
+(no colour needed), never occur in news text (so a renderer can find them without
+ambiguity), and they are Bidi-mirrored punctuation, so in Arabic they open and close
+around the right word instead of scrambling like "**" does. Renderers (Slack, e-mail,
+`monitor hits`) turn them into their own emphasis with `marked_segments`.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["MAX_SNIPPET", "make_snippet"]
+from .sentences import sentence_bounds
 
-MAX_SNIPPET = 240  # characters of context, not counting the ** markers and ellipses
+__all__ = ["ELLIPSIS", "MARK_CLOSE", "MARK_OPEN", "MAX_SNIPPET", "excerpt", "make_snippet",
+           "marked_segments"]
 
-# How far to look for a sentence boundary before giving up and cutting at the limit.
-_LOOKAROUND = MAX_SNIPPET * 2
+MARK_OPEN = "\u27e6"  # ⟦
+MARK_CLOSE = "\u27e7"  # ⟧
+ELLIPSIS = "…"
+MAX_SNIPPET = 300  # characters, not counting the marks and ellipses
 
-# A sentence ends at . ! ? (and Arabic ؟ ۔) followed by whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"[.!?؟۔…](?=\s)|\n")
-# Words that end in a period without ending a sentence ("Gen. Qais al-Khazali").
-_ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "sen", "rep",
-     "gov", "prof", "no", "vs", "jr", "sr", "u.s", "u.n", "u.k"}
-)
 _WHITESPACE = re.compile(r"\s+")
+_MARKED = re.compile(f"{MARK_OPEN}([^{MARK_OPEN}{MARK_CLOSE}]*){MARK_CLOSE}")
+# The text's own ⟦ ⟧ (practically never there) become plain brackets, so every mark in a
+# snippet is one the matcher made.
+_UNMARK = str.maketrans({MARK_OPEN: "[", MARK_CLOSE: "]"})
 
 
-def _is_real_end(text: str, dot: int) -> bool:
-    """False for the period of an abbreviation or an initial ("Gen.", "A.")."""
-    if text[dot] != ".":
-        return True
-    word_start = dot
-    while word_start > 0 and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:dot].lstrip("(\"'“‘").lower()
-    return not (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()))
+def make_snippet(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> str:
+    """The sentence containing text[start:end], with the match marked as ⟦match⟧."""
+    return excerpt(text, start, end, ((start, end),), limit)
 
 
-def _sentence_start(text: str, start: int) -> int:
-    lo = max(0, start - _LOOKAROUND)
-    begin = lo
-    for m in _SENTENCE_END.finditer(text, lo, start):
-        if _is_real_end(text, m.start()):
-            begin = m.end()
-    return begin
+def excerpt(text: str, start: int, end: int, marks: Iterable[tuple[int, int]],
+            limit: int = MAX_SNIPPET) -> str:
+    """The sentence(s) holding text[start:end], cut to about `limit` characters around it,
+    with each (start, end) span of `marks` that lies wholly inside the result marked."""
+    # A sentence start or end further than `limit` away would be cut off anyway; one more
+    # character tells "the sentence starts exactly there" from "it starts further away".
+    begin, finish = sentence_bounds(text, start, end, reach=limit + 1)
+    room = max(0, limit - (end - start))
+    before, after = start - begin, finish - end
+    # Share the room evenly, giving what one side does not need to the other.
+    left = min(before, max(room // 2, room - after))
+    right = min(after, room - left)
+    cut_left, cut_right = left < before, right < after
+    if cut_left:
+        begin = _word_start(text, start - left, start)
+    if cut_right:
+        finish = _word_end(text, end, end + right)
+    out, done = [], begin
+    for mark_start, mark_end in sorted(marks):
+        if mark_start >= done and mark_end <= finish and mark_start < mark_end:
+            out += [_clean(text[done:mark_start]), MARK_OPEN,
+                    _clean(text[mark_start:mark_end]).strip(), MARK_CLOSE]
+            done = mark_end
+    out.append(_clean(text[done:finish]))
+    body = "".join(out).strip()
+    return (ELLIPSIS if cut_left else "") + body + (ELLIPSIS if cut_right else "")
 
 
-def _sentence_end(text: str, end: int) -> int:
-    hi = min(len(text), end + _LOOKAROUND)
-    for m in _SENTENCE_END.finditer(text, end, hi):
-        if _is_real_end(text, m.start()):
-            return m.end() if text[m.start()] != "\n" else m.start()
-    return hi
+def marked_segments(snippet: str) -> list[tuple[str, bool]]:
+    """A snippet as (text, marked) pieces, marks removed: for renderers' own emphasis."""
+    out, done = [], 0
+    for found in _MARKED.finditer(snippet):
+        if found.start() > done:
+            out.append((snippet[done:found.start()], False))
+        out.append((found.group(1), True))
+        done = found.end()
+    if done < len(snippet):
+        out.append((snippet[done:], False))
+    return out
+
+
+def _word_start(text: str, at: int, limit: int) -> int:
+    """`at`, or past the rest of the word it falls inside (never beyond `limit`)."""
+    while at < limit and at > 0 and not text[at - 1].isspace():
+        at += 1
+    return at
+
+
+def _word_end(text: str, limit: int, at: int) -> int:
+    """`at`, or back to the start of the word it falls inside (never before `limit`)."""
+    while at > limit and at < len(text) and not text[at].isspace():
+        at -= 1
+    return at
 
 
 def _clean(text: str) -> str:
     # Printable text has no whitespace but " " (every other whitespace character is a
     # separator or control character): without a double space, nothing to collapse.
-    if "  " not in text and text.isprintable():
-        return text
-    return _WHITESPACE.sub(" ", text)
-
-
-def make_snippet(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> str:
-    """The sentence containing text[start:end], with the match marked as **match**.
-
-    Whitespace is collapsed. When the sentence is longer than `limit`, the context on each
-    side is cut at a word boundary and the cut is shown with "…".
-    """
-    begin = _sentence_start(text, start)
-    finish = _sentence_end(text, end)
-    before = _clean(text[begin:start]).lstrip()
-    match = _clean(text[start:end])
-    after = _clean(text[end:finish]).rstrip()
-    room = max(0, limit - len(match))
-    # Share the room evenly, giving what one side does not need to the other.
-    left = min(len(before), max(room // 2, room - len(after)))
-    right = min(len(after), room - left)
-    if left < len(before):
-        cut = before[len(before) - left:]
-        space = cut.find(" ")
-        before = "…" + (cut[space + 1:] if 0 <= space < len(cut) - 1 else cut)
-    if right < len(after):
-        cut = after[:right]
-        space = cut.rfind(" ")
-        after = (cut[:space] if space > 0 else cut) + "…"
-    return f"{before}**{match}**{after}"
+    if "  " in text or not text.isprintable():
+        text = _WHITESPACE.sub(" ", text)
+    if MARK_OPEN in text or MARK_CLOSE in text:
+        text = text.translate(_UNMARK)
+    return text

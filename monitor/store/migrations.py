@@ -6,6 +6,8 @@ transaction together with the record that it ran.
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -232,3 +234,95 @@ def m011_drop_redundant_hit_indexes(db: Database) -> None:
     # table or more through it, slower than the scan SQLite would do instead.
     db.execute("DROP INDEX IF EXISTS idx_hits_entity")
     db.execute("DROP INDEX IF EXISTS idx_hits_kind")
+
+
+@migrations()
+def m012_hit_via(db: Database) -> None:
+    # Which alias (as configured) made each hit, so an analyst can see why it happened (and
+    # `monitor rematch` backtests can be read per alias). Hits stored before this migration
+    # keep NULL: the alias was not recorded then and cannot be told from the row alone
+    # (several aliases may normalise alike). The matcher gives every new hit one.
+    db["hits"].add_column("via", str)
+    db.execute("DROP VIEW IF EXISTS hit_details")
+    db.execute("""
+        CREATE VIEW hit_details AS
+        SELECT h.id AS hit_id, h.entity, h.kind, h.field, h.matched_text, h.snippet, h.how,
+               h.via, a.id AS article_id, a.title, a.url, a.source, a.published, a.fetched,
+               a.language, a.story_id, s.title AS story_title
+        FROM hits h JOIN articles a ON a.id = h.article_id
+        LEFT JOIN stories s ON s.id = a.story_id""")
+
+
+@migrations()
+def m017_watchlist_tables_and_views(db: Database) -> None:
+    # The watchlist as the daemon last loaded it (written by store/watchlist.py at start and
+    # on reload), so that SQL alone (Datasette's canned queries, sqlite3) can take any alias
+    # in any case of an entity, and place hits can be put on a map.
+    db.execute("CREATE TABLE watch_entities (name TEXT PRIMARY KEY, kind TEXT NOT NULL)")
+    db.execute("""CREATE TABLE watch_aliases (
+        alias_key TEXT NOT NULL, entity TEXT NOT NULL, alias TEXT NOT NULL,
+        PRIMARY KEY (alias_key, entity))""")
+    db.execute("""CREATE TABLE places (
+        name TEXT PRIMARY KEY, latitude REAL NOT NULL, longitude REAL NOT NULL,
+        located TEXT NOT NULL)""")
+    # Articles without their bodies: one screen of rows in Datasette, not one row a screen.
+    db.execute("""
+        CREATE VIEW article_list AS
+        SELECT a.id AS article_id, a.fetched, a.published, a.source, a.language, a.title,
+               a.url, a.story_id,
+               (SELECT count(*) FROM hits h WHERE h.article_id = a.id) AS hits,
+               length(a.body) AS body_chars
+        FROM articles a""")
+    db.execute("""
+        CREATE VIEW place_hits AS
+        SELECT h.entity AS place, p.latitude, p.longitude, a.fetched, a.published, a.source,
+               a.title, a.url, h.snippet,
+               (SELECT group_concat(entity, ', ') FROM (
+                   SELECT DISTINCT h2.entity FROM hits h2
+                   WHERE h2.article_id = a.id AND h2.kind != 'place')) AS entities,
+               a.id AS article_id, a.story_id
+        FROM hits h JOIN places p ON p.name = h.entity JOIN articles a ON a.id = h.article_id
+        WHERE h.kind = 'place'""")
+
+
+@migrations()
+def m014_snippet_marks(db: Database) -> None:
+    # Snippets marked the match as **match**, which showed literally in Datasette and
+    # scrambled around Arabic words; they now use ⟦match⟧ (monitor/match/snippet.py). Only
+    # the four asterisks around the match become the two brackets: the rest of each snippet
+    # is kept character for character (a text's own "**" too), and a snippet whose marked
+    # match cannot be found is left as it was.
+    from ..match.snippet import MARK_CLOSE, MARK_OPEN
+
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, snippet, matched_text FROM hits WHERE id > ? AND instr(snippet, '**')"
+            " ORDER BY id LIMIT 5000", [last]).fetchall()
+        if not rows:
+            return
+        changed = []
+        for hit_id, snippet, matched in rows:
+            marked = _old_mark(snippet, matched)
+            if marked is not None:
+                start, end = marked
+                changed.append((f"{snippet[:start]}{MARK_OPEN}{snippet[start + 2:end - 2]}"
+                                f"{MARK_CLOSE}{snippet[end:]}", hit_id))
+        db.conn.executemany("UPDATE hits SET snippet = ? WHERE id = ?", changed)
+        last = rows[-1][0]
+
+
+_OLD_MARK = re.compile(r"\*\*(.+?)\*\*", re.S)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _old_mark(snippet: str, matched: str | None) -> tuple[int, int] | None:
+    """Where "**match**" is in an old snippet: the matched text (whitespace collapsed, as
+    the old snippet maker wrote it) between "**"s, else the first "**...**"."""
+    if matched:
+        written = _WHITESPACE.sub(" ", matched)
+        at = snippet.find(f"**{written}**")
+        if at >= 0:
+            return at, at + len(written) + 4
+    found = _OLD_MARK.search(snippet)
+    return (found.start(), found.end()) if found else None

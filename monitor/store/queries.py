@@ -13,7 +13,7 @@ from ..clock import now_iso
 from ..models import Hit
 
 # Columns of `hit_details` that exports and grouped listings return.
-HIT_COLUMNS = ("hit_id", "entity", "kind", "field", "matched_text", "snippet", "how",
+HIT_COLUMNS = ("hit_id", "entity", "kind", "field", "matched_text", "snippet", "how", "via",
                "article_id", "title", "url", "source", "published", "fetched", "language",
                "story_id", "story_title")
 
@@ -169,9 +169,9 @@ class QueryMixin:
                                  [(i, article_id) for i in remove])
         self.db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
-            'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            'start, "end", how, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             [(article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet, h.start, h.end,
-              h.how) for h in add])
+              h.how, h.via) for h in add])
 
     def queue_deliveries(self, article_id: int, story_id: int | None,
                          channels: Iterable[str]) -> int:

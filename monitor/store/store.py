@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..clock import iso, now, now_iso
+from ..config import Entity
 from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
@@ -84,7 +85,7 @@ class _Rows:
         self.stored_urls.append((article.url,))
         self.texts.append((article_id, article.title, article.body))
         self.hits.extend((article_id, h.entity, h.kind, h.field, h.matched_text, h.snippet,
-                          h.start, h.end, h.how) for h in article.hits)
+                          h.start, h.end, h.how, h.via) for h in article.hits)
         if any(h.kind in ALERTING_KINDS for h in article.hits):
             created = now_iso()
             self.deliveries.extend((channel, article_id, story_id, created)
@@ -101,7 +102,7 @@ class _Rows:
             "entities, size) VALUES (?, ?, ?, ?, ?, ?)", self.signatures)
         db.conn.executemany(
             'INSERT OR IGNORE INTO hits (article_id, entity, kind, field, matched_text, snippet, '
-            'start, "end", how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
+            'start, "end", how, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.hits)
         db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (channel, article_id, story_id, status, "
             "attempts, created) VALUES (?, ?, ?, 'pending', 0, ?)", self.deliveries)
@@ -138,6 +139,12 @@ class Store(QueryMixin):
     def close(self) -> None:
         self.db.close()
 
+    def sync_watchlist(self, entities: Iterable[Entity]) -> None:
+        """Write the watchlist's entities, aliases and place coordinates (store/watchlist.py)."""
+        from .watchlist import sync_watchlist
+
+        sync_watchlist(self.db, entities)
+
     def __enter__(self) -> Store:
         return self
 
@@ -161,6 +168,12 @@ class Store(QueryMixin):
                            r["body_hash"], r["next_poll"], r["failing_since"],
                            bool(r["down_notified"]), r["links_seen"] or 0,
                            bool(r["links_notified"]))
+
+    def next_polls(self) -> dict[str, str]:
+        """Every source's stored next poll (set while it backs off), by name: one query for
+        the daemon's start instead of one per source."""
+        return {r["name"]: r["next_poll"] for r in self.query(
+            "SELECT name, next_poll FROM sources WHERE next_poll IS NOT NULL")}
 
     def record_source(self, name: str, url: str, kind: str, poll: Poll,
                       notices: Iterable[tuple[str, str]] = (),
@@ -355,7 +368,7 @@ class Store(QueryMixin):
             params.append(source)
         params.append(limit)
         return self.query(
-            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, "
+            "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, h.via, "
             "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
             f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
