@@ -420,3 +420,24 @@ def test_shipped_watchlist_name_forms() -> None:
         ("Mohammed Shia al-Sudani", "title"), ("Hussein al-Alaq", "variant"),
         ("Maysan", "exact")]
     assert [x.entity for x in m.find("Samara, Russia; al-Nujaba said")] == []
+
+
+# ---------------------------------------------------------------- --explain
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("Prime Minister al-Sudani said", "title 'prime minister' right before surname key "
+     "'al sudani'"),
+    ("رئيس الوزراء السوداني", "title 'رييس الوزراء' right before surname key 'السوداني'"),
+    ("Hussein Ali al-Allaq died", "with name parts 'ali' between the given name"),
+    ("قتل حسين علي العلاق", "with name parts 'علي' between the given name"),
+    ("the Fatah (Conquest) Alliance", "without the parenthesis = alias key 'fatah alliance'"),
+    ("Islamic Resistance of Iraq", "with another English spelling or function word"),
+    ("الكتائب حزب الله", "with its article repeated or moved"),
+    ("in Maisan", "share the place key 'misan'"),
+])
+def test_explain_names_the_name_form(matcher: Matcher, text: str, line: str) -> None:
+    from monitor.match.explain import keys_compared
+
+    (match,) = matcher.find(text)
+    assert line in keys_compared(match).line
