@@ -441,3 +441,10 @@ def test_explain_names_the_name_form(matcher: Matcher, text: str, line: str) -> 
 
     (match,) = matcher.find(text)
     assert line in keys_compared(match).line
+
+
+def test_no_article_forms_of_a_persons_name() -> None:
+    # "المحمد الكازيرا" is no Arabic; twelve proclitic forms of it per person would also
+    # bloat the automaton of a large watchlist.
+    assert arabic_article_forms("حسين العلاق") == []
+    assert arabic_article_forms("ابو فدك المحمداوي") == []

@@ -38,8 +38,13 @@ def english_forms(key: str) -> list[str]:
     if not _LATIN_WORDS.fullmatch(key):
         return []
     data = language_data()
+    words = key.split(" ")
+    endings = tuple(e for pair in data.english_endings for e in pair)
+    if not (any(w in data.function_words for w in words[1:])
+            or any(len(w) >= MIN_ENDING_WORD and w.endswith(endings) for w in words)):
+        return []  # most names: nothing to vary (checked first: aliases by the thousand)
     choices: list[list[str]] = []
-    for i, word in enumerate(key.split(" ")):
+    for i, word in enumerate(words):
         options = [word]
         if len(word) >= MIN_ENDING_WORD:
             for a, b in data.english_endings:
@@ -66,13 +71,17 @@ def english_forms(key: str) -> list[str]:
 def arabic_article_forms(key: str) -> list[str]:
     """An Arabic construct name with the article repeated or moved onto an earlier word:
     "كتائب حزب الله" -> "الكتائب حزب الله"; "حركه النجباء" -> "الحركه النجباء", "الحركه
-    نجباء". Only for names whose first word has no article and whose last word has one."""
+    نجباء". Only for names whose first word has no article and is not a given name or a
+    kunya (a person's name), and whose last word has one."""
     if not _ARABIC_WORDS.fullmatch(key):
         return []
     words = key.split(" ")
     first, last = words[0], words[-1]
     if first.startswith(_ARTICLE) or not last.startswith(_ARTICLE) or len(first) < 3:
         return []
+    data = language_data()
+    if data.is_given_name(first) or first in data.compound_heads_arabic:
+        return []  # a person's name ("حسين العلاق", "أبو فدك") is no construct name
     repeated = [_ARTICLE + first, *words[1:]]
     forms = [" ".join(repeated)]
     bare = last[len(_ARTICLE):]

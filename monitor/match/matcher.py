@@ -272,6 +272,8 @@ class Matcher:
                                     short=False, anchor=True)
                     names.setdefault(head_key(head[-1]), []).append(
                         Anchored(index, head, alias))
+        if not entity.titles:
+            return
         for key, form in title_keys(entity.titles, surnames(entity.aliases, entity.short)):
             self._index(index, form, key, prefix=False, exclude=False, short=False,
                         title=True)
@@ -283,7 +285,7 @@ class Matcher:
                 yield entry.entity, entry.alias
 
     def _owned_by_other(self, key: str, index: int) -> bool:
-        return any(e.entity != index and not e.exclude
+        return any(e.entity not in (index, -1) and not e.exclude
                    for entries in self._keys.get(key, {}).values() for e in entries)
 
     def _add_acronym(self, index: int, alias: str) -> None:
