@@ -6,6 +6,7 @@ import asyncio
 import csv
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -30,12 +31,21 @@ format_option = click.option(
 
 
 def reports_errors(func: F) -> F:
-    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise."""
+    """Turn MonitorErrors into one-line messages: exit 2 for config errors, 1 otherwise.
+    A locked, full or read-only database is one too, from wherever in a run it is met."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except sqlite3.Error as exc:
+                from .store.failures import translate
+
+                failure = translate(exc)
+                if failure is None:
+                    raise  # not the database's state: a bug, with its traceback
+                raise failure from None
         except ConfigError as exc:
             click.echo(f"Error: {exc}" if len(exc.problems) == 1 else
                        f"Error: {len(exc.problems)} problems in the configuration:\n{exc}",
@@ -146,7 +156,9 @@ def once(config_path: str | None, log_level: str) -> None:
       monitor once -c config.yaml
     """
     from .daemon import DatabaseLock
+    from .logs import escape_controls
     from .pipeline import run_once
+    from .store.failures import check_free_space
 
     setup_logging(log_level)
     if log_level == "warning":
@@ -160,14 +172,19 @@ def once(config_path: str | None, log_level: str) -> None:
     lock = DatabaseLock(config.database)
     lock.acquire()
     try:
+        # A full disk: say so before fetching pages that could not be stored.
+        check_free_space(config.database)
         with Store(config.database) as store:
             report = asyncio.run(run_once(config, store))
     finally:
         lock.release()
     for source in report.sources:
-        click.echo(source.summary())
+        # Names, URLs and reasons can carry newlines or terminal escapes: one line each.
+        click.echo(escape_controls(source.summary()))
         for url, reason in source.failed_articles:
-            click.echo(f"  article failed: {url}: {reason}")
+            click.echo(escape_controls(f"  article failed: {url}: {reason}"))
+        for url, reason in source.skipped:
+            click.echo(escape_controls(f"  skipped: {url}: {reason}"))
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
     click.echo(f"cycle done: {len(report.sources)} sources "
@@ -300,7 +317,8 @@ def sources(ctx: click.Context, config_path: str | None, fmt: str) -> None:
         rows.append(row)
     columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
                "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
-    render(rows, fmt, columns + ([] if fmt == "table" else ["last_warning", "url"]))
+    render(rows, fmt, columns + ([] if fmt == "table" else
+                                 ["last_warning", "skipped_pages", "url"]))
 
 
 @cli.command()
@@ -324,12 +342,16 @@ def extract(url: str | None, paths: tuple[str, ...]) -> None:
 
     from .errors import ExtractError
     from .extract import decode_html, extract_article
+    from .extract.binary import binary_reason
 
     failed: list[str] = []
     for path in paths:
         try:
             raw = Path(path).read_bytes()
             data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            binary = binary_reason(data)
+            if binary is not None:
+                raise ExtractError(f"not HTML: {binary}")
             page = extract_article(decode_html(data), url or "")
         except (OSError, EOFError, zlib.error, ExtractError) as exc:
             click.echo(f"Error: {path}: {exc}", err=True)

@@ -40,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .clock import now, now_iso
 from .config import Config, Source, load_config
-from .errors import ConfigError, StoreError
+from .errors import ConfigError, StorageFullError, StoreError
 from .fetch import Fetcher
 from .housekeeping import Housekeeper, checkpoint
 from .logs import current_source, set_format
@@ -55,7 +55,9 @@ from .status import (
     record_start,
     record_stop,
 )
+from .storage_pause import StoragePause
 from .store import Store
+from .store.failures import check_free_space, store_failure
 
 log = logging.getLogger("monitor.daemon")
 lag_log = logging.getLogger("monitor.daemon.schedule")
@@ -83,8 +85,13 @@ class DatabaseLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+")
+        except OSError as exc:  # a read-only directory, a full disk
+            database = self.path.with_name(self.path.name.removesuffix(".lock"))
+            raise store_failure(exc, database) or StoreError(
+                f"{self.path}: cannot create the lock file: {exc.strerror}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -137,6 +144,7 @@ class Daemon:
         self.in_flight: set[asyncio.Task[Any]] = set()
         self._retiring: set[asyncio.Task[None]] = set()  # replaced worker pools, draining
         self.metrics = Metrics()
+        self.storage = StoragePause()  # a full disk pauses polling and alerts
         self.housekeeper = Housekeeper()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.status_server: StatusServer | None = None
@@ -197,7 +205,13 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         for line in self.config.disabled_channels:
             log.info("%s", line)
-        record_start(self.store, self.config)
+        try:
+            record_start(self.store, self.config)
+        except sqlite3.Error as exc:  # a full disk: run paused, probing; else stop
+            failure = self.store.failure(exc)
+            if not isinstance(failure, StorageFullError):
+                raise failure or exc from None
+            self._storage_full("start-up", failure)
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self._schedule()
         self.scheduler.start()
@@ -233,8 +247,12 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         await self._stop_status_server()
         # Flush: every poll committed already; fold the WAL into the database file.
-        checkpoint(self.store)
-        record_stop(self.store)
+        try:
+            checkpoint(self.store)
+            record_stop(self.store)
+        except sqlite3.Error as exc:  # a full disk: what is stored is intact all the same
+            log.error("database: the stop could not be recorded: %s",
+                      self.store.failure(exc) or exc)
         log.info("stopped")
 
     # ------------------------------------------------------------ scheduling
@@ -316,11 +334,34 @@ class Daemon:
             if not self.stopping.is_set():
                 self._renew_parsers()
         except (sqlite3.Error, StoreError) as exc:
-            log.error("%s: database error: %s", what, exc)
+            failure = exc if isinstance(exc, StoreError) else self.store.failure(exc)
+            if isinstance(failure, StorageFullError):
+                self._storage_full(what, failure)
+            else:
+                log.error("%s: database error: %s", what, failure or exc)
         except Exception:
             log.exception("%s: unexpected error", what)
         finally:
             self.in_flight.discard(task)
+
+    def _storage_full(self, what: str, failure: StorageFullError) -> None:
+        first = not self.storage.paused
+        delay = self.storage.trip(str(failure))
+        self.metrics.storage_full.set(1)
+        log.error("%s: %s; %s polling and alert sending, next try in %.0f s", what, failure,
+                  "pausing" if first else "still pausing", delay)
+
+    def _may_poll(self) -> bool:
+        """False while a full disk pauses polling; a probe first checks the free space."""
+        if not self.storage.may_poll():
+            return False
+        if self.storage.probing:
+            try:
+                check_free_space(self.store.path)
+            except StorageFullError as exc:
+                self._storage_full("storage probe", exc)
+                return False
+        return True
 
     async def _poll_job(self, name: str) -> None:
         token = current_source.set(name)
@@ -339,12 +380,27 @@ class Daemon:
         source = self.enabled.get(name)
         if source is None:  # removed by a reload while this run was queued
             return
+        if not self._may_poll():
+            return  # nothing fetched that could not be stored
+        probe = self.storage.probing
+        try:
+            await self._run_poll(source, probe)
+        finally:
+            if probe:  # ended otherwise (not due, another error): the next try later
+                self.storage.end_probe()
+
+    async def _run_poll(self, source: Source, probe: bool) -> None:
         pipeline = self.pipeline
         if not pipeline.due(source):
-            self._follow_backoff(name)
+            self._follow_backoff(source.name)
             return
         started = time.monotonic()
         report = await pipeline.run_source(source)
+        if probe:  # it stored what it fetched: the disk has space again
+            since = self.storage.resume()
+            self.metrics.storage_full.set(0)
+            log.warning("database writable again (full since %s): polling and alert "
+                        "sending resumed", since)
         self._after_poll(source, report, time.monotonic() - started)
 
     def _after_poll(self, source: Source, report: SourceReport, seconds: float) -> None:
@@ -379,6 +435,9 @@ class Daemon:
         await self._guarded("alert dispatcher", self._dispatch)
 
     async def _dispatch(self) -> None:
+        if self.storage.paused:
+            # A message sent but not recorded as sent would be sent again at every turn.
+            return
         self._last_dispatch = time.monotonic()
         report = await self.pipeline.dispatch()
         self.metrics.dispatch_seconds.observe(time.monotonic() - self._last_dispatch)
@@ -510,12 +569,18 @@ class Daemon:
             database = "writable"
         except sqlite3.Error as exc:
             database = f"not writable: {exc}"
+            failure = self.store.failure(exc)
+            if isinstance(failure, StorageFullError) and not self.storage.paused:
+                self._storage_full("health check", failure)  # before a poll fetches
+        if self.storage.paused:  # an in-place heartbeat may still fit on a full disk
+            database = f"full: {self.storage.error}"
         ok = alive and database == "writable"
         body = {
             "status": "ok" if ok else "unhealthy",
             "scheduler": "running" if alive else
                          "stopping" if self.stopping.is_set() else "stalled",
             "database": database,
+            "storage": self.storage.status(),
             "started": self._started,
             "last_poll": self.last_poll,
             "last_cycle": self.last_cycle,

@@ -3,6 +3,9 @@
     MonitorError                 base: anything the monitor reports to a user
     ├── ConfigError              config.yaml is wrong; message names file and key path
     ├── StoreError               the SQLite file cannot be opened, migrated or written
+    │   ├── StoreLockedError     another process holds the write lock past the busy timeout
+    │   ├── StorageFullError     no space for the database (disk, quota, size limit) to grow
+    │   └── StoreNotWritableError  the database, its directory or its lock file is read-only
     ├── FetchError               a URL could not be fetched (HTTP status, timeout, size, ...)
     │   └── BlockedError         refused by policy: scheme, private address, redirects
     ├── ExtractError             fetched bytes are not a feed / article we can read
@@ -30,6 +33,20 @@ class ConfigError(MonitorError):
 
 class StoreError(MonitorError):
     """The database cannot be used."""
+
+
+class StoreLockedError(StoreError):
+    """Another process (a sqlite3 shell in a transaction, a script) kept the database
+    locked longer than the busy timeout. Nothing was written; running again is safe."""
+
+
+class StorageFullError(StoreError):
+    """The database could not grow: the disk or quota is full. The transaction was rolled
+    back, so what is stored is intact; the daemon pauses and retries with back-off."""
+
+
+class StoreNotWritableError(StoreError):
+    """The database file, its directory or its lock file cannot be written."""
 
 
 class FetchError(MonitorError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -35,6 +36,34 @@ class SourceFilter(logging.Filter):
         if getattr(record, "source", None) is None:
             record.source = current_source.get()
         return True
+
+
+# C0 and C1 controls, DEL and the Unicode line/paragraph separators: any of them can
+# split a text log line or rewrite the terminal showing it, and source names, URLs and
+# error messages from outlets can carry them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters written as escapes: one log line stays one line."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group(0)
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT with the message part escaped (a traceback after it keeps its lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -72,7 +101,7 @@ def setup_logging(level: str, fmt: str = "text") -> None:
         root.removeHandler(_handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(SourceFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(formatter(fmt))
     root.addHandler(handler)
     root.setLevel(level.upper())
     _handler = handler
@@ -81,5 +110,9 @@ def setup_logging(level: str, fmt: str = "text") -> None:
 def set_format(fmt: str) -> None:
     """Switch the installed handler between text and JSON (SIGHUP with a new log_format)."""
     if _handler is not None:
-        _handler.setFormatter(JsonFormatter() if fmt == "json" else
-                              logging.Formatter(TEXT_FORMAT))
+        _handler.setFormatter(formatter(fmt))
+
+
+def formatter(fmt: str) -> logging.Formatter:
+    """The formatter for `fmt` (text | json). JSON escapes control characters itself."""
+    return JsonFormatter() if fmt == "json" else TextFormatter()

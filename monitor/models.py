@@ -39,6 +39,9 @@ class ExtractedArticle:
     canonical_url: str | None = None
     modified: str | None = None  # UTC ISO 8601
     dateline: str | None = None  # e.g. "Shafaq News – Erbil": kept in the body, named here
+    # Share of the body's characters in paragraphs that are the text of a link on the page:
+    # near 1 for a listing or home page, whose "body" is its headlines.
+    link_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -87,4 +90,6 @@ class Article:
     canonical_url: str | None = None
     modified: str | None = None
     dateline: str | None = None
+    encoding: str | None = None  # the codec the page was decoded with, e.g. "cp1256"
+    encoding_source: str | None = None  # bom | header | meta | default | detected
     hits: list[Hit] = field(default_factory=list)

@@ -27,7 +27,7 @@ from .fetch.retry import backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
-from .prepare import Prepared, prepare_entries, prepare_page, worker_pool
+from .prepare import Prepared, Skipped, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
 
@@ -63,6 +63,7 @@ class SourceReport:
     off_domain: int = 0  # links not followed: outside the source's domains
     problem: str | None = None  # a non-fatal issue, e.g. a malformed feed that still parsed
     failed_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles: (url, reason)
 
     @property
     def ok(self) -> bool:
@@ -71,12 +72,15 @@ class SourceReport:
     def summary(self) -> str:
         if self.error:
             return f"{self.name}: FAILED: {self.error}"
-        if self.not_modified and not (self.new_articles or self.failed_articles):
+        if self.not_modified and not (self.new_articles or self.failed_articles or
+                                      self.skipped):
             return f"{self.name}: not modified"
         text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
                 f"{self.hits} hits")
         if self.failed_articles:
             text += f", {len(self.failed_articles)} articles failed"
+        if self.skipped:
+            text += f", {len(self.skipped)} pages skipped (not articles)"
         if self.off_domain:
             text += f", {self.off_domain} off-domain links skipped"
         if self.problem:
@@ -240,6 +244,8 @@ class Pipeline:
         unique = list(dict((e.url, e) for e in entries).values())
         urls = [e.url for e in unique]
         skip = self.store.known_urls(urls) | self.store.given_up_urls(urls, MAX_ARTICLE_ATTEMPTS)
+        if source.fetch_articles:
+            skip |= self.store.skipped_urls(urls)
         fresh = [e for e in unique if e.url not in skip]
         if source.fetch_articles:
             domains = allowed_domains(source.url, source.follow_domains)
@@ -258,7 +264,7 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | str]
+        results: list[Prepared | Skipped | str]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
@@ -271,6 +277,15 @@ class Pipeline:
                 log.warning("%s: article %s failed (attempt %d of %d): %s", source.name,
                             entry.url, attempts, MAX_ARTICLE_ATTEMPTS, result)
                 continue
+            if isinstance(result, Skipped):
+                self.store.record_skipped(entry.url, source.name, result.reason,
+                                          final=result.final)
+                report.skipped.append((entry.url, result.reason))
+                log.info("%s: skipped %s: %s", source.name, entry.url, result.reason)
+                continue
+            if result.article.encoding_source == "detected":
+                log.info("%s: %s declared no usable charset; decoded as %s (detected)",
+                         source.name, entry.url, result.article.encoding)
             ready.append(result)
         # All of this poll's articles, hits and deliveries or none (in one transaction,
         # maybe shared with polls finishing at the same time).

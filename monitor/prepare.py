@@ -23,13 +23,16 @@ from dataclasses import dataclass
 from .clock import now_iso
 from .config import Entity, Rule, Source
 from .errors import ExtractError
-from .extract import decode_html, extract_article
+from .extract import extract_article
+from .extract.binary import binary_reason
+from .extract.encoding import Decoded, decode_page
+from .extract.not_article import not_article_reason
 from .match import Matcher
 from .models import Article, FeedEntry, Hit
 from .stories.assign import article_features
 from .stories.features import Features
 
-__all__ = ["Prepared", "article_from_entry", "article_from_page", "match_article",
+__all__ = ["Prepared", "Skipped", "article_from_entry", "article_from_page", "match_article",
            "prepare_entries", "prepare_page", "worker_pool"]
 
 
@@ -41,20 +44,36 @@ class Prepared:
     features: Features
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A linked page that is not an article (a redirect stub, the listing itself): not
+    stored, and recorded with the reason."""
+
+    reason: str
+    final: bool = True  # False: it may become an article; looked at again on later polls
+
+
 # ---------------------------------------------------------------- the stages
 
 
-def article_from_page(source: Source, entry: FeedEntry, html: str, url: str) -> Article:
-    """Extract an article page, with the feed entry's metadata as fallback."""
-    page = extract_article(html, url, selectors=source.article,
+def article_from_page(source: Source, entry: FeedEntry, decoded: Decoded,
+                      url: str) -> Article | Skipped:
+    """Extract an article page, with the feed entry's metadata as fallback; Skipped when
+    the page is not an article. `url`: where the page was fetched from, after redirects."""
+    page = extract_article(decoded.text, url, selectors=source.article,
                            timezone=source.timezone, dateline=source.dateline)
+    # Not the canonical URL: CMSs that name the home page canonical on every article exist.
+    verdict = not_article_reason(page, (entry.url, url), source.url)
+    if verdict is not None:
+        return Skipped(verdict.reason, verdict.final)
     return Article(
         url=entry.url, source=source.name, title=page.title or entry.title, body=page.body,
         fetched=now_iso(), author=page.author or entry.author,
         published=page.published or entry.published,
         language=page.language or source.language, method=page.method,
         canonical_url=page.canonical_url if page.canonical_url != entry.url else None,
-        modified=page.modified, dateline=page.dateline)
+        modified=page.modified, dateline=page.dateline, encoding=decoded.encoding,
+        encoding_source=decoded.how)
 
 
 def article_from_entry(source: Source, entry: FeedEntry) -> Article:
@@ -94,13 +113,20 @@ def prepare_entries(source: Source, entries: Sequence[FeedEntry],
 
 
 def prepare_page(source: Source, entry: FeedEntry, body: bytes, url: str,
-                 content_type: str | None, matcher: Matcher | None = None) -> Prepared | str:
-    """The article of a fetched page, matched; or why it could not be extracted."""
+                 content_type: str | None,
+                 matcher: Matcher | None = None) -> Prepared | Skipped | str:
+    """The article of a fetched page, matched; Skipped when the page is not an article; or
+    why it could not be extracted (binary content, no text)."""
     matcher = matcher or _worker_matcher()
+    binary = binary_reason(body)
+    if binary is not None:
+        return f"not HTML: {binary}"
     try:
-        article = article_from_page(source, entry, decode_html(body, content_type), url)
+        article = article_from_page(source, entry, decode_page(body, content_type), url)
     except ExtractError as exc:
         return str(exc)
+    if isinstance(article, Skipped):
+        return article
     return _prepared(matcher, article)
 
 

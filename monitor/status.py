@@ -125,6 +125,8 @@ class Metrics:
                                "(ok, failed)", ["status"], registry=r)
         self.up_since = Gauge("monitor_start_time_seconds", "Unix time the daemon started",
                               registry=r)
+        self.storage_full = Gauge("monitor_storage_full", "1 while a full disk pauses polling "
+                                  "and alert sending", registry=r)
         self.up_since.set_to_current_time()
 
     def refresh(self, store: Store, config: Config) -> None:

@@ -137,7 +137,7 @@ def test_bad_regex_and_selector(tmp_path: Path) -> None:
     found = problems(tmp_path, text)
     assert any("sources[1].link_pattern:" in p and "not a valid regular expression" in p
                for p in found)
-    assert any("sources[1].links:" in p and "not a valid CSS selector" in p for p in found)
+    assert any("sources[1].links:" in p and "invalid CSS selector" in p for p in found)
 
 
 def test_missing_environment_variable_is_named(tmp_path: Path) -> None:

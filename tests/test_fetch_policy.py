@@ -155,7 +155,10 @@ def test_per_host_slot_limits_concurrency_and_spaces_requests(site: FixtureServe
     asyncio.run(go())
     assert site.max_in_flight <= 2 and site.hits("/p5") == 1
     gaps = [b - a for a, b in itertools.pairwise(transport.starts)]
-    assert len(gaps) == 5 and min(gaps) >= 0.2 * 0.99  # minimum spacing between starts
+    # Minimum spacing between starts. Starts are seen at the transport, a hop after the
+    # politeness slot lets a request go, so on a loaded machine one start can be recorded a
+    # few ms late and the gap after it look short; without spacing the gaps would be ~0.
+    assert len(gaps) == 5 and min(gaps) >= 0.2 * 0.9
 
 
 def test_other_hosts_are_not_slowed_by_a_busy_host() -> None:

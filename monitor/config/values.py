@@ -235,11 +235,21 @@ def _regex(value: Any) -> str:
 
 
 def _css_selector(value: Any) -> str:
+    """A selector both a strict CSS parser (cssselect) and lexbor (which runs it) accept.
+
+    Lexbor alone reads some broken selectors leniently: 'a[href' (an unclosed bracket)
+    matches as 'a[href]', every link on the page. cssselect follows the CSS grammar;
+    lexbor then refuses what it cannot run (an unknown pseudo-class)."""
+    import cssselect
     from selectolax.lexbor import LexborHTMLParser
 
     text = _nonempty_text(value)
     try:
+        cssselect.parse(text)
+    except cssselect.SelectorError as exc:
+        raise ValueError(f"invalid CSS selector {text!r}: {exc}") from None
+    try:
         LexborHTMLParser("<p></p>").css(text)
     except Exception as exc:  # selectolax raises plain exceptions for bad selectors
-        raise ValueError(f"{text!r} is not a valid CSS selector: {exc}") from None
+        raise ValueError(f"invalid CSS selector {text!r}: {exc}") from None
     return text

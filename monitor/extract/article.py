@@ -24,6 +24,7 @@ from monitor.extract import metadata as md
 from monitor.extract.content import block_texts, extract_content, remove_boilerplate
 from monitor.extract.datelines import find_dateline
 from monitor.extract.dates import parse_date
+from monitor.extract.not_article import link_share
 from monitor.extract.paragraphs import with_page_paragraphs
 from monitor.models import ExtractedArticle
 
@@ -59,6 +60,7 @@ def extract_article(html: str, url: str, *, selectors: ArticleSelectors | None =
         canonical_url=md.canonical(tree, ld, meta, url),
         modified=md.modified(tree, ld, meta, tz),
         dateline=find_dateline(body, dateline),
+        link_share=link_share(tree, body),
     )
 
 

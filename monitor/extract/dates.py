@@ -3,6 +3,9 @@
 Sites put machine-readable dates in metadata (ISO 8601, RFC 2822) but some only show
 human text such as "Jan. 03, 2026 • 3 min read" (The New Region) or "3 January 2026",
 so those are searched for inside longer strings too.
+
+A Hijri date in ISO form is converted, and a date that cannot be a news date (before
+1990, more than a day ahead) is no date at all: see calendars.py.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import email.utils
 import re
 from datetime import UTC, datetime, tzinfo
+
+from monitor.extract.calendars import from_hijri, hijri_in_text, plausible
 
 __all__ = ["parse_date", "to_utc_iso"]
 
@@ -52,17 +57,28 @@ def to_utc_iso(dt: datetime, default_tz: tzinfo = UTC) -> str:
 
 
 def parse_date(text: str | None, default_tz: tzinfo = UTC) -> str | None:
-    """Parse a date in any of the supported shapes; None when nothing date-like is found."""
+    """Parse a date in any of the supported shapes; None when nothing date-like is found,
+    or what is found cannot be a news date (then the caller tries its next source)."""
     if not text:
         return None
     cleaned = " ".join(text.translate(_DIGITS).split())
     if not cleaned:
         return None
-    for parser in (_parse_iso, _parse_rfc2822, _parse_human):
+    for parser in (_parse_iso, _parse_rfc2822, _parse_human, hijri_in_text):
         dt = parser(cleaned)
         if dt is not None:
-            return to_utc_iso(dt, default_tz)
+            return _checked(dt, default_tz)
     return None
+
+
+def _checked(dt: datetime, default_tz: tzinfo) -> str | None:
+    """`dt` as UTC ISO if it is a plausible date once a Hijri year is converted."""
+    gregorian = from_hijri(dt)
+    if gregorian is None:
+        return None
+    if gregorian.tzinfo is None:
+        gregorian = gregorian.replace(tzinfo=default_tz)
+    return to_utc_iso(gregorian) if plausible(gregorian) else None
 
 
 def _parse_iso(text: str) -> datetime | None:

@@ -6,7 +6,9 @@ imports the extract stage alone, not the fetcher, store or matcher.
 
 from __future__ import annotations
 
+from ..errors import ExtractError
 from ..models import FeedEntry
+from .binary import binary_reason
 from .encoding import decode_html
 from .feed import parse_feed
 from .listing import find_links
@@ -15,6 +17,10 @@ from .listing import find_links
 def discover_entries(kind: str, body: bytes, url: str, content_type: str | None,
                      links: str | None, link_pattern: str | None
                      ) -> tuple[list[FeedEntry], str | None]:
+    binary = binary_reason(body)
+    if binary is not None:
+        # Parsed, it is a page without links: the source would look healthy with 0 items.
+        raise ExtractError(f"{'not a feed' if kind == 'rss' else 'not HTML'}: {binary}")
     if kind == "rss":
         return parse_feed(body, url, content_type)
     html = decode_html(body, content_type)

@@ -18,6 +18,7 @@ import feedparser.urls
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ExtractError
+from monitor.extract.calendars import plausible
 from monitor.extract.dates import parse_date
 from monitor.extract.listing import PLAIN_ABSOLUTE_URL, clean_url
 from monitor.models import FeedEntry
@@ -154,12 +155,14 @@ def _is_http(url: str) -> bool:
 def _published(raw: Any) -> str | None:
     """feedparser's *_parsed fields are already UTC; fall back to our own parser."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed: time.struct_time | None = raw.get(key)
+        parsed: time.struct_time | None = _get(raw, key)
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+                moment = datetime(*parsed[:6], tzinfo=UTC)
             except ValueError:
                 continue
+            if plausible(moment):  # else a Hijri year or a wrong date: parse_date below
+                return moment.isoformat()
     for key in ("published", "updated", "created"):
         found = parse_date(raw.get(key))
         if found:

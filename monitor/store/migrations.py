@@ -326,3 +326,23 @@ def _old_mark(snippet: str, matched: str | None) -> tuple[int, int] | None:
             return at, at + len(written) + 4
     found = _OLD_MARK.search(snippet)
     return (found.start(), found.end()) if found else None
+
+
+@migrations()
+def m016_input_hardening(db: Database) -> None:
+    # Which encoding each article page was decoded with, and how it was chosen: "detected"
+    # marks a page whose declared (or the default UTF-8) charset gave replacement
+    # characters, so its text was decoded as the detector said. NULL for articles made
+    # from feed text.
+    db["articles"].add_column("encoding", str)
+    db["articles"].add_column("encoding_source", str)
+    # Linked pages that are not articles (a "Document moved" stub, the listing itself, a
+    # section front): not stored as articles, not fetched again, kept here with the reason.
+    # `final`: 0 for a stub or near-empty page, looked at again a few times (its CMS may
+    # not have filled it yet); 1 for the listing, a home page, a page of headlines.
+    db["skipped_pages"].create({
+        "url": str, "source": str, "reason": str, "first_seen": str, "last_seen": str,
+        "times": int, "final": int,
+    }, pk="url", not_null={"source", "reason", "first_seen", "last_seen"},
+        defaults={"times": 1, "final": 1})
+    db["skipped_pages"].create_index(["source", "last_seen"])

@@ -23,8 +23,10 @@ from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
+from .failures import remember_database, store_failure
 from .migrations import migrations
 from .queries import QueryMixin
+from .skipped import SkippedPagesMixin
 
 STORY_WINDOW = timedelta(hours=72)
 DELIVERY_MAX_ATTEMPTS = 8
@@ -93,6 +95,8 @@ class _Rows:
 
     def write(self, db: Database) -> None:
         db.conn.executemany("DELETE FROM article_failures WHERE url = ?", self.stored_urls)
+        # A stub looked at again that is an article now.
+        db.conn.executemany("DELETE FROM skipped_pages WHERE url = ?", self.stored_urls)
         db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                             self.texts)
         db.conn.executemany("INSERT INTO articles_search (rowid, title, body) VALUES (?, ?, ?)",
@@ -112,29 +116,39 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class Store(QueryMixin):
+class Store(QueryMixin, SkippedPagesMixin):
     """Open (creating and migrating as needed) the database at `path`."""
 
     # Articles further apart than this (seconds) are never one story; the pipeline sets it
     # from `stories.window` in the config.
     story_window: float = STORY_WINDOW.total_seconds()
     _story_assigner: StoryAssigner | None = None
+    # Seconds a write waits for another process's lock before "database is locked".
+    busy_timeout: float = 30.0
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        remember_database(self.path, self.busy_timeout)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout,
+                                   check_same_thread=False)
             self.db = Database(conn)
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot open database: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create database: {exc}") from None
+            raise self.failure(exc) or StoreError(
+                f"{self.path}: cannot create database: {exc}") from None
+
+    def failure(self, exc: BaseException) -> StoreError | None:
+        """`exc` as a locked / full / read-only StoreError of this database, if it is one."""
+        return store_failure(exc, self.path, busy_timeout=self.busy_timeout)
 
     def close(self) -> None:
         self.db.close()
@@ -258,7 +272,8 @@ class Store(QueryMixin):
             "s.last_warning, "
             "(SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles, "
             "(SELECT count(*) FROM article_failures f WHERE f.source = s.name) "
-            "AS failed_articles "
+            "AS failed_articles, "
+            "(SELECT count(*) FROM skipped_pages k WHERE k.source = s.name) AS skipped_pages "
             "FROM sources s ORDER BY s.name")
 
     # ------------------------------------------------------------ articles
@@ -324,11 +339,11 @@ class Store(QueryMixin):
         assignments = self._stories().assign(articles, ids, [f for _, _, f in fresh])
         self.db.conn.executemany(
             "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
-            "fetched, language, body, content_hash, method, story_id, modified, dateline) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "fetched, language, body, content_hash, method, story_id, modified, dateline, "
+            "encoding, encoding_source) VALUES (" + ", ".join("?" * 17) + ")",
             [(article_id, a.url, a.canonical_url, a.source, a.title, a.author, a.published,
               a.fetched, a.language, a.body, content_hash(a.body), a.method,
-              assignment.story_id, a.modified, a.dateline)
+              assignment.story_id, a.modified, a.dateline, a.encoding, a.encoding_source)
              for article_id, a, assignment in zip(ids, articles, assignments, strict=True)])
         rows = _Rows()
         for article_id, article, assignment in zip(ids, articles, assignments, strict=True):
