@@ -361,6 +361,12 @@ def test_title_traps(matcher: Matcher, trap: str) -> None:
     assert [m.entity for m in matcher.find(trap)] == [], trap
 
 
+def test_a_blocked_title_does_not_leave_a_licensed_short_form(matcher: Matcher) -> None:
+    # The full name licenses السوداني, but after رئيس الوزراء it is 'Sudanese' here.
+    text = "قال رئيس الوزراء محمد شياع السوداني إن رئيس الوزراء السوداني كامل إدريس زار بغداد"
+    assert [m.text for m in matcher.find(text)] == ["محمد شياع السوداني"]
+
+
 def test_a_title_hit_licenses_nothing_else(matcher: Matcher) -> None:
     # A title hit is the person, not a full name: a later bare surname still needs one.
     assert [(m.text, m.how) for m in matcher.find(
