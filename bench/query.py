@@ -180,7 +180,7 @@ def bench_queries(path: Path) -> None:
         total = store.query("SELECT count(*) n FROM articles_search WHERE articles_search "
                             "MATCH ?", [query.fts])[0]["n"]
         print(f"FTS search, two frequent words ({total:,} matches): {timed(search):5.1f} ms")
-        n = len(_story_rows(store, since, None, 1, 50))
+        n = len(_story_rows(store, since, None, 1, 50, None))
         ms = timed(lambda: _story_rows(store, since, None, 1, 50))
         print(f"stories list, 7 days ({n} stories + reports):  {ms:7.1f} ms")
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .config import Config, load_config
 from .errors import ConfigError, MonitorError
-from .store import Store
+from .reading import Reading, db_option, with_reading
+
+if TYPE_CHECKING:  # `monitor --help` must not pay for sqlite_utils, numpy and the rest
+    from .config import Config
+    from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +29,13 @@ config_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
     show_default=True, help="Output format: a table for people, json/csv for scripts.")
+
+
+def load_config(path: str | None, **options: Any) -> Config:
+    """monitor.config.load_config, imported when a command runs (not for `--help`)."""
+    from .config import load_config as load
+
+    return load(path, **options)
 
 
 def reports_errors(func: F) -> F:
@@ -66,6 +74,8 @@ def setup_logging(level: str, fmt: str = "text") -> None:
 
 
 def open_existing_store(config: Config) -> Store:
+    from .store import Store
+
     if not config.database.exists():
         raise MonitorError(f"no database at {config.database} yet: run `monitor once` first")
     return Store(config.database)
@@ -115,6 +125,7 @@ def check(config_path: str | None) -> None:
       monitor check -c config.yaml
     """
     from .match import Matcher
+    from .wording import counted
 
     config = load_config(config_path)
     kinds = [s.kind for s in config.sources]
@@ -125,8 +136,9 @@ def check(config_path: str | None) -> None:
                "disabled)")
     for kind in ("actor", "place", "keyword"):
         entities = config.entities(kind)
+        terms = sum(len(e.aliases) for e in entities)
         click.echo(f"watchlist {kind}s: {len(entities)} "
-                   f"({sum(len(e.aliases) for e in entities)} names/terms)")
+                   f"({counted(terms, 'name or term', 'names or terms')})")
     for channel in config.channels:
         from .alerts import describe
 
@@ -155,9 +167,13 @@ def once(config_path: str | None, log_level: str) -> None:
     Example:
       monitor once -c config.yaml
     """
+    import asyncio
+    import logging
+
     from .daemon import DatabaseLock
-    from .logs import escape_controls
     from .pipeline import run_once
+    from .progress import source_progress
+    from .store import Store
     from .store.failures import check_free_space
 
     setup_logging(log_level)
@@ -166,31 +182,28 @@ def once(config_path: str | None, log_level: str) -> None:
         # would only say it twice.
         logging.getLogger("monitor.pipeline").setLevel(logging.ERROR)
     config = load_config(config_path)
+    # Said once at every log level: which alerts will not be sent is not a detail.
     for line in config.disabled_channels:
-        logging.getLogger("monitor").info("%s", line)
+        click.echo(f"note: {line}")
     # The daemon's lock: a `once` beside a running daemon could send an alert twice.
     lock = DatabaseLock(config.database)
     lock.acquire()
     try:
         # A full disk: say so before fetching pages that could not be stored.
         check_free_space(config.database)
-        with Store(config.database) as store:
-            report = asyncio.run(run_once(config, store))
+        with Store(config.database) as store, \
+                source_progress(sum(s.enabled for s in config.sources)) as on_source:
+            report = asyncio.run(run_once(config, store, on_source))
     finally:
         lock.release()
-    for source in report.sources:
-        # Names, URLs and reasons can carry newlines or terminal escapes: one line each.
-        click.echo(escape_controls(source.summary()))
-        for url, reason in source.failed_articles:
-            click.echo(escape_controls(f"  article failed: {url}: {reason}"))
-        for url, reason in source.skipped:
-            click.echo(escape_controls(f"  skipped: {url}: {reason}"))
     new = sum(s.new_articles for s in report.sources)
     hits = sum(s.hits for s in report.sources)
-    click.echo(f"cycle done: {len(report.sources)} sources "
-               f"({len(report.failed_sources)} failed), {new} new articles, {hits} hits, "
-               f"{report.alerts.sent} alerts sent, {report.alerts.retrying} to retry, "
-               f"{report.alerts.failed} failed")
+    from .wording import counted
+
+    click.echo(f"cycle done: {counted(len(report.sources), 'source')} "
+               f"({len(report.failed_sources)} failed), {counted(new, 'new article')}, "
+               f"{counted(hits, 'hit')}, {counted(report.alerts.sent, 'alert')} sent, "
+               f"{report.alerts.retrying} to retry, {report.alerts.failed} failed")
     for error in report.alerts.errors:
         click.echo(f"  alert error: {error}")
 
@@ -262,7 +275,7 @@ def match(config_path: str | None, paths: tuple[str, ...], explain: bool,
     from .match import Matcher
     from .match.explain import keys_compared
 
-    config = load_config(config_path)
+    config = load_config(config_path, reading=True)  # the watchlist only: no secrets needed
     matcher = Matcher(config.watchlist, config.rules)
     for path, text in _read_inputs(paths):
         matches = [{"entity": m.entity, "kind": m.kind, "text": m.text, "start": m.start,
@@ -289,36 +302,63 @@ def _match_block(m: dict[str, Any]) -> str:
 
 @cli.group(invoke_without_command=True)
 @config_option
+@db_option
 @format_option
 @click.pass_context
 @reports_errors
-def sources(ctx: click.Context, config_path: str | None, fmt: str) -> None:
+@with_reading
+def sources(ctx: click.Context, reading: Reading, fmt: str) -> None:
     """Show each source's health: last check, last success, failures, last error.
 
     `monitor sources import FILE.opml` and `monitor sources export` move sources in and
     out as OPML, the format feed readers speak.
 
     \b
-    Example:
+    Examples:
+      monitor sources
       monitor sources --format json
+      monitor sources --db /data/monitor.db
     """
     if ctx.invoked_subcommand is not None:
         return
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         health = {row["name"]: row for row in store.sources_health()}
+    configured = ([(s.name, s.kind, s.url, s.enabled) for s in reading.config.sources]
+                  if reading.config else
+                  [(r["name"], r["kind"], r["url"], True) for r in health.values()])
     rows = []
-    for source in config.sources:
-        row = health.get(source.name, {"name": source.name, "kind": source.kind,
-                                       "url": source.url})
-        row["status"] = ("disabled" if not source.enabled else
+    for name, kind, url, enabled in configured:
+        row = health.get(name, {"name": name, "kind": kind, "url": url})
+        row["status"] = ("disabled" if not enabled else
                          "never checked" if not row.get("last_checked") else
                          "failing" if row.get("consecutive_failures") else "ok")
         rows.append(row)
     columns = ["name", "kind", "status", "last_checked", "last_success", "consecutive_failures",
                "next_poll", "last_item_count", "articles", "failed_articles", "last_error"]
-    render(rows, fmt, columns + ([] if fmt == "table" else
-                                 ["last_warning", "skipped_pages", "url"]))
+    if fmt != "table":  # exact stored values for scripts
+        render(rows, fmt, [*columns, "last_warning", "skipped_pages", "url"])
+        return
+    _print_sources(rows)
+
+
+def _print_sources(rows: list[dict[str, Any]], console: Any = None) -> None:
+    """`monitor sources` for people: fits the terminal, times relative to now."""
+    from .clock import now
+    from .screen import Column, print_table, relative_time
+
+    moment = now()
+    shown = [{**row, **{key: relative_time(row.get(key), moment)
+                        for key in ("last_checked", "last_success", "next_poll")},
+              "status": (f"failing ×{row['consecutive_failures']}"
+                         if row["status"] == "failing" else row["status"])}
+             for row in rows]
+    print_table(shown, [
+        Column("name", "Source", shrink=True), Column("kind", "Kind", drop=4),
+        Column("status", "Status"), Column("last_checked", "Checked"),
+        Column("last_success", "Last OK", drop=2),
+        Column("articles", "Articles", right=True, drop=3),
+        Column("next_poll", "Next poll", drop=5),
+        Column("last_error", "Last error", shrink=True)], console)
 
 
 @cli.command()

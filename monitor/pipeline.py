@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from .models import FeedEntry
 from .prepare import Prepared, Skipped, prepare_entries, prepare_page, worker_pool
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
+from .wording import counted
 
 T = TypeVar("T")
 
@@ -64,6 +66,9 @@ class SourceReport:
     problem: str | None = None  # a non-fatal issue, e.g. a malformed feed that still parsed
     failed_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles: (url, reason)
+    # Seconds spent on a source that failed by timeout or a broken connection, retries
+    # included: "timeout after 20 s" alone hides that the cycle waited 25 s for it.
+    waited: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,18 +76,27 @@ class SourceReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.name}: FAILED: {self.error}"
-        if self.not_modified and not (self.new_articles or self.failed_articles or
-                                      self.skipped):
-            return f"{self.name}: not modified"
-        text = (f"{self.name}: {self.entries} entries, {self.new_articles} new articles, "
-                f"{self.hits} hits")
+            waited = f" (waited {self.waited:.0f} s in all)" if self.waited else ""
+            return f"{self.name}: FAILED: {self.error}{waited}"
+        if self.not_modified:
+            # The listing is unchanged; only pages that failed before were tried again.
+            text = f"{self.name}: not modified"
+            retried = [counted(self.new_articles, "new article")] if self.new_articles else []
+            if self.hits:
+                retried.append(counted(self.hits, "hit"))
+            if self.failed_articles:
+                retried.append(f"{counted(len(self.failed_articles), 'article')} failed")
+            if self.skipped:
+                retried.append(f"{counted(len(self.skipped), 'page')} skipped (not articles)")
+            return text + (f"; retried pages: {', '.join(retried)}" if retried else "")
+        text = (f"{self.name}: {counted(self.entries, 'entry', 'entries')}, "
+                f"{counted(self.new_articles, 'new article')}, {counted(self.hits, 'hit')}")
         if self.failed_articles:
-            text += f", {len(self.failed_articles)} articles failed"
+            text += f", {counted(len(self.failed_articles), 'article')} failed"
         if self.skipped:
-            text += f", {len(self.skipped)} pages skipped (not articles)"
+            text += f", {counted(len(self.skipped), 'page')} skipped (not articles)"
         if self.off_domain:
-            text += f", {self.off_domain} off-domain links skipped"
+            text += f", {counted(self.off_domain, 'off-domain link')} skipped"
         if self.problem:
             text += f" (warning: {self.problem})"
         return text
@@ -148,9 +162,20 @@ class Pipeline:
         self._processing = asyncio.Semaphore(MAX_POLLS_PROCESSING)
         self._in_flight = asyncio.Semaphore(MAX_POLLS_IN_FLIGHT)
 
-    async def run_cycle(self, sources: list[Source] | None = None) -> CycleReport:
+    async def run_cycle(self, sources: list[Source] | None = None,
+                        on_source: Callable[[SourceReport], None] | None = None
+                        ) -> CycleReport:
+        """Poll `sources` (default: every enabled one) at once, then send alerts;
+        `on_source` hears of each source as it finishes (`monitor once` prints it)."""
         chosen = [s for s in (sources or self.config.sources) if s.enabled]
-        reports = await asyncio.gather(*(self.run_source(s) for s in chosen))
+
+        async def polled(source: Source) -> SourceReport:
+            report = await self.run_source(source)
+            if on_source is not None:
+                on_source(report)
+            return report
+
+        reports = await asyncio.gather(*(polled(s) for s in chosen))
         alerts = await self.dispatch()
         return CycleReport(sources=list(reports), alerts=alerts)
 
@@ -169,11 +194,14 @@ class Pipeline:
         state = self.store.source_state(source.name)
         poll = Poll()
         retry_after = None
+        started = time.monotonic()
         try:
             poll = await self._poll(source, state, report)
         except (FetchError, ExtractError) as exc:
             report.error = str(exc)
             retry_after = getattr(exc, "retry_after", None)
+            if getattr(exc, "transient", False):
+                report.waited = time.monotonic() - started
         await self._retry_failed_articles(source, report)
         self._record(source, state, report, poll, retry_after)
         log.log(logging.WARNING if report.error else logging.INFO, "%s", report.summary())
@@ -321,7 +349,9 @@ def body_fingerprint(source: Source, body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-async def run_once(config: Config, store: Store) -> CycleReport:
+async def run_once(config: Config, store: Store,
+                   on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
     with worker_pool(config.watchlist, config.rules) as parsers:
         async with Fetcher(config.fetch) as fetcher:
-            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle()
+            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle(
+                on_source=on_source)

@@ -237,16 +237,19 @@ def _today() -> str:
     return iso(now().replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-def summary(store: Store, config: Config) -> dict[str, Any]:
-    """Everything `monitor status` shows, as plain data."""
-    pid = lock_holder(config.database)
+def summary(store: Store, config: Config | None) -> dict[str, Any]:
+    """Everything `monitor status` shows, as plain data. Without a config (`--db` alone)
+    the sources are those the database knows, all counted as enabled."""
+    pid = lock_holder(store.path)
     state = read_state(store) or {}
     uptime = None
     if pid is not None and state.get("started") and not state.get("stopped"):
         started = datetime.fromisoformat(state["started"]).astimezone(UTC)
         uptime = int((now() - started).total_seconds())
     health = {r["name"]: r for r in store.sources_health()}
-    enabled = [s.name for s in config.sources if s.enabled]
+    configured = ([(s.name, s.enabled) for s in config.sources] if config else
+                  [(name, True) for name in health])
+    enabled = [name for name, on in configured if on]
     failing = [n for n in enabled if (health.get(n) or {}).get("consecutive_failures")]
     never = [n for n in enabled if not (health.get(n) or {}).get("last_checked")]
     today = _today()
@@ -258,12 +261,12 @@ def summary(store: Store, config: Config) -> dict[str, Any]:
                    "last_poll": state.get("last_poll"), "stopped": state.get("stopped")},
         "sources": {"enabled": len(enabled), "healthy": len(enabled) - len(failing) - len(never),
                     "failing": failing, "never_checked": len(never),
-                    "disabled": len(config.sources) - len(enabled)},
+                    "disabled": len(configured) - len(enabled)},
         "today": {"since": today,
                   "articles": one("SELECT count(*) FROM articles WHERE fetched >= ?",
                                   [today]).fetchone()[0],
                   "hits": one("SELECT count(*) FROM hits h JOIN articles a ON a.id = "
                               "h.article_id WHERE a.fetched >= ?", [today]).fetchone()[0]},
         "deliveries": {"pending": counts["pending"], "failed": counts["failed"]},
-        "database": str(config.database),
+        "database": str(store.path),
     }

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from monitor.cli import cli
 from monitor.config import Routing, WebhookChannel, load_config
 from monitor.errors import ConfigError
 from monitor.models import Article, Hit
@@ -204,3 +206,19 @@ def test_deliveries_list_and_retry(tmp_path: Path) -> None:
         assert again.stdout == "requeued 0 failed deliveries\n"
         table = monitor("deliveries", "-c", str(config), "--format", "csv")
         assert table.stdout.splitlines()[1].startswith("1,s,sent,1,")
+
+
+@pytest.mark.parametrize(("alerts", "said"), [
+    ("""
+  - {kind: slack, name: desk, webhook: "${NO_SUCH_WEBHOOK:-}"}
+  - {kind: email, name: mail, host: "${NO_SUCH_HOST:-}"}""",
+     "Error: every alert channel is disabled: no test message was sent"),
+    ("[]", "Error: no alert channel is configured (add one under alerts:)")])
+def test_test_alert_with_nothing_to_send_is_not_a_success(tmp_path: Path, alerts: str,
+                                                         said: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: monitor.db\nalerts: {alerts}\n", encoding="utf-8")
+    result = CliRunner(env={"NO_SUCH_WEBHOOK": None, "NO_SUCH_HOST": None}).invoke(
+        cli, ["test-alert", "-c", str(config)])
+    assert result.exit_code == 1, result.output
+    assert said in result.stderr

@@ -285,6 +285,8 @@ watchlists:
 """, encoding="utf-8")
     result = CliRunner().invoke(cli, ["once", "-c", str(config)])
     assert result.exit_code == 0, result.output
-    assert "Outlet: 1 entries, 0 new articles, 0 hits, 1 pages skipped (not articles)" in \
+    assert "Outlet: 1 entry, 0 new articles, 0 hits, 1 page skipped (not articles)" in \
         result.stdout
+    assert "cycle done: 1 source (0 failed), 0 new articles, 0 hits, 0 alerts sent" \
+        in result.stdout
     assert f"  skipped: {site.url('/news/2')}: not an article: a stub page" in result.stdout

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import click
 
-from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..cli import (
+    config_option,
+    format_option,
+    load_config,
+    open_existing_store,
+    render,
+    reports_errors,
+)
 from ..clock import now_iso
-from ..config import Channel, Config, load_config
 from ..errors import AlertError, MonitorError
 from ..models import Hit
 
 if TYPE_CHECKING:
     from ..alerts import AlertMessage
+    from ..config import Channel, Config
 
 STATUSES = ("pending", "sent", "failed", "skipped")
 
@@ -116,6 +122,8 @@ def send_test_alert(config_path: str | None, name: str | None) -> None:
 
     config = load_config(config_path)
     channels, disabled = _selected(config, name)
+    import asyncio
+
     results = asyncio.run(_run_all(channels))
     failed = 0
     for channel, error in zip(channels, results, strict=True):
@@ -127,14 +135,19 @@ def send_test_alert(config_path: str | None, name: str | None) -> None:
     for line in disabled:
         click.echo(line.replace("alert channel ", "", 1).replace(" is disabled: ",
                                                                  ": disabled — ", 1))
-    if not channels and not disabled:
-        click.echo("no alert channel is configured")
-    if failed or (name is not None and not channels):
-        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed" if failed
-                           else f"channel {name!r} is disabled")
+    if failed:
+        raise MonitorError(f"{failed} of {len(channels)} channel(s) failed")
+    if not channels:  # nothing was tested: not a success
+        raise MonitorError(
+            f"channel {name!r} is disabled: no test message was sent" if name is not None else
+            "every alert channel is disabled: no test message was sent (set the variables "
+            "they name)" if disabled else
+            "no alert channel is configured (add one under alerts:): no test message was sent")
 
 
 async def _run_all(channels: list[Channel]) -> list[str | None]:
+    import asyncio
+
     return list(await asyncio.gather(*(_try(c) for c in channels)))
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..cli import config_option, reports_errors
 from ..errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def backup_database(source: Path, destination: Path, *, force: bool = False) -> dict[str, int]:
@@ -29,6 +32,8 @@ def backup_database(source: Path, destination: Path, *, force: bool = False) -> 
         raise StoreError(f"{destination} is the database itself; choose another path")
     if not destination.parent.is_dir():
         raise StoreError(f"no directory {destination.parent} to write the backup in")
+    import sqlite3
+
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     try:
         src = sqlite3.connect(source, timeout=30)

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
-import yaml
 
 from ..cli import config_option, reports_errors
-from ..config import Config, Source, parse_config
 from ..errors import ConfigError
+
+if TYPE_CHECKING:  # `monitor --help` loads this module: it must stay light
+    from ..config import Config, Source
 
 __all__ = ["Feed", "export_opml", "insert_sources", "parse_opml", "plan_import"]
 
@@ -42,6 +43,8 @@ class Feed:
 
 def parse_opml(data: bytes, label: str) -> list[Feed]:
     """The feeds of an OPML document, in document order. Raises ConfigError naming `label`."""
+    import xml.etree.ElementTree as ET
+
     if len(data) > MAX_OPML_BYTES:
         raise ConfigError(f"{label}: larger than {MAX_OPML_BYTES // 1_000_000} MB; "
                           "not an OPML subscription list")
@@ -116,7 +119,7 @@ def insert_sources(text: str, feeds: list[Feed], label: str) -> str:
         entry = {"name": feed.name, "kind": "rss", "url": feed.url}
         if feed.language:
             entry["language"] = feed.language
-        dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=1000)
+        dumped = _yaml().safe_dump([entry], allow_unicode=True, sort_keys=False, width=1000)
         block.extend(indent + line + "\n" for line in dumped.splitlines())
     if lines[start].strip().endswith("[]"):
         lines[start] = lines[start].replace("[]", "", 1)
@@ -127,7 +130,15 @@ def insert_sources(text: str, feeds: list[Feed], label: str) -> str:
 
 def validate_config_text(text: str, path: Path, env: dict[str, str]) -> Config:
     """Validate a config's text as `load_config` would read it from `path`."""
-    return parse_config(yaml.safe_load(text), path, str(path), env)
+    from ..config import parse_config
+
+    return parse_config(_yaml().safe_load(text), path, str(path), env)
+
+
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
 
 
 def config_diff(old: str, new: str, path: Path) -> str:
@@ -138,6 +149,8 @@ def config_diff(old: str, new: str, path: Path) -> str:
 
 def export_opml(sources: Iterable[Source], title: str = "news-monitor sources") -> str:
     """An OPML 2.0 document listing `sources`."""
+    import xml.etree.ElementTree as ET
+
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
     ET.SubElement(head, "title").text = title

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..cli import config_option, open_existing_store, reports_errors
-from ..config import load_config
+from ..cli import config_option, load_config, open_existing_store, reports_errors
 from ..errors import MonitorError
 
 if TYPE_CHECKING:

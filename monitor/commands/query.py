@@ -6,14 +6,25 @@ import csv
 import json
 import sys
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..cli import config_option, format_option, open_existing_store, render, reports_errors
+from ..cli import (
+    config_option,
+    format_option,
+    load_config,
+    open_existing_store,
+    render,
+    reports_errors,
+)
 from ..clock import since_to_iso
-from ..config import load_config
 from ..errors import MonitorError
+from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from ..store.queries import Page
 
 _KIND_STYLE = {"actor": "bold red", "place": "bold cyan", "keyword": "bold yellow",
                "rule": "bold magenta"}
@@ -26,6 +37,14 @@ def _since(value: str | None, option: str = "--since") -> str | None:
         return since_to_iso(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+# One meaning of --since everywhere: when the monitor fetched the article (what is new to
+# me since yesterday); --published-since filters on when the outlet says it published it.
+published_option = click.option(
+    "--published-since", "published_since", default=None,
+    help="Also only articles the outlet published since (24h, 7d, ISO date); an article "
+         "without a published date counts by its fetched time.")
 
 
 def _cell(value: Any) -> Any:
@@ -65,23 +84,35 @@ def _output(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str
         render(rows, fmt, columns, title)
 
 
+def _say_if_cut(rows: list[Any], total: int, fmt: str, what: str) -> None:
+    """Never cut silently: "showing N of M" after the table, or on stderr for json/csv so
+    the output stays clean for scripts."""
+    if total > len(rows):
+        click.echo(f"showing {len(rows):,} of {total:,} {what} (raise --limit to see more)",
+                   err=fmt != "table")
+
+
 # ---------------------------------------------------------------- hits
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="24h", show_default=True,
-              help="Time span (30m, 24h, 7d, 2w) or ISO date.")
-@click.option("--entity", help="Only hits of this canonical name (case-insensitive).")
+              help="Hits of articles fetched since (30m, 24h, 7d, 2w, ISO date).")
+@published_option
+@click.option("--entity", help="Only hits of this watched name (any alias, any case).")
 @click.option("--kind", type=click.Choice(["actor", "place", "keyword", "rule"]),
               help="Only hits of this kind.")
-@click.option("--source", help="Only hits from this source name.")
+@click.option("--source", help="Only hits from this source (any case).")
 @click.option("--group-by", "group_by", type=click.Choice(["entity", "story"]),
               help="Count hits per entity or per story instead of listing them.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def hits(config_path: str | None, since: str, entity: str | None, kind: str | None,
-         source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
+@with_reading
+def hits(reading: Reading, since: str, published_since: str | None, entity: str | None,
+         kind: str | None, source: str | None, group_by: str | None, limit: int, fmt: str) -> None:
     """List recent hits, newest first, or count them per entity or story.
 
     \b
@@ -89,16 +120,20 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
       monitor hits --since 24h
       monitor hits --since 7d --entity "Qais al-Khazali" --format csv > khazali.csv
       monitor hits --since 7d --kind actor --group-by entity
+      monitor hits --db /data/monitor.db --entity "qais khazali" --published-since 2d
     """
     since_iso = _since(since)
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    published_iso = _since(published_since, "--published-since")
+    with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
+        source = resolve_source(store, reading.config, source)
         if group_by:
             rows = store.hits_grouped(group_by, since=since_iso, entity=entity, kind=kind,
-                                      source=source, limit=limit)
+                                      source=source, limit=limit,
+                                      published_since=published_iso)
         else:
             rows = store.recent_hits(since=since_iso, entity=entity, kind=kind, source=source,
-                                     limit=limit)
+                                     limit=limit, published_since=published_iso)
     if group_by == "entity":
         columns = ["entity", "kind", "hits", "articles", "outlets", "first", "last"]
     elif group_by == "story":
@@ -110,19 +145,26 @@ def hits(config_path: str | None, since: str, entity: str | None, kind: str | No
         if fmt != "table":
             columns += ["published", "snippet", "article_id", "story_id", "id"]
     _output(rows, fmt, columns, title=f"Hits since {since_iso}")
+    _say_if_cut(rows, rows.total, fmt, {"entity": "entities", "story": "stories"}.get(
+        group_by or "", "hits"))
 
 
 # ---------------------------------------------------------------- search
 
 @click.command()
 @config_option
+@db_option
 @click.argument("query")
 @click.option("--since", default=None, help="Only articles fetched since (7d, 24h, ISO date).")
-@click.option("--source", help="Only articles from this source name.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@published_option
+@click.option("--source", help="Only articles from this source (any case).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def search(config_path: str | None, query: str, since: str | None, source: str | None,
+@with_reading
+def search(reading: Reading, query: str, since: str | None, published_since: str | None,
+           source: str | None,
            limit: int, fmt: str) -> None:
     """Full-text search of titles and bodies, best matches first, with highlighted snippets.
 
@@ -142,24 +184,26 @@ def search(config_path: str | None, query: str, since: str | None, source: str |
         parsed = parse(query)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit)
+    with reading.open() as store:
+        source = resolve_source(store, reading.config, source)
+        rows = store.search(parsed.fts, since=_since(since), source=source, limit=limit,
+                            published_since=_since(published_since, "--published-since"))
     for row in rows:
         row["excerpt"] = snippet(row.pop("body") or "", parsed.terms)
         row["rank"] = round(row["rank"], 3)
     columns = ["id", "source", "published", "title", "excerpt"]
     if fmt != "table":
         columns += ["url", "fetched", "story_id", "rank"]
-    _output(rows, fmt, columns, title=f"{len(rows)} articles matching {query!r}")
+    _output(rows, fmt, columns, title=f"{rows.total} articles matching {query!r}")
+    _say_if_cut(rows, rows.total, fmt, "articles")
 
 
 # ---------------------------------------------------------------- stories
 
-def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: int,
-                limit: int) -> list[dict[str, Any]]:
+def _story_rows(store: Store, since: str | None, entity: str | None, min_sources: int,
+                limit: int, published_since: str | None) -> Page:
     stories = store.story_list(since=since, entity=entity, min_sources=min_sources,
-                               limit=limit)
+                               limit=limit, published_since=published_since)
     articles = store.story_articles([s["id"] for s in stories])
     for story in stories:
         story["sources"] = json.loads(story["sources"] or "[]")
@@ -169,16 +213,21 @@ def _story_rows(store: Any, since: str | None, entity: str | None, min_sources: 
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
-              help="Stories with a report since (24h, 7d, ISO date).")
-@click.option("--entity", help="Only stories with a hit on this canonical name.")
+              help="Stories with a report fetched since (24h, 7d, ISO date).")
+@published_option
+@click.option("--entity", help="Only stories with a hit on this watched name (any alias, "
+                                "any case).")
 @click.option("--min-outlets", "min_sources", default=1, show_default=True,
               type=click.IntRange(1), help="Only stories reported by at least this many.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1),
+              help="At most this many rows; \'showing N of M\' says when more matched.")
 @format_option
 @reports_errors
-def stories(config_path: str | None, since: str, entity: str | None, min_sources: int,
-            limit: int, fmt: str) -> None:
+@with_reading
+def stories(reading: Reading, since: str, published_since: str | None, entity: str | None,
+            min_sources: int, limit: int, fmt: str) -> None:
     """Stories (one event, every outlet's report of it), latest first, with each report.
 
     \b
@@ -186,9 +235,12 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
       monitor stories --since 7d
       monitor stories --entity "Asa'ib Ahl al-Haq" --min-outlets 2 --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = _story_rows(store, _since(since), entity, min_sources, limit)
+    with reading.open() as store:
+        entity = resolve_entity(store, reading.config, entity)
+        rows = _story_rows(store, _since(since), entity, min_sources, limit,
+                           _since(published_since, "--published-since"))
+    if fmt != "table":
+        _say_if_cut(rows, rows.total, fmt, "stories")
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -209,6 +261,7 @@ def stories(config_path: str | None, since: str, entity: str | None, min_sources
             for a in story["articles"])
     _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "outlets",
                   "reports"], title=f"Stories since {_since(since)}")
+    _say_if_cut(rows, rows.total, fmt, "stories")
 
 
 # ---------------------------------------------------------------- show
@@ -246,10 +299,12 @@ def _marked_plain(text: str, hits: list[dict[str, Any]]) -> str:
 
 @click.command()
 @config_option
+@db_option
 @click.argument("ref", metavar="ARTICLE_ID|URL")
 @format_option
 @reports_errors
-def show(config_path: str | None, ref: str, fmt: str) -> None:
+@with_reading
+def show(reading: Reading, ref: str, fmt: str) -> None:
     """Show one stored article: metadata, its story's other reports, text with hits marked.
 
     \b
@@ -257,8 +312,7 @@ def show(config_path: str | None, ref: str, fmt: str) -> None:
       monitor show 1234
       monitor show https://shafaq.com/en/Security/some-article --format json
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
+    with reading.open() as store:
         article = store.find_article(ref)
         if article is None:
             raise MonitorError(f"no stored article with id or url {ref!r}")
@@ -343,7 +397,8 @@ def rematch(config_path: str | None, since: str, dry_run: bool, alert: bool,
 
     if alert and dry_run:
         raise click.UsageError("--alert needs --apply")
-    config = load_config(config_path)
+    # Only queuing alerts (--alert) needs the channels, and so the alert secrets.
+    config = load_config(config_path, reading=not alert)
     matcher = Matcher(config.watchlist, config.rules)
     with open_existing_store(config) as store:
         report = backtest.plan(store, matcher, _since(since))
@@ -371,12 +426,15 @@ EXPORT_COLUMNS = ["hit_id", "entity", "kind", "field", "matched_text", "snippet"
 
 @click.command()
 @config_option
+@db_option
 @click.option("--since", default="7d", show_default=True,
               help="Hits of articles fetched since (24h, 7d, ISO date).")
+@published_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
               show_default=True, help="csv, a JSON array, or one JSON object per line.")
 @reports_errors
-def export(config_path: str | None, since: str, fmt: str) -> None:
+@with_reading
+def export(reading: Reading, since: str, published_since: str | None, fmt: str) -> None:
     """Export hits with their article's metadata, oldest first, to stdout (streamed).
 
     \b
@@ -384,9 +442,8 @@ def export(config_path: str | None, since: str, fmt: str) -> None:
       monitor export --since 7d > hits.csv
       monitor export --since 30d --format ndjson | jq .entity
     """
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        rows = store.iter_hit_rows(_since(since))
+    with reading.open() as store:
+        rows = store.iter_hit_rows(_since(since), _since(published_since, "--published-since"))
         if fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS,
                                     extrasaction="ignore")

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..cli import config_option, open_existing_store, reports_errors
-from ..config import load_config
+from ..cli import config_option, reports_errors
+from ..reading import Reading, db_option, with_reading
 
 
 def _duration(seconds: int | None) -> str:
@@ -44,22 +44,24 @@ def _lines(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 @click.command("status")
 @config_option
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A summary for people, or JSON for scripts.")
 @reports_errors
-def status(config_path: str | None, fmt: str) -> None:
+@with_reading
+def status(reading: Reading, fmt: str) -> None:
     """One-screen summary: daemon uptime, source health, today's articles and hits, alerts.
 
     \b
     Example:
       monitor status
       monitor status --format json
+      monitor status --db /data/monitor.db
     """
     from ..status import summary
 
-    config = load_config(config_path)
-    with open_existing_store(config) as store:
-        data = summary(store, config)
+    with reading.open() as store:
+        data = summary(store, reading.config)
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

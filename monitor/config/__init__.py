@@ -86,8 +86,13 @@ def resolve_path(path: str | os.PathLike[str] | None, env: Mapping[str, str] | N
 
 
 def load_config(path: str | os.PathLike[str] | None = None,
-                env: Mapping[str, str] | None = None) -> Config:
-    """Read, expand and validate a config file. Raises ConfigError listing every problem."""
+                env: Mapping[str, str] | None = None, *, reading: bool = False) -> Config:
+    """Read, expand and validate a config file. Raises ConfigError listing every problem.
+
+    `reading=True` is for the commands that only read the database (hits, search, show,
+    sources, status ...): they use `database:`, `sources:` and `watchlists:` only, so the
+    other sections (alerts and their secrets, fetch, status, retention, stories) are not
+    expanded or built, and an unset ${VAR} leaves its key at the default."""
     env = os.environ if env is None else env
     file = resolve_path(path, env)
     label = str(path) if path else str(file)
@@ -104,25 +109,26 @@ def load_config(path: str | os.PathLike[str] | None = None,
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{label}: not valid YAML{where}: {problem}") from None
-    return parse_config(raw, file, label, env)
+    return parse_config(raw, file, label, env, reading=reading)
 
 
-def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str]) -> Config:
-    c = _Checker(label, env)
+def parse_config(raw: Any, file: Path, label: str, env: Mapping[str, str], *,
+                 reading: bool = False) -> Config:
+    c = _Checker(label, env, lenient_env=reading)
     top = c.mapping(raw, "", _TOP_KEYS) if raw is not None else {}
     if raw is None:
         c.error("", "is empty")
     defaults = c.mapping(top.get("defaults"), "defaults", ("every",))
     default_every = c.get(defaults, "every", "defaults", parse_duration, 900.0)
     database = c.get(top, "database", "", _nonempty_text, "monitor.db")
-    fetch = _fetch_settings(c, top.get("fetch"))
+    fetch = FetchSettings() if reading else _fetch_settings(c, top.get("fetch"))
     sources = _sources(c, top, default_every)
     watchlist = _watchlist(c, top.get("watchlists"))
     rules = _rules(c, top.get("watchlists"))
     known = _Known(entities=tuple(e.name for e in watchlist) + tuple(r.name for r in rules),
                    sources=tuple(s.name for s in sources))
-    channels, disabled = _channels(c, top, known)
-    sections = _sections(c, top)
+    channels, disabled = ((), ()) if reading else _channels(c, top, known)
+    sections = {} if reading else _sections(c, top)
     if c.problems:
         raise ConfigError(c.problems)
     db_path = Path(database).expanduser()

@@ -75,9 +75,12 @@ def expand_env(text: str, env: Mapping[str, str]) -> str:
 class _Checker:
     """Collects problems, each prefixed with the file and key path."""
 
-    def __init__(self, file_label: str, env: Mapping[str, str]):
+    def __init__(self, file_label: str, env: Mapping[str, str], *, lenient_env: bool = False):
         self.file_label = file_label
         self.env = env
+        # Reading the database must not need the daemon's secrets: leniently, an unset
+        # ${VAR} leaves the key at its default instead of being a problem.
+        self.lenient_env = lenient_env
         self.problems: list[str] = []
 
     def error(self, path: str, message: str) -> None:
@@ -112,6 +115,8 @@ class _Checker:
             try:
                 value = expand_env(value, self.env)
             except KeyError as missing:
+                if self.lenient_env:
+                    return default
                 self.error(where, f"environment variable {missing.args[0]} is not set "
                                   f"(write ${{{missing.args[0]}:-}} to make it optional)")
                 return default

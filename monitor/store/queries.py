@@ -25,11 +25,26 @@ def _where(filters: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
     return clause, [value for _, value in used]
 
 
+class Page(list[dict[str, Any]]):
+    """Rows cut at a limit, knowing how many there were in all (`total`), so a command can
+    say "showing 100 of 2,345" instead of cutting silently."""
+
+    total: int = 0
+
+
 class QueryMixin:
     db: Database
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, list(params)))
+
+    def _page(self, sql: str, params: Iterable[Any], limit: int) -> Page:
+        """`sql` (no LIMIT) cut at `limit`; counted in full only when the cut took rows."""
+        params = list(params)
+        page = Page(self.db.query(f"{sql} LIMIT ?", [*params, limit]))
+        page.total = len(page) if len(page) < limit else self.db.execute(
+            f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        return page
 
     # ------------------------------------------------------------ articles
 
@@ -46,18 +61,19 @@ class QueryMixin:
     # ------------------------------------------------------------ full-text search
 
     def search(self, match: str, *, since: str | None = None, source: str | None = None,
-               limit: int = 20) -> list[dict[str, Any]]:
+               limit: int = 20, published_since: str | None = None) -> Page:
         """Articles matching an FTS5 query over the normalised title and body, best first.
 
         `match` must already be normalised (see monitor.search.fts_query)."""
         where, params = _where([("a.fetched >= ?", since),
+                                ("coalesce(a.published, a.fetched) >= ?", published_since),
                                 ("a.source = ? COLLATE NOCASE", source)])
-        return self._rows(
+        return self._page(
             "SELECT a.id, a.source, a.published, a.fetched, a.title, a.url, a.story_id, "
             "a.body, articles_search.rank AS rank "
             "FROM articles_search JOIN articles a ON a.id = articles_search.rowid "
-            f"WHERE articles_search MATCH ? AND {where} ORDER BY articles_search.rank LIMIT ?",
-            [match, *params, limit])
+            f"WHERE articles_search MATCH ? AND {where} ORDER BY articles_search.rank",
+            [match, *params], limit)
 
     def reindex_search(self, article_ids: Iterable[int] | None = None) -> int:
         """Rebuild normalised search rows (all, or some articles), e.g. after the
@@ -95,47 +111,55 @@ class QueryMixin:
             f"ORDER BY fetched DESC, article_id DESC, hit_id{tail}",
             [*params, *([limit] if limit else [])])
 
-    def iter_hit_rows(self, since: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every hit since `since`, oldest first, streamed (for exports)."""
-        where, params = _where([("fetched >= ?", since)])
+    def iter_hit_rows(self, since: str | None = None, published_since: str | None = None
+                      ) -> Iterator[dict[str, Any]]:
+        """Every hit of articles fetched since `since` (and published since
+        `published_since`), oldest first, streamed (for exports)."""
+        where, params = _where([("fetched >= ?", since),
+                                ("coalesce(published, fetched) >= ?", published_since)])
         yield from self.db.query(
             f"SELECT {', '.join(HIT_COLUMNS)} FROM hit_details WHERE {where} "
             "ORDER BY fetched, article_id, hit_id", params)
 
     def hits_grouped(self, by: str, *, since: str | None = None, entity: str | None = None,
                      kind: str | None = None, source: str | None = None,
-                     limit: int = 100) -> list[dict[str, Any]]:
+                     limit: int = 100, published_since: str | None = None
+                     ) -> Page:
         """Hit counts per entity, or per story, with first and last time and outlets."""
         where, params = _where([("a.fetched >= ?", since),
+                                ("coalesce(a.published, a.fetched) >= ?", published_since),
                                 ("h.entity = ? COLLATE NOCASE", entity),
                                 ("h.kind = ?", kind), ("a.source = ? COLLATE NOCASE", source)])
         key = {"entity": "h.entity, h.kind", "story": "a.story_id"}[by]
         extra = ("h.entity, h.kind" if by == "entity" else
                  "a.story_id, s.title AS story_title, "
                  "group_concat(DISTINCT h.entity) AS entities")
-        return self._rows(
+        return self._page(
             f"SELECT {extra}, count(*) AS hits, count(DISTINCT h.article_id) AS articles, "
             "count(DISTINCT a.source) AS outlets, min(a.fetched) AS first, "
             "max(a.fetched) AS last "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
             "LEFT JOIN stories s ON s.id = a.story_id "
-            f"WHERE {where} GROUP BY {key} ORDER BY hits DESC, last DESC LIMIT ?",
-            [*params, limit])
+            f"WHERE {where} GROUP BY {key} ORDER BY hits DESC, last DESC", params, limit)
 
     # ------------------------------------------------------------ stories
 
     def story_list(self, *, since: str | None = None, entity: str | None = None,
-                   min_sources: int = 1, limit: int = 50) -> list[dict[str, Any]]:
-        """Stories active since `since`, latest first; with `entity`, those with a hit on it."""
+                   min_sources: int = 1, limit: int = 50, published_since: str | None = None
+                   ) -> Page:
+        """Stories with a report fetched since `since` (and one published since
+        `published_since`), latest first; with `entity`, those with a hit on it."""
         where, params = _where([
-            ("s.last_seen >= ?", since),
+            ("s.id IN (SELECT story_id FROM articles WHERE fetched >= ?)", since),
+            ("s.id IN (SELECT story_id FROM articles WHERE coalesce(published, fetched) >= ?)",
+             published_since),
             ("coalesce(s.source_count, 1) >= ?", min_sources if min_sources > 1 else None),
             ("s.id IN (SELECT a.story_id FROM hits h JOIN articles a ON a.id = h.article_id "
              "WHERE h.entity = ? COLLATE NOCASE)", entity)])
-        return self._rows(
+        return self._page(
             "SELECT s.id, s.title, s.first_seen, s.last_seen, s.article_count, s.sources, "
             f"s.source_count FROM stories s WHERE {where} "
-            "ORDER BY s.last_seen DESC, s.id DESC LIMIT ?", [*params, limit])
+            "ORDER BY s.last_seen DESC, s.id DESC", params, limit)
 
     def story_articles(self, story_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
         """The articles of each story, earliest report first."""

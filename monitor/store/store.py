@@ -25,7 +25,7 @@ from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
 from .failures import remember_database, store_failure
 from .migrations import migrations
-from .queries import QueryMixin
+from .queries import Page, QueryMixin
 from .skipped import SkippedPagesMixin
 
 STORY_WINDOW = timedelta(hours=72)
@@ -367,8 +367,12 @@ class Store(QueryMixin, SkippedPagesMixin):
 
     def recent_hits(self, *, since: str | None = None, entity: str | None = None,
                     source: str | None = None, limit: int = 100,
-                    kind: str | None = None) -> list[dict[str, Any]]:
+                    kind: str | None = None, published_since: str | None = None
+                    ) -> Page:
         where, params = ["1 = 1"], []
+        if published_since:
+            where.append("coalesce(a.published, a.fetched) >= ?")
+            params.append(published_since)
         if kind:
             where.append("h.kind = ?")
             params.append(kind)
@@ -381,13 +385,12 @@ class Store(QueryMixin, SkippedPagesMixin):
         if source:
             where.append("a.source = ? COLLATE NOCASE")
             params.append(source)
-        params.append(limit)
-        return self.query(
+        return self._page(
             "SELECT h.id, a.fetched, a.published, a.source, h.entity, h.kind, h.how, h.via, "
             "h.matched_text, h.snippet, a.title, a.url, h.article_id, a.story_id "
             "FROM hits h JOIN articles a ON a.id = h.article_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start "
-            "LIMIT ?", params)
+            f"WHERE {' AND '.join(where)} ORDER BY a.fetched DESC, h.article_id DESC, h.start",
+            params, limit)
 
     # ------------------------------------------------------------ deliveries (the outbox)
 
