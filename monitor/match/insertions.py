@@ -95,8 +95,8 @@ def candidate_names(norm: str, cased: str | None, start: int,
 
 
 def anchors(key: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(anchor key, head words) for a person's alias key: the surname (Latin: without its
-    article, which head_ends steps over), after the given name(s). Empty for anything
+    """(anchor key, head words) for a person's alias key: " " + the surname (Latin: without
+    its article, which head_ends steps over), after the given name(s). Empty for anything
     else."""
     words = key.split(" ")
     if len(words) < 2 or not (words[0] in _KUNYAS or language_data().is_given_name(words[0])):
@@ -104,7 +104,9 @@ def anchors(key: str) -> list[tuple[str, tuple[str, ...]]]:
     head = tuple(words[:-2] if len(words) >= 3 and words[-2] in ARTICLES else words[:-1])
     if not head or all(w in ARTICLES for w in head):
         return []
-    return [(words[-1], head)]
+    # The key starts with the space before the surname: the automaton never reports it
+    # inside a word, and no other key (all stripped) shares it.
+    return [(" " + words[-1], head)]
 
 
 def head_ends(text: str, normalised: Normalised, start: int

@@ -477,6 +477,11 @@ class Matcher:
         entries_of = self._entries
         for index, start, match_end in self._automaton.find(norm):
             at_token_start, by_proclitic = entries_of[index]
+            if at_token_start and at_token_start[0].anchor:  # " surname": after a space
+                if match_end >= size or not norm[match_end].isalnum() or is_possessive(
+                        text, normalised, match_end):
+                    anchored.append((at_token_start[0].alias, start + 1, match_end))
+                continue
             if start == 0 or not norm[start - 1].isalnum():
                 entries = at_token_start
             elif by_proclitic is None:
@@ -485,13 +490,6 @@ class Matcher:
                 entries = by_proclitic.get(_token_prefix(norm, start), ())
             if not entries:
                 continue
-            if entries[-1].anchor:  # (indexed last) offsets only if a name may lie there
-                if match_end >= size or not norm[match_end].isalnum() or is_possessive(
-                        text, normalised, match_end):
-                    anchored.append((entries[-1].alias, start, match_end))
-                entries = entries[:-1]
-                if not entries:
-                    continue
             orig_start = original(start)
             for entry in entries:
                 end = match_end
