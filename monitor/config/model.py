@@ -87,6 +87,9 @@ class Entity:
     # Surname- or kunya-only forms ("Al-Sadr", "Khazali"): reported only when a full alias
     # of the same entity appears in the same article.
     short: tuple[str, ...] = ()
+    # Titles ("Prime Minister", "رئيس الوزراء"): a surname (a short form, or the last name
+    # token of an alias) right after one counts as this actor without the full name.
+    titles: tuple[str, ...] = ()
     # Actors only: "person" or "group" (alerts list people before groups); "" unset.
     type: str = ""
 

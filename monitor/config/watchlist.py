@@ -18,7 +18,7 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
             if isinstance(item, str):  # shorthand: "- Maysan"
                 item = {"name": item}
             allowed = ("name", terms_key, "exclude") + (() if kind == "keyword" else ("short",))
-            allowed += ("type",) if kind == "actor" else ()
+            allowed += ("titles", "type") if kind == "actor" else ()
             e = c.mapping(item, path, allowed)
             name = c.get(e, "name", path, _nonempty_text, "", required=True)
             if not name:
@@ -35,6 +35,7 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
             entities.append(Entity(name=name, kind=kind, aliases=aliases,
                                    exclude=c.get(e, "exclude", path, _text_list, ()),
                                    short=c.get(e, "short", path, _text_list, ()),
+                                   titles=c.get(e, "titles", path, _text_list, ()),
                                    type=c.get(e, "type", path, _one_of(*ACTOR_TYPES), "")))
     return tuple(entities)
 

@@ -13,6 +13,8 @@ token_keys, glued_forms, kunya_forms), so what is shown is what the matcher comp
 * a Latin name variant: per name token (articles dropped) the key both agree on, the
   orthographic one (doubles collapsed) or the consonant skeleton, marked ``~``;
 * a rule: the query that held;
+* a name form nobody lists (a title, inserted name parts, a spelling, a parenthesis, a place
+  key): named by formexplain.py;
 * anything else (a rule of another module): both keys, said to differ when they do.
 """
 
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..models import Match
+from .formexplain import name_form
 from .normalize import normalize
 from .variants import article_flags, glued_forms, kunya_forms, name_tokens, token_keys
 
@@ -68,6 +71,9 @@ def keys_compared(match: Match) -> KeysCompared:
     if text_key in set(kunya_forms(alias_key)):
         return KeysCompared(alias_key, text_key, text_key, (
             f"text key {text_key!r} is a kunya case form of alias key {alias_key!r}"))
+    form = name_form(match.how, alias_key, text_key)
+    if form is not None:  # (first: a single-word place never matches by token skeleton)
+        return KeysCompared(alias_key, text_key, "", form)
     tokens = _agreeing_token_keys(alias_key, text_key)
     if tokens is not None:
         return KeysCompared(alias_key, text_key, tokens, (

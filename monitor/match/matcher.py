@@ -23,9 +23,17 @@ acronyms, so both scans are skipped. A text the fast normalisation cannot take (
 U+0000) has no `cased`; its walks start from every token, checked for a capital through
 the offset map.
 
+* Name forms nobody lists: English spellings, function words and Arabic article forms of
+  aliases (aliasforms.py) and title + surname keys (titles.py) are automaton keys too; a
+  person's surname is also an *anchor* at which names with inserted words (a father's name,
+  Sayyid) are looked for (insertions.py); capitalised single words are compared with the
+  place keys of single-word places (placeforms.py); and the few words around a short
+  parenthesis are searched again without it (glosses.py).
+
 ``how`` on a match: "exact" (the text is the alias as configured), "normalised" (equal after
 normalize()), "variant" (equal only after transliteration folding: optional article,
-doubled letters, consonant skeleton, kunya case), or "short form" (a bare surname, licensed
+doubled letters, consonant skeleton, kunya case; or through a name form above), "title"
+(a surname after one of its actor's titles), or "short form" (a bare surname, licensed
 as below). ``via`` on a match: the alias as configured that made it (the acronym, the
 short form; a rule's query). Why two keys were equal is not kept per match (the scan makes
 thousands of candidates per text): explain.py derives it again from ``via`` and the matched
@@ -56,11 +64,17 @@ from dataclasses import dataclass, field
 from ..config import Entity, Rule
 from ..models import HOW_VALUES, Hit, Match
 from . import rules as rq
+from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
 from .crossscript import CrossScript, blocks_arabic_surname
+from .glosses import scan_glosses
+from .insertions import Anchored, Anchors, anchors, head_key, with_inserted_words
+from .langdata import language_data
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
+from .placeforms import PlaceVariants, alias_guard, guard_ok
 from .snippet import make_snippet
+from .titles import title_blocked
 from .variants import (
     ARTICLES,
     COMMON_WORDS,
@@ -102,6 +116,10 @@ _NOT_GIVEN_NAMES = frozenset({
 })
 
 
+# Surname anchors found in a text: (anchor key, normalised start and end); insertions.py
+_Anchored = list[tuple[str, int, int]]
+
+
 @dataclass(frozen=True)
 class _Entry:
     """What one automaton key stands for."""
@@ -112,6 +130,9 @@ class _Entry:
     exclude: bool  # an exclude phrase of the entity, not an alias
     short: bool = False  # a surname-only form: needs a full alias in the same article
     variant: bool = False  # a derived form (kunya case): reported as how="variant"
+    title: bool = False  # a title + surname key (titles.py): how="title"
+    anchor: bool = False  # a surname anchor (insertions.py): names in Matcher._anchors[alias]
+    guard: int = 0  # a single-word place that is an English word or short (placeforms.py)
 
 
 @dataclass
@@ -192,10 +213,16 @@ class Matcher:
         self._owners: dict[tuple[str, str], tuple[int, str]] = {}
         self._reported: set[tuple[str, int]] = set()  # (key, entity): one problem each
         self._trie = NameTrie()  # multi-word Latin names, for variant spellings
+        self._places = PlaceVariants()  # single-word Latin places, for variant spellings
+        # surname anchor -> head_key of the word before the surname -> names (insertions.py)
+        self._anchors: Anchors = {}
         for index, entity in enumerate(self._entities):
             self._add_entity(index, entity)
             if self._cross is not None and entity.kind in VARIANT_KINDS:
                 self._cross.add_entity(index, entity)
+        # Derived forms last: a form that is another entity's alias is that entity's.
+        for index, entity in enumerate(self._entities):
+            self._add_forms(index, entity)
         if self._cross is not None:
             self._cross.finish(self._entities)
         self.advice: list[str] = self._cross.advice if self._cross is not None else []
@@ -232,6 +259,44 @@ class Matcher:
                     self._index(index, alias, form, prefix=False, exclude=False,
                                 short=alias not in entity.aliases, variant=True)
 
+    def _add_forms(self, index: int, entity: Entity) -> None:
+        """Index the name forms nobody lists (aliasforms.py, insertions.py, titles.py)."""
+        if entity.kind not in VARIANT_KINDS:
+            return
+        for alias in dict.fromkeys(entity.aliases):
+            if _ACRONYM.fullmatch(alias) or alias.endswith("*"):
+                continue
+            key = normalize(alias)[0].strip()
+            if not key:
+                continue
+            for form in (*english_forms(key), *arabic_article_forms(key)):
+                if form not in self._keys or not self._owned_by_other(form, index):
+                    self._index(index, alias, form, prefix=False, exclude=False,
+                                short=False, variant=True)
+            if entity.kind == "actor":
+                for anchor, head in anchors(key):
+                    names = self._anchors.setdefault(anchor, {})
+                    if not names:  # one automaton entry per anchor, whatever shares it
+                        self._index(-1, anchor, anchor, prefix=False, exclude=False,
+                                    short=False, anchor=True)
+                    names.setdefault(head_key(head[-1]), []).append(
+                        Anchored(index, head, alias))
+        if not entity.titles:
+            return
+        for key, form in title_keys(entity.titles, surnames(entity.aliases, entity.short)):
+            self._index(index, form, key, prefix=False, exclude=False, short=False,
+                        title=True)
+
+    def _plain(self, index: int) -> Iterator[tuple[int, str]]:
+        """(entity, alias) of the full aliases of automaton key `index` at a token start."""
+        for entry in self._entries[index][0]:
+            if not (entry.exclude or entry.short or entry.anchor or entry.title):
+                yield entry.entity, entry.alias
+
+    def _owned_by_other(self, key: str, index: int) -> bool:
+        return any(e.entity not in (index, -1) and not e.exclude
+                   for entries in self._keys.get(key, {}).values() for e in entries)
+
     def _add_acronym(self, index: int, alias: str) -> None:
         owner = self._owners.setdefault(("acronym", alias), (index, alias))
         if owner[0] != index:
@@ -250,21 +315,27 @@ class Matcher:
             return
         if not exclude:
             self._check_alias(index, entity, alias, key, prefix, what, short)
-        self._index(index, alias, key, prefix=prefix, exclude=exclude, short=short)
+        guard = 0 if exclude else alias_guard(entity.kind, key)
+        self._index(index, alias, key, prefix=prefix, exclude=exclude, short=short,
+                    guard=guard)
         if not (exclude or prefix or short) and entity.kind in VARIANT_KINDS:
             self._add_variant(index, alias, key)
+            if entity.kind == "place":
+                self._places.add(index, alias, key)
 
     def _index(self, index: int, alias: str, key: str, *, prefix: bool, exclude: bool,
-               short: bool, variant: bool = False) -> None:
+               short: bool, variant: bool = False, title: bool = False,
+               anchor: bool = False, guard: int = 0) -> None:
         forms = [("", key)]
-        if _is_arabic(key):
+        if _is_arabic(key) and not anchor:  # "والعلاق" is "and al-Allaq": no name before it
             forms.extend(_proclitic_forms(key))
         for proclitic, rest in forms:
             entries = self._keys.setdefault(rest, {}).setdefault(proclitic, [])
             # Two aliases of one entity may normalise alike ("Asa'ib", "Asaib"): keep one.
             if not any(e.entity == index and e.exclude == exclude and e.prefix == prefix
-                       for e in entries):
-                entries.append(_Entry(index, alias, prefix, exclude, short, variant))
+                       and e.title == title and e.anchor == anchor for e in entries):
+                entries.append(_Entry(index, alias, prefix, exclude, short, variant, title,
+                                      anchor, guard))
 
     def _check_alias(self, index: int, entity: Entity, alias: str, key: str, prefix: bool,
                      what: str, short: bool) -> None:
@@ -381,33 +452,50 @@ class Matcher:
 
     def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
         normalised = normalize_text(text)
-        spans, excluded = self._scan_normalised(text, normalised)
+        spans, excluded, anchored = self._scan_normalised(text, normalised)
         cased = normalised.cased()
         # Variant names and acronyms start with a capital: a text without any (Arabic) has
         # none. (cased is None: not known.)
         if cased != normalised.text:
             spans.extend(self._trie.scan(text, normalised, cased))
             spans.extend(self._scan_acronyms(text))
-            if self._cross is not None:
-                self._cross.scan_latin(text, normalised, cased, spans)
+            if self._places and cased is not None:
+                original = normalised.original
+                spans.extend(s._replace(start=original(s.start), end=original(s.end - 1) + 1)
+                             for s in self._places.scan(cased))
+        if "(" in normalised.text and self._automaton is not None:
+            spans.extend(scan_glosses(text, normalised, self._automaton.find, self._plain))
+        if anchored:
+            spans.extend(with_inserted_words(text, normalised, cased, anchored, self._anchors,
+                                             spans))
+        # Across scripts last: a name matched in its own script wins at its place.
         if self._cross is not None:
+            if cased != normalised.text:
+                self._cross.scan_latin(text, normalised, cased, spans)
             self._cross.scan_arabic(text, normalised, spans, excluded)
         return normalised, _drop_contained(_drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
 
     def _scan_normalised(self, text: str, normalised: Normalised
-                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]]]:
-        """Alias matches and exclude-phrase occurrences (by entity), in original offsets."""
+                         ) -> tuple[list[Span], dict[int, list[tuple[int, int]]], _Anchored]:
+        """Alias matches, exclude-phrase occurrences (by entity), in original offsets, and
+        the surname anchors of names that may have inserted words (insertions.py)."""
         spans: list[Span] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
+        anchored: _Anchored = []
         if self._automaton is None:
-            return spans, excluded
+            return spans, excluded, anchored
         norm, original = normalised.text, normalised.original
         size = len(norm)
         entries_of = self._entries
         for index, start, match_end in self._automaton.find(norm):
             at_token_start, by_proclitic = entries_of[index]
+            if at_token_start and at_token_start[0].anchor:  # " surname": after a space
+                if match_end >= size or not norm[match_end].isalnum() or is_possessive(
+                        text, normalised, match_end):
+                    anchored.append((at_token_start[0].alias, start + 1, match_end))
+                continue
             if start == 0 or not norm[start - 1].isalnum():
                 entries = at_token_start
             elif by_proclitic is None:
@@ -428,11 +516,12 @@ class Matcher:
                 orig_end = original(end - 1) + 1
                 if entry.exclude:
                     excluded.setdefault(entry.entity, []).append((orig_start, orig_end))
-                else:
+                elif not ((entry.title and title_blocked(norm, end)) or (
+                        entry.guard and not guard_ok(text, orig_start, entry.guard))):
                     how = _how(text[orig_start:orig_end], entry)
                     spans.append(Span(entry.entity, orig_start, orig_end, how, entry.short,
                                       entry.alias))
-        return spans, excluded
+        return spans, excluded, anchored
 
     def _scan_acronyms(self, text: str) -> Iterator[Span]:
         if not self._acronyms:
@@ -534,18 +623,32 @@ def _blocked(text: str, span: Span, full: list[Span]) -> bool:
         word = text[k:word_end]
         if not word:
             return False
+        if _is_arabic(word):
+            # Arabic has no capitals: a known given name or a place noun before it makes it
+            # someone or something else (ليث الخزعلي, مدينة الصدر), unless that word is part
+            # of the entity's own full name here; a definite word it describes, an adjective.
+            if blocks_arabic_surname(word):
+                return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
+            return _arabic_adjective(word)
         if normalize(word)[0] in ARTICLES:
             end = k
             continue
-        if blocks_arabic_surname(word):  # Arabic has no capitals: known given names, places
-            return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
         if not word[0].isupper() or word.lower() in _NOT_GIVEN_NAMES:
             return False
         return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
     return False
 
 
+def _arabic_adjective(before: str) -> bool:
+    """Whether an Arabic short form is an adjective of the definite word `before` it
+    ("الشهداء النجباء", 'the noble martyrs'), unless that word is a title ("السيد الصدر")."""
+    key = normalize(before)[0].strip()
+    return key.startswith("ال") and key not in language_data().arabic_title_words
+
+
 def _how(original: str, entry: _Entry) -> str:
+    if entry.title:
+        return "title"
     if entry.short:
         return "short form"
     if entry.prefix:
