@@ -10,10 +10,13 @@ feeds; 60 s makes 500 articles a minute, some 70 times what 500 real outlets pub
 answers 304 to a matching If-None-Match, and 1 feed in 20 answers 503 at any time —
 which ones rotates every 30 s. The daemon logs JSON at debug level; its "poll started
 ... after its planned time" lines give the schedule lag (actual start minus planned
-start, jitter included in the plan). Printed: cycles completed, polls by outcome,
-schedule lag p50/p99, RSS and open file descriptors at the end of the warm-up and at the
-end (RSS must not grow more than 10% after warm-up), shutdown time and exit code, and
-the database size.
+start, jitter included in the plan). Printed as it runs, every minute: the database's
+size and, for the daemon and each of its child processes (the parser workers, and
+multiprocessing's resource tracker), RSS, open descriptors and threads. At the end:
+cycles completed, polls by outcome, schedule lag p50/p99, RSS and open file descriptors at
+the end of the warm-up and at the end (RSS must not grow more than 10% after warm-up), the
+RSS slope (MB/min) of each process after warm-up and over the second half, shutdown time
+and exit code, and the database size.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -110,17 +114,42 @@ def children(pid: int) -> list[int]:
 
 
 def rss_mb(pid: int) -> float:
+    return float(_status(pid).get("VmRSS", 0)) / 1024
+
+
+def _status(pid: int) -> dict[str, int]:
+    """The numeric fields of /proc/PID/status (kB for sizes)."""
+    fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        name, _, value = line.partition(":")
+        if value.split() and value.split()[0].isdigit():
+            fields[name] = int(value.split()[0])
+    return fields
 
 
-def sample(pid: int) -> dict[str, float]:
-    """RSS of the daemon and of it with its parser workers; its open file descriptors."""
-    main = rss_mb(pid)
-    workers = sum(rss_mb(c) for c in children(pid) if Path(f"/proc/{c}").exists())
-    return {"rss": main, "rss_all": main + workers, "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+def process(pid: int) -> dict[str, float]:
+    """One process's RSS (MB), open descriptors and threads."""
+    status = _status(pid)
+    return {"rss": status.get("VmRSS", 0) / 1024, "fds": len(os.listdir(f"/proc/{pid}/fd")),
+            "threads": status.get("Threads", 0)}
+
+
+def sample(pid: int, database: Path | None = None) -> dict[str, Any]:
+    """RSS of the daemon and of it with its parser workers; its open file descriptors; each
+    process's own figures (daemon first, then each child by pid); the database's size."""
+    main = process(pid)
+    each = {"daemon": main}
+    for child in sorted(children(pid)):
+        try:
+            tracker = b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes()
+            each[f"{'tracker' if tracker else 'worker'} {child}"] = process(child)
+        except OSError:  # gone between listing and reading
+            continue
+    workers = sum(p["rss"] for name, p in each.items() if name != "daemon")
+    db_mb = sum(p.stat().st_size for p in database.parent.glob(database.name + "*")) / 1e6 \
+        if database is not None else 0.0
+    return {"rss": main["rss"], "rss_all": main["rss"] + workers, "fds": main["fds"],
+            "each": each, "db": db_mb}
 
 
 def free_port() -> int:
@@ -188,9 +217,12 @@ def main() -> None:
                 if daemon.poll() is not None:
                     raise SystemExit(f"the daemon exited ({daemon.returncode}); see {log_path}")
                 time.sleep(5)
-                samples.append((time.monotonic() - started, sample(daemon.pid)))
+                samples.append((time.monotonic() - started,
+                                sample(daemon.pid, directory / "soak.db")))
+                if len(samples) % 12 == 0:  # every minute, as it goes
+                    print_minute(*samples[-1])
             final = metrics(status_port)
-            samples.append((time.monotonic() - started, sample(daemon.pid)))
+            samples.append((time.monotonic() - started, sample(daemon.pid, directory / "soak.db")))
             stop = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(timeout=60)
@@ -199,7 +231,40 @@ def main() -> None:
     server.terminate()
 
 
-def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, float]]],
+def print_minute(elapsed: float, figures: dict[str, Any]) -> None:
+    """`min 3.0  db 12.0 MB  daemon: 88.1 MB 41 fd 6 thr | worker 1234: 48.2 MB 11 fd 3 thr`"""
+    parts = [f"{name}: {p['rss']:.1f} MB "
+             f"{p['fds']:.0f} fd {p['threads']:.0f} thr" for name, p in figures["each"].items()]
+    print(f"min {elapsed / 60:4.1f}  db {figures['db']:6.1f} MB  " + " | ".join(parts),
+          flush=True)
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) points, in MB per minute."""
+    if len(points) < 2:
+        return float("nan")
+    xs, ys = [t / 60 for t, _ in points], [v for _, v in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def print_slopes(samples: list[tuple[float, dict[str, Any]]], warmup: float) -> None:
+    """RSS slope after warm-up for the daemon and each worker, over the whole run and over
+    its second half (a leak keeps its slope; a cache filling up flattens)."""
+    after = [(t, s) for t, s in samples if t >= warmup]
+    half = [(t, s) for t, s in after if t >= (after[0][0] + after[-1][0]) / 2] if after else []
+    names = list(samples[-1][1]["each"])
+    for name in names:
+        whole = [(t, s["each"][name]["rss"]) for t, s in after if name in s["each"]]
+        late = [(t, s["each"][name]["rss"]) for t, s in half if name in s["each"]]
+        print(f"RSS slope {name}: {slope(whole):+.3f} MB/min after warm-up, "
+              f"{slope(late):+.3f} MB/min over the second half")
+    db = [(t, s["db"]) for t, s in after]
+    print(f"database growth: {slope(db):+.2f} MB/min")
+
+
+def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]],
            final: dict[str, float], records: list[dict[str, object]], code: int,
            stop_seconds: float, directory: Path) -> None:
     warm = next((s for t, s in samples if t >= args.warmup), samples[-1][1])
@@ -243,6 +308,7 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, float]
     timeline = ", ".join(f"{t / 60:.0f}m {s['rss']:.0f}" for t, s in samples
                          if int(t) % 60 < 5 or s is end)
     print(f"RSS timeline (daemon, MB): {timeline}")
+    print_slopes(samples, args.warmup)
     print(f"open file descriptors: first {first['fds']:.0f}, after warm-up {warm['fds']:.0f}, "
           f"end {end['fds']:.0f}")
     print(f"database: {db_mb:.1f} MB (soak.db + WAL)")

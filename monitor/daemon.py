@@ -192,8 +192,7 @@ class Daemon:
                     self._async_exits = async_exits
                     self.fetcher = await async_exits.enter_async_context(
                         Fetcher(self.config.fetch))
-                    self.pipeline = Pipeline(self.config, self.store, self.fetcher,
-                                             parsers=self.parsers)
+                    self.pipeline = self._pipeline(self.config, self.fetcher)
                     await self._serve()
         finally:
             lock.release()
@@ -328,12 +327,9 @@ class Daemon:
         try:
             await work()
         except BrokenProcessPool:
-            # A worker killed (OOM killer, Ctrl-C reaching the process group): without a
-            # new pool every later parse would fail too.
-            log.error("%s: a parser process died%s", what,
-                      "" if self.stopping.is_set() else "; starting a new pool")
-            if not self.stopping.is_set():
-                self._renew_parsers()
+            # A worker killed (OOM killer, Ctrl-C reaching the process group, its hard CPU
+            # limit): the pipeline has had a new pool started (_replace_broken).
+            log.error("%s: a parser process died", what)
         except (sqlite3.Error, StoreError) as exc:
             failure = exc if isinstance(exc, StoreError) else self.store.failure(exc)
             if isinstance(failure, StorageFullError):
@@ -457,6 +453,17 @@ class Daemon:
         self.metrics.pruned.labels("bodies").inc(report.bodies)
         self.metrics.pruned.labels("articles").inc(report.articles)
 
+    def _pipeline(self, config: Config, fetcher: Fetcher) -> Pipeline:
+        pipeline = Pipeline(config, self.store, fetcher, parsers=self.parsers)
+        pipeline.renew_parsers = self._replace_broken
+        return pipeline
+
+    def _replace_broken(self, broken: Executor) -> None:
+        """A poll found its pool broken: one new pool, however many polls notice."""
+        if broken is self.parsers and not self.stopping.is_set():
+            log.warning("parser pool broken (a worker process ended): starting a new pool")
+            self._renew_parsers()
+
     def _renew_parsers(self) -> None:
         old = self.parsers
         self.parsers = self._new_workers(self.config)
@@ -499,7 +506,7 @@ class Daemon:
                 # Polls still running keep the old client, so it is closed only at exit
                 # (one idle client per such reload: reloads are rare).
                 fetcher = await self._async_exits.enter_async_context(Fetcher(new.fetch))
-            pipeline = Pipeline(new, self.store, fetcher, parsers=self.parsers)
+            pipeline = self._pipeline(new, fetcher)
         except Exception as exc:  # ConfigError, or a watchlist the matcher refuses
             self.metrics.reloads.labels("failed").inc()
             problem = str(exc).replace("\n", "; ")

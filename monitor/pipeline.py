@@ -12,6 +12,8 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TypeVar
@@ -24,11 +26,19 @@ from .extract.discover import discover_entries
 from .extract.sitemap import parse_sitemap
 from .fetch import Fetcher, Response
 from .fetch.domains import allowed_domains, is_followable
-from .fetch.retry import backoff_delay
+from .fetch.retry import article_gone, backoff_delay
 from .health import assess
 from .match import Matcher
 from .models import FeedEntry
-from .prepare import Prepared, Skipped, prepare_entries, prepare_page, worker_pool
+from .prepare import (
+    GiveUp,
+    Prepared,
+    Skipped,
+    bounded,
+    prepare_entries,
+    prepare_page,
+    worker_pool,
+)
 from .store import Poll, SourceState, Store
 from .store.group import GroupCommit
 from .wording import counted
@@ -52,6 +62,8 @@ MAX_POLLS_IN_FLIGHT = 64
 # An article page that keeps failing is tried on this many polls, then left in
 # `article_failures` (visible) and not fetched again.
 MAX_ARTICLE_ATTEMPTS = 5
+PARSER_DIED = ("the parser process ended while extracting this page (killed, or over its "
+               "CPU limit in code that could not be interrupted)")
 
 
 @dataclass
@@ -152,6 +164,9 @@ class Pipeline:
         # config's watchlist puts the other cores to work while this process fetches and
         # stores. None: all inline.
         self.parsers = parsers
+        # Called with a pool found broken (a worker ended: killed, or over its hard CPU
+        # limit) by whoever owns the pools, to put a new one in `parsers`.
+        self.renew_parsers: Callable[[Executor], None] | None = None
         # Built even with a pool, as it is what validates the watchlist (a clear error here,
         # not a broken pool); kept only to run inline, since the workers build their own.
         built = matcher or Matcher(config.watchlist, config.rules,
@@ -295,13 +310,20 @@ class Pipeline:
                               report: SourceReport) -> None:
         if not entries:
             return
-        results: list[Prepared | Skipped | str]
+        results: list[Prepared | Skipped | str | GiveUp]
         if source.fetch_articles:
             results = list(await asyncio.gather(*(self._page(source, e) for e in entries)))
         else:
-            results = await self._offload(prepare_entries, source, entries)
+            results = list(await self._offload(prepare_entries, source, entries))
         ready = []
         for entry, result in zip(entries, results, strict=True):
+            if isinstance(result, GiveUp):
+                self.store.record_article_failure(entry.url, source.name, result.reason,
+                                                  at_least=MAX_ARTICLE_ATTEMPTS)
+                report.failed_articles.append((entry.url, result.reason))
+                log.warning("%s: article %s failed: %s (not retried)", source.name,
+                            entry.url, result.reason)
+                continue
             if isinstance(result, str):
                 attempts = self.store.record_article_failure(entry.url, source.name, result)
                 report.failed_articles.append((entry.url, result))
@@ -326,22 +348,37 @@ class Pipeline:
                 report.new_articles += 1
                 report.hits += len(prepared.article.hits)
 
-    async def _page(self, source: Source, entry: FeedEntry) -> Prepared | str:
+    async def _page(self, source: Source, entry: FeedEntry
+                    ) -> Prepared | Skipped | str | GiveUp:
         """The article of an entry's page, or the reason it could not be had."""
         try:
             await self._check_robots(source, entry.url)
             response = await self.fetcher.get(entry.url)
-        except (FetchError, ExtractError) as exc:
+        except FetchError as exc:
+            return GiveUp(str(exc)) if article_gone(exc.status) else str(exc)
+        except ExtractError as exc:
             return str(exc)
-        return await self._offload(prepare_page, source, entry, response.body, response.url,
-                                   response.content_type)
+        try:
+            return await self._offload(prepare_page, source, entry, response.body,
+                                       response.url, response.content_type)
+        except BrokenProcessPool:
+            # This page's worker, or another one at the same moment, ended: counted as an
+            # attempt (bounded), so a page that kills its worker is given up after a few.
+            return PARSER_DIED
 
     async def _offload(self, stage: Callable[..., T], *args: object, matches: bool = True) -> T:
         """Run a CPU-bound stage in the worker pool; inline when there is no pool, then
         given this pipeline's matcher if the stage `matches` (a worker uses its own)."""
-        if self.parsers is None:
+        parsers = self.parsers
+        if parsers is None:
             return stage(*args, matcher=self.matcher) if matches else stage(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.parsers, stage, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(parsers, bounded, stage,
+                                                                    *args)
+        except BrokenProcessPool:
+            if self.renew_parsers is not None:
+                self.renew_parsers(parsers)
+            raise
 
 
 def body_fingerprint(source: Source, body: bytes) -> str:
@@ -354,8 +391,18 @@ def body_fingerprint(source: Source, body: bytes) -> str:
 
 async def run_once(config: Config, store: Store,
                    on_source: Callable[[SourceReport], None] | None = None) -> CycleReport:
-    with worker_pool(config.watchlist, config.rules,
-                     cross_script=config.matching.cross_script) as parsers:
+    with ExitStack() as pools:
+        def new_pool() -> Executor:
+            return pools.enter_context(worker_pool(
+                config.watchlist, config.rules, cross_script=config.matching.cross_script))
+
         async with Fetcher(config.fetch) as fetcher:
-            return await Pipeline(config, store, fetcher, parsers=parsers).run_cycle(
-                on_source=on_source)
+            pipeline = Pipeline(config, store, fetcher, parsers=new_pool())
+
+            def renew(broken: Executor) -> None:
+                if pipeline.parsers is broken:
+                    pipeline.parsers = new_pool()
+                    broken.shutdown(wait=False, cancel_futures=True)
+
+            pipeline.renew_parsers = renew
+            return await pipeline.run_cycle(on_source=on_source)

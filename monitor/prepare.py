@@ -15,16 +15,18 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .clock import now_iso
 from .config import Entity, Rule, Source
 from .errors import ExtractError
 from .extract import extract_article
 from .extract.binary import binary_reason
+from .extract.bounds import MarkupTooComplex
 from .extract.encoding import Decoded, decode_page
 from .extract.not_article import not_article_reason
 from .match import Matcher
@@ -32,8 +34,17 @@ from .models import Article, FeedEntry, Hit
 from .stories.assign import article_features
 from .stories.features import Features
 
-__all__ = ["Prepared", "Skipped", "article_from_entry", "article_from_page", "match_article",
-           "prepare_entries", "prepare_page", "worker_pool"]
+T = TypeVar("T")
+
+__all__ = ["PAGE_CPU_LIMIT", "GiveUp", "Prepared", "Skipped", "article_from_entry",
+           "article_from_page", "bounded", "match_article", "prepare_entries", "prepare_page",
+           "worker_pool"]
+
+# CPU seconds one task (a page, a feed, a listing) may cost a worker. A page over it is cut
+# off (a failure that is not retried); at HARD_CPU_FACTOR times it, in C code that the
+# first signal cannot interrupt, the worker ends itself and the daemon starts new ones.
+PAGE_CPU_LIMIT = 5.0
+HARD_CPU_FACTOR = 3.0
 
 
 @dataclass
@@ -45,12 +56,24 @@ class Prepared:
 
 
 @dataclass(frozen=True)
+class GiveUp:
+    """A failure that another try would only repeat (a 404, a hostile page): recorded once
+    as given up, never retried."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A linked page that is not an article (a redirect stub, the listing itself): not
     stored, and recorded with the reason."""
 
     reason: str
     final: bool = True  # False: it may become an article; looked at again on later polls
+
+
+class CpuLimitExceeded(ExtractError):
+    """A task used up its CPU budget in a worker."""
 
 
 # ---------------------------------------------------------------- the stages
@@ -114,25 +137,33 @@ def prepare_entries(source: Source, entries: Sequence[FeedEntry],
 
 def prepare_page(source: Source, entry: FeedEntry, body: bytes, url: str,
                  content_type: str | None,
-                 matcher: Matcher | None = None) -> Prepared | Skipped | str:
+                 matcher: Matcher | None = None) -> Prepared | Skipped | str | GiveUp:
     """The article of a fetched page, matched; Skipped when the page is not an article; or
-    why it could not be extracted (binary content, no text)."""
+    why it could not be extracted (binary content, no text; a GiveUp for a page too complex
+    or too costly to parse, which would be so again)."""
     matcher = matcher or _worker_matcher()
     binary = binary_reason(body)
     if binary is not None:
         return f"not HTML: {binary}"
     try:
         article = article_from_page(source, entry, decode_page(body, content_type), url)
+    except (CpuLimitExceeded, MarkupTooComplex) as exc:
+        return GiveUp(str(exc))
     except ExtractError as exc:
         return str(exc)
     if isinstance(article, Skipped):
         return article
-    return _prepared(matcher, article)
+    try:
+        return _prepared(matcher, article)
+    except CpuLimitExceeded as exc:
+        return GiveUp(str(exc))
 
 
 # ---------------------------------------------------------------- worker processes
 
 _matcher: Matcher | None = None  # a worker's own, built by _start_worker
+_cpu_limit: float | None = None  # a worker's budget per task, set by _start_worker
+_budget_open = False  # a task of this worker is running under its budget
 
 
 def _worker_matcher() -> Matcher:
@@ -141,13 +172,42 @@ def _worker_matcher() -> Matcher:
     return _matcher
 
 
-def _start_worker(entities: list[Entity], rules: list[Rule], cross_script: bool = True
-                  ) -> None:
-    global _matcher
+def _start_worker(entities: list[Entity], rules: list[Rule], cross_script: bool = True,
+                  cpu_limit: float | None = None) -> None:
+    global _matcher, _cpu_limit
     # Ctrl-C reaches the whole process group; the parent decides how to stop its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     _matcher = Matcher(entities, rules, cross_script=cross_script)
+    _cpu_limit = cpu_limit
+    if cpu_limit:
+        signal.signal(signal.SIGPROF, _over_budget)
+        # SIGVTALRM keeps its default action: it ends the process (the hard limit).
+        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+
+
+def _over_budget(_signum: int, _frame: object) -> None:
+    # The signal may land just after a task ended: only a running task is interrupted.
+    if _budget_open:
+        raise CpuLimitExceeded(f"parsing exceeded {_cpu_limit:g} s of CPU")
+
+
+def bounded(stage: Callable[..., T], *args: object) -> T:
+    """Run a stage in a worker under its CPU budget (ITIMER_PROF counts this process's
+    CPU time; its signal interrupts Python code, and C code when it returns)."""
+    global _budget_open
+    if not _cpu_limit:
+        return stage(*args)
+    # Re-armed every 0.1 s, in case code that catches every exception swallows one.
+    signal.setitimer(signal.ITIMER_PROF, _cpu_limit, 0.1)
+    signal.setitimer(signal.ITIMER_VIRTUAL, _cpu_limit * HARD_CPU_FACTOR)
+    _budget_open = True
+    try:
+        return stage(*args)
+    finally:
+        _budget_open = False
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _exit_with_parent() -> None:
@@ -175,12 +235,14 @@ def default_workers() -> int:
 
 @contextmanager
 def worker_pool(entities: Iterable[Entity] = (), rules: Iterable[Rule] = (),
-                workers: int | None = None, cross_script: bool = True
-                ) -> Iterator[Executor]:
-    """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist.
+                workers: int | None = None, cross_script: bool = True,
+                cpu_limit: float | None = PAGE_CPU_LIMIT) -> Iterator[Executor]:
+    """Worker processes for the CPU-bound stages, each with a Matcher for this watchlist,
+    running each task given through `bounded` under `cpu_limit` seconds of CPU.
     Spawned, not forked, as the parent runs threads."""
     workers = workers or default_workers()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start_worker,
-                             initargs=(list(entities), list(rules), cross_script)) as pool:
+                             initargs=(list(entities), list(rules), cross_script,
+                                       cpu_limit)) as pool:
         yield pool

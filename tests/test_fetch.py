@@ -138,3 +138,21 @@ def test_redirect_to_private_address_refused(site: FixtureServer) -> None:
     ("0.0.0.0", False), ("100.64.0.1", False), ("8.8.8.8", True), ("2606:4700::1111", True)])
 def test_is_public(address: str, public: bool) -> None:
     assert is_public(address) is public
+
+
+@pytest.mark.parametrize(("address", "public"), [
+    # NAT64 (RFC 6052 well-known prefix, and RFC 8215's local-use prefix): the last 32 bits
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a00:1", False), ("64:ff9b::a9fe:a9fe", False),
+    ("64:ff9b::808:808", True), ("64:ff9b:1::c0a8:1", False), ("64:ff9b:1::808:808", True),
+    # IPv4-compatible (deprecated ::a.b.c.d)
+    ("::127.0.0.1", False), ("::10.0.0.1", False), ("::169.254.169.254", False),
+    ("::8.8.8.8", True),
+    # 6to4: the IPv4 address in bits 16-48
+    ("2002:7f00:1::", False), ("2002:a00:1::1", False), ("2002:c0a8:101::", False),
+    ("2002:808:808::1", True),
+    # Teredo: the client's (obfuscated) and the server's IPv4
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+    # IPv4-mapped, with a scope suffix
+    ("::ffff:10.0.0.1", False), ("fe80::1%eth0", False)])
+def test_is_public_sees_embedded_ipv4(address: str, public: bool) -> None:
+    assert is_public(address) is public

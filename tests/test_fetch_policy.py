@@ -7,6 +7,7 @@ import itertools
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +17,14 @@ from monitor.errors import FetchError
 from monitor.fetch import Fetcher, Response
 from monitor.fetch.domains import allowed_domains, is_followable, registered_domain
 from monitor.fetch.pools import HostPools
-from monitor.fetch.retry import backoff_delay, parse_retry_after, retry_delay
+from monitor.fetch.retry import article_gone, backoff_delay, parse_retry_after, retry_delay
+from monitor.fetch.robots import RobotsCache
+from monitor.pipeline import run_once
+from monitor.store import Store
 from tests.fixture_server import FixtureServer
+from tests.test_sources import make_config, rss
+
+RSS = rss()
 
 NOW = datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
 
@@ -36,6 +43,13 @@ NOW = datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
 ])
 def test_retry_delay(kwargs: dict[str, object], expected: float | None) -> None:
     assert retry_delay(**kwargs) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("status", "gone"), [
+    (404, True), (410, True), (403, False), (429, False), (500, False), (503, False),
+    (None, False)])  # None: a connection error or timeout
+def test_article_gone_only_for_404_and_410(status: int | None, gone: bool) -> None:
+    assert article_gone(status) is gone
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
@@ -197,3 +211,61 @@ def test_missing_robots_txt_allows_everything(site: FixtureServer) -> None:
             return await fetcher.robots.allowed(site.url("/anything"))
 
     assert asyncio.run(go()) is True
+
+
+def test_robots_txt_fetched_once_per_host_for_sources_polled_together(
+        tmp_path: Path, site: FixtureServer) -> None:
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    sources = []
+    for i in range(3):
+        site.add(f"/feed{i}", RSS, content_type="application/rss+xml")
+        sources.append(f"  - {{name: S{i}, kind: rss, url: '{site.url(f'/feed{i}')}'}}")
+    config = make_config(tmp_path, "\n".join(sources))
+    with Store(tmp_path / "m.db") as store:
+        report = asyncio.run(run_once(config, store))
+    assert all(s.ok for s in report.sources)
+    assert [site.hits(f"/feed{i}") for i in range(3)] == [1, 1, 1]
+    assert site.hits("/robots.txt") == 1
+
+
+def test_robots_cache_expires_after_its_ttl() -> None:
+    clock = [0.0]
+    fetched: list[str] = []
+
+    async def text(url: str) -> str:
+        fetched.append(url)
+        await asyncio.sleep(0.01)  # the others ask meanwhile
+        return "User-agent: *\nDisallow: /no/\n"
+
+    async def go() -> None:
+        cache = RobotsCache("news-monitor", 3600, text, clock=lambda: clock[0])
+        asked = [cache.allowed(f"http://news.test/{p}") for p in ("a", "no/b", "c", "no/d")]
+        assert await asyncio.gather(*asked) == [True, False, True, False]
+        clock[0] = 3599
+        assert await cache.allowed("http://news.test/e") and len(fetched) == 1
+        clock[0] = 3601
+        assert await cache.allowed("http://news.test/e") and len(fetched) == 2
+        assert await cache.allowed("https://news.test/e") and len(fetched) == 3  # its origin
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize(("crawl_delay", "expected"), [("0.4", 0.4), ("3600", 0.6)])
+def test_crawl_delay_spaces_requests_to_the_host_within_the_cap(
+        site: FixtureServer, crawl_delay: str, expected: float) -> None:
+    site.add("/robots.txt", f"User-agent: *\nCrawl-delay: {crawl_delay}\n",
+             content_type="text/plain")
+    for i in range(3):
+        site.add(f"/p{i}", "x")
+    settings = FetchSettings(allow_private_addresses=True, per_host=2, delay=0, retries=0,
+                             max_crawl_delay=0.6)
+    transport = StartTimes(settings.per_host)
+
+    async def go() -> None:
+        async with Fetcher(settings, transport) as fetcher:
+            assert await fetcher.robots.allowed(site.url("/p0"))
+            await asyncio.gather(*(fetcher.get(site.url(f"/p{i}")) for i in range(3)))
+
+    asyncio.run(go())
+    gaps = [b - a for a, b in itertools.pairwise(transport.starts[1:])]  # after robots.txt
+    assert len(gaps) == 2 and expected * 0.99 <= min(gaps) and max(gaps) < expected * 2

@@ -223,6 +223,35 @@ def test_failed_article_retried_a_bounded_number_of_times(tmp_path: Path,
         assert store.sources_health()[0]["failed_articles"] == 1
 
 
+def test_article_404_and_410_are_recorded_once_and_not_retried(tmp_path: Path,
+                                                                site: FixtureServer) -> None:
+    site.add("/rss", rss(("Gone", site.url("/a/gone"), "t"), ("Lost", site.url("/a/lost"), "t"),
+                         ("Flaky", site.url("/a/flaky"), "t")),
+             content_type="application/rss+xml", etag='"v1"')
+    site.add("/a/gone", "gone", status=410)
+    site.add("/a/flaky", "oops", status=503)  # /a/lost is not served: 404
+    config = make_config(tmp_path, f"  - {{name: S, kind: rss, url: '{site.url('/rss')}'}}")
+    with Store(tmp_path / "m.db") as store:
+        for _ in range(3):
+            report = cycle(config, store).sources[0]
+            assert report.ok  # an article's 404 is not the source's failure
+        assert (site.hits("/a/gone"), site.hits("/a/lost"), site.hits("/a/flaky")) == (1, 1, 3)
+        rows = {r["url"].rsplit("/", 1)[1]: (r["attempts"] >= 5, r["last_error"])
+                for r in store.query("SELECT url, attempts, last_error FROM article_failures")}
+        assert rows == {"gone": (True, "HTTP 410"), "lost": (True, "HTTP 404"),
+                        "flaky": (False, "HTTP 503")}
+        assert store.sources_health()[0]["consecutive_failures"] == 0
+
+
+def test_feed_404_counts_toward_the_source_health(tmp_path: Path, site: FixtureServer) -> None:
+    config = make_config(tmp_path, f"  - {{name: S, kind: rss, url: '{site.url('/gone')}'}}")
+    with Store(tmp_path / "m.db") as store:
+        for expected in (1, 2):
+            store.db.execute("UPDATE sources SET next_poll = NULL")  # skip the back-off
+            assert cycle(config, store).sources[0].error == "HTTP 404"
+            assert store.sources_health()[0]["consecutive_failures"] == expected
+
+
 def test_news_sitemap_and_index(tmp_path: Path, site: FixtureServer) -> None:
     recent = datetime.now(UTC).isoformat(timespec="seconds")
     old = (datetime.now(UTC) - timedelta(days=30)).isoformat(timespec="seconds")

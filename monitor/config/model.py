@@ -33,6 +33,7 @@ class FetchSettings:
     backoff_cap: float = 6 * 3600.0  # failing sources are polled less often, up to this
     down_after: float = 6 * 3600.0  # failing this long raises one "source down" alert
     robots_ttl: float = 6 * 3600.0  # how long a robots.txt is trusted
+    max_crawl_delay: float = 30.0  # a robots.txt Crawl-delay is honoured up to this
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ _TOP_KEYS = ("database", "fetch", "defaults", "sources", "watchlists", "alerts",
              "retention", "log_format", "stories", "matching")
 _FETCH_KEYS = ("user_agent", "timeout", "allow_private_addresses", "max_size", "max_redirects",
                "concurrency", "per_host", "delay", "retries", "backoff_cap", "down_after",
-               "robots_ttl")
+               "robots_ttl", "max_crawl_delay")
 _SOURCE_KEYS = ("name", "kind", "url", "every", "language", "links", "link_pattern",
                 "fetch_articles", "max_new_articles", "enabled", "article", "timezone",
                 "dateline", "follow_domains", "robots", "max_age")
@@ -59,6 +59,8 @@ def _fetch_settings(c: _Checker, raw: Any) -> FetchSettings:
         backoff_cap=c.get(d, "backoff_cap", "fetch", parse_duration, base.backoff_cap),
         down_after=c.get(d, "down_after", "fetch", parse_duration, base.down_after),
         robots_ttl=c.get(d, "robots_ttl", "fetch", parse_duration, base.robots_ttl),
+        max_crawl_delay=c.get(d, "max_crawl_delay", "fetch", parse_pause,
+                              base.max_crawl_delay),
     )
 
 

@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from monitor.config import ArticleSelectors
 from monitor.errors import ExtractError
 from monitor.extract import metadata as md
+from monitor.extract.bounds import check_markup
 from monitor.extract.content import block_texts, extract_content, remove_boilerplate
 from monitor.extract.datelines import find_dateline
 from monitor.extract.dates import parse_date
@@ -41,6 +42,7 @@ def extract_article(html: str, url: str, *, selectors: ArticleSelectors | None =
     `timezone` (IANA name) is how naive local times on the page are read; `dateline` is
     the source's own dateline regex, tried before the defaults in datelines.py.
     """
+    check_markup(html)  # before the parser, whose cost grows with the square of the depth
     tree = LexborHTMLParser(html)
     if selectors is not None:
         for selector in selectors.drop:
@@ -138,6 +140,7 @@ def _ld_body(ld: dict[str, Any] | None) -> str:
     if not isinstance(raw, str) or not raw.strip():
         return ""
     if re.search(r"<(?:p|br|div)\b", raw, re.IGNORECASE):
+        check_markup(raw)  # it sat in a <script>, which the page's own check skips
         fragment = LexborHTMLParser(f"<div>{raw}</div>")
         return block_texts(fragment.body) if fragment.body is not None else ""
     lines = (" ".join(line.split()) for line in raw.splitlines())

@@ -18,6 +18,7 @@ import feedparser.urls
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ExtractError
+from monitor.extract.bounds import markup_within_limits
 from monitor.extract.calendars import plausible
 from monitor.extract.dates import parse_date
 from monitor.extract.listing import PLAIN_ABSOLUTE_URL, clean_url
@@ -219,6 +220,9 @@ def _html_to_text(fragment: str) -> str:
         # for a parser to do but decode entities (~20x cheaper than parsing). Read as HTML
         # all the same: its line breaks are spaces.
         return _lines(html.unescape(fragment).split(_LINE_BREAK))
+    if markup_within_limits(fragment) is not None:
+        # Too deep or large to parse safely (hostile): its text without the tags will do.
+        return _lines([html.unescape(_TAG.sub(" ", fragment))])
     tree = LexborHTMLParser(f"<div>{fragment}</div>")
     for node in tree.css("script, style"):
         node.decompose()

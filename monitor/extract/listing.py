@@ -8,6 +8,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.extract.bounds import check_markup
+
 __all__ = ["PLAIN_ABSOLUTE_URL", "clean_url", "find_links"]
 
 _TRACKING_EXACT = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
@@ -28,6 +30,7 @@ def find_links(html: str, base_url: str, selector: str | None, pattern: str | No
     `pattern` is re.search'ed against the cleaned absolute URL. Either narrows the
     other; with neither, every link on the page is returned.
     """
+    check_markup(html)  # before the parser, whose cost grows with the square of the depth
     tree = LexborHTMLParser(html)
     base = _document_base(tree, base_url)
     regex = re.compile(pattern) if pattern else None

@@ -10,11 +10,12 @@ import httpx
 
 from ..config import FetchSettings
 from ..errors import BlockedError, FetchError
+from .connect import CheckedBackend
 from .politeness import HostSlots
 from .pools import HostPools
 from .retry import parse_retry_after, retry_delay
 from .robots import RobotsCache
-from .safety import check_address
+from .safety import Resolver, check_scheme, system_resolver
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
@@ -56,18 +57,25 @@ def _looks_like_challenge(body: bytes) -> bool:
 class Fetcher:
     """Fetches URLs with the configured limits. Use as an async context manager."""
 
-    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, settings: FetchSettings, transport: HostPools | None = None,
+                 resolve: Resolver = system_resolver):
+        """`transport`: the per-host pools (tests watch requests with a subclass);
+        `resolve`: host name -> addresses (tests stand in for DNS with it)."""
         self.settings = settings
+        pools = transport or HostPools(settings.per_host)
+        # Connections go only to addresses checked when connecting (connect.py).
+        pools.network_backend = CheckedBackend(settings.allow_private_addresses, resolve)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent,
                      "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,  # each hop is checked by us
-            transport=transport or HostPools(settings.per_host),
+            transport=pools,
         )
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts = HostSlots(settings.per_host, settings.delay)
-        self.robots = RobotsCache(settings.user_agent, settings.robots_ttl, self._robots_text)
+        self.robots = RobotsCache(settings.user_agent, settings.robots_ttl, self._robots_text,
+                                  on_crawl_delay=self._crawl_delay)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -104,6 +112,13 @@ class Fetcher:
                     raise
             await asyncio.sleep(wait)
 
+    def _crawl_delay(self, host: str, seconds: float | None) -> None:
+        """A robots.txt's Crawl-delay, honoured between our own delay and the cap."""
+        if seconds is None or seconds <= self.settings.delay:
+            self._hosts.set_delay(host, None)
+        else:
+            self._hosts.set_delay(host, min(seconds, self.settings.max_crawl_delay))
+
     async def _robots_text(self, url: str) -> str | None:
         response = await self._follow(url, {})
         if response.not_modified:
@@ -112,7 +127,7 @@ class Fetcher:
 
     async def _follow(self, url: str, headers: dict[str, str]) -> Response:
         for _hop in range(self.settings.max_redirects + 1):
-            await check_address(url, self.settings.allow_private_addresses)
+            check_scheme(url)  # the address is checked when connecting (connect.py)
             response = await self._get_once(url, headers)
             if response.status not in REDIRECT_CODES:
                 if response.status == 304 or 200 <= response.status < 300:
@@ -145,6 +160,8 @@ class Fetcher:
                                 f"response larger than {limit / 1048576:g} MB (cut off)", url=url)
                     return Response(url=str(resp.url), status=resp.status_code, body=bytes(body),
                                     headers={k.lower(): v for k, v in resp.headers.items()})
+            except BlockedError as exc:  # from connect.py, which knows no URL
+                raise BlockedError(str(exc), url=url) from None
             except (httpx.TimeoutException, TimeoutError):
                 raise FetchError(f"timeout after {self.settings.timeout:g} s", url=url,
                                  transient=True) from None

@@ -1,5 +1,6 @@
 """Per-host slots: at most N requests in flight to one host, and a minimum pause between
-the starts of two requests to it (with jitter), however many sources share the host."""
+the starts of two requests to it (with jitter), however many sources share the host. A
+host's own pause (its robots.txt Crawl-delay) replaces the default one for it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ class HostSlots:
             lambda: asyncio.Semaphore(per_host))
         self._spacing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._next_start: dict[str, float] = {}
+        self._delays: dict[str, float] = {}  # hosts with a pause of their own
+
+    def set_delay(self, host: str, delay: float | None) -> None:
+        """`host`'s pause between request starts; None: back to the default."""
+        if delay is None:
+            self._delays.pop(host, None)
+        else:
+            self._delays[host] = delay
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -29,13 +38,14 @@ class HostSlots:
             yield
 
     async def _wait_turn(self, host: str) -> None:
-        if self.delay <= 0:
+        delay = self._delays.get(host, self.delay)
+        if delay <= 0:
             return
         async with self._spacing[host]:
             now = time.monotonic()
             start = max(now, self._next_start.get(host, now))
             # Jitter keeps many sources on one host from polling in lockstep.
-            pause = self.delay * (1 + self._rng.uniform(0, self.jitter))
+            pause = delay * (1 + self._rng.uniform(0, self.jitter))
             self._next_start[host] = start + pause
         if start > now:
             await asyncio.sleep(start - now)

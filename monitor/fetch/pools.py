@@ -8,6 +8,9 @@ flight anyway, so each request looks at one or two.
 
 Pools of hosts not asked for a while are closed, so a daemon that polls hundreds of hosts
 keeps sockets open only for the ones in use.
+
+Every pool opens its connections through one `network_backend` (the Fetcher's connects only
+to checked addresses: connect.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import httpcore
 import httpx
 
 __all__ = ["HostPools"]
@@ -58,8 +62,10 @@ class HostPools(httpx.AsyncBaseTransport):
     `idle_close` seconds is closed."""
 
     def __init__(self, per_host: int, idle_close: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 network_backend: httpcore.AsyncNetworkBackend | None = None):
         self.per_host = per_host
+        self.network_backend = network_backend
         self.idle_close = idle_close
         self._clock = clock
         self._pools: OrderedDict[Origin, _Pool] = OrderedDict()  # by last_used, oldest first
@@ -70,10 +76,15 @@ class HostPools(httpx.AsyncBaseTransport):
     def _pool(self, origin: Origin) -> _Pool:
         pool = self._pools.get(origin)
         if pool is None:
-            limits = httpx.Limits(max_connections=self.per_host,
-                                  max_keepalive_connections=self.per_host)
-            pool = self._pools[origin] = _Pool(origin, httpx.AsyncHTTPTransport(
-                verify=self._ssl, limits=limits))
+            transport = httpx.AsyncHTTPTransport(verify=self._ssl)
+            # httpx has no parameter for the network backend: its transport is a thin
+            # adapter around this one httpcore pool, which is given one here.
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl, max_connections=self.per_host,
+                max_keepalive_connections=self.per_host,
+                keepalive_expiry=httpx.Limits().keepalive_expiry or 5.0,
+                network_backend=self.network_backend)
+            pool = self._pools[origin] = _Pool(origin, transport)
         return pool
 
     def _used(self, pool: _Pool) -> None:

@@ -9,6 +9,9 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Within one poll we wait at most this long before a retry; a longer Retry-After means
 # "come back at the next poll" and is honoured by the source's back-off instead.
 MAX_RETRY_WAIT = 30.0
+# An article page answering these is gone for good: recorded once, never fetched again.
+# (A feed or listing answering them is a failing source, which its health shows.)
+GONE_STATUSES = frozenset({404, 410})
 BASE_RETRY_WAIT = 1.0
 
 
@@ -45,6 +48,11 @@ def retry_delay(*, attempt: int, retries: int, status: int | None = None,
     if retry_after is not None:
         return retry_after if retry_after <= MAX_RETRY_WAIT else None
     return min(BASE_RETRY_WAIT * 2 ** (attempt - 1), MAX_RETRY_WAIT)
+
+
+def article_gone(status: int | None) -> bool:
+    """True when an article page's failure is permanent, so later polls must not retry it."""
+    return status in GONE_STATUSES
 
 
 def backoff_delay(every: float, failures: int, cap: float,

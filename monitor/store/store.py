@@ -228,15 +228,18 @@ class Store(QueryMixin, SkippedPagesMixin):
 
     # ------------------------------------------------------------ article failures
 
-    def record_article_failure(self, url: str, source: str, error: str) -> int:
-        """Count a failed article fetch; returns how many times it has failed."""
+    def record_article_failure(self, url: str, source: str, error: str,
+                               at_least: int = 1) -> int:
+        """Count a failed article fetch; returns how many times it has failed. `at_least`
+        raises the count at once (a permanent failure is counted as the last attempt)."""
         stamp = now_iso()
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO article_failures (url, source, attempts, last_error, first_failed, "
-                "last_failed) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
-                "attempts = attempts + 1, last_error = excluded.last_error, "
-                "last_failed = excluded.last_failed", [url, source, error, stamp, stamp])
+                "last_failed) VALUES (?, ?, max(1, ?), ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                "attempts = max(attempts + 1, excluded.attempts), "
+                "last_error = excluded.last_error, last_failed = excluded.last_failed",
+                [url, source, at_least, error, stamp, stamp])
             return int(self.db.execute("SELECT attempts FROM article_failures WHERE url = ?",
                                        [url]).fetchone()[0])
 
