@@ -27,14 +27,15 @@ def entry_text(rng: random.Random, name: str) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def item(host: int, feed: int, entry: int) -> str:
+def item(host: int, feed: int, entry: int,
+         published: str = "Sat, 03 Jan 2026 12:00:00 +0000") -> str:
     """One RSS item; the same (feed, entry) always gives the same text."""
     rng = random.Random(feed * 100_003 + entry)
     name = NAMES[(feed + entry) % len(NAMES)]
     title = " ".join(rng.choice(VOCABULARY) for _ in range(6)).capitalize()
     return (f"<item><title>{title} {name}</title>"
             f"<link>http://127.0.0.{host + 1}/a/{feed}/{entry}</link>"
-            f"<guid>f{feed}e{entry}</guid><pubDate>Sat, 03 Jan 2026 12:00:00 +0000</pubDate>"
+            f"<guid>f{feed}e{entry}</guid><pubDate>{published}</pubDate>"
             f"<description>{entry_text(rng, name)}</description></item>")
 
 

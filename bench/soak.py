@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,15 @@ def failing(feed: int, elapsed: float) -> bool:
     return (feed + int(elapsed / ROTATE_EVERY)) % FAILING_ONE_IN == 0
 
 
-def feed_body(host: int, feed: int, version: int) -> bytes:
-    # Newest first, a sliding window of WINDOW entries.
-    return rss(feed, [item(host, feed, e) for e in range(version + WINDOW - 1, version - 1, -1)])
+def feed_body(host: int, feed: int, version: int, started: float, new_every: float) -> bytes:
+    # Newest first, a sliding window of WINDOW entries, each dated when it appeared (a fixed
+    # date kept every article in the story index's window for good: it never slid).
+    def published(entry: int) -> str:
+        appeared = started + (entry - WINDOW + 1) * new_every - feed % new_every
+        return format_datetime(datetime.fromtimestamp(appeared, UTC))
+
+    return rss(feed, [item(host, feed, e, published(e))
+                      for e in range(version + WINDOW - 1, version - 1, -1)])
 
 
 def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None:
@@ -74,7 +82,8 @@ def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None
             return response("304 Not Modified", etag=etag)
         body = cache.get((feed, version))
         if body is None:
-            body = cache[(feed, version)] = feed_body(feed % hosts, feed, version)
+            body = cache[(feed, version)] = feed_body(feed % hosts, feed, version, started,
+                                                      new_every)
             cache.pop((feed, version - 2), None)
         return response("200 OK", body, etag)
 
@@ -87,6 +96,7 @@ def write_config(directory: Path, args: argparse.Namespace, ports: list[int],
         "database: soak.db", "log_format: json", f"status: {{listen: '127.0.0.1:{status_port}'}}",
         "fetch: {allow_private_addresses: true, delay: 0s, retries: 0, concurrency: 32, "
         "per_host: 8, timeout: 10s, backoff_cap: 60s}",
+        f"stories: {{window: {args.story_window}}}",
         "sources:"]
     for f in range(args.sources):
         host = f % args.hosts
@@ -188,6 +198,10 @@ def read_log(path: Path) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--story-window", default="72h", help="stories.window of the daemon: "
+                        "its story index holds this window's articles (~1 KB each), so the "
+                        "daemon's memory levels off only once the window slides; a short one "
+                        "(10m) shows that within a run")
     parser.add_argument("--sources", type=int, default=500)
     parser.add_argument("--every", type=float, default=10)
     parser.add_argument("--hosts", type=int, default=20)
