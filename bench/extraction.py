@@ -29,7 +29,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,10 +93,17 @@ def page_counts(truth: str, extracted: str) -> tuple[int, int, int]:
 
 def score(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
     """(precision, recall, F1) over (truth, extracted) pairs, as METRIC.md defines them."""
+    return _macro_scores((page_counts(t, e) for t, e in pairs), empty_is_perfect=True)
+
+
+def _macro_scores(counts: Iterable[tuple[int, int, int]], empty_is_perfect: bool = False
+                  ) -> tuple[float, float, float]:
+    """(precision, recall, F1) from per-page (TP, FP, FN): P and R are means over the pages
+    where they are defined, F1 comes from the two means. With `empty_is_perfect`, a page
+    with nothing to find and nothing found scores 1 on both."""
     precisions, recalls = [], []
-    for truth, extracted in pairs:
-        tp, fp, fn = page_counts(truth, extracted)
-        if tp + fp == 0 and tp + fn == 0:
+    for tp, fp, fn in counts:
+        if empty_is_perfect and tp + fp == 0 and tp + fn == 0:
             precisions.append(1.0)
             recalls.append(1.0)
             continue
@@ -146,17 +153,7 @@ def boundary_score(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
     """(precision, recall, F1) of paragraph breaks over (truth, extracted) pairs, averaged
     per page like `score`: P over pages where the extraction breaks a shared gap, R over
     pages where the truth does; F1 from the two means."""
-    precisions, recalls = [], []
-    for truth, extracted in pairs:
-        tp, fp, fn = boundary_counts(truth, extracted)
-        if tp + fp:
-            precisions.append(tp / (tp + fp))
-        if tp + fn:
-            recalls.append(tp / (tp + fn))
-    precision = statistics.fmean(precisions) if precisions else 0.0
-    recall = statistics.fmean(recalls) if recalls else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    return _macro_scores(boundary_counts(t, e) for t, e in pairs)
 
 
 # --- extractors ----------------------------------------------------------------------------
