@@ -181,3 +181,33 @@ def test_export(config: Path, fmt: str) -> None:
     with Store(config.parent / "monitor.db") as store:
         assert len(rows) == store.db["hits"].count
     assert {"entity", "url", "source", "published", "story_id", "snippet"} <= set(rows[0])
+
+
+def test_stories_fit_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A story is a few lines, not a table row whose reports wrap letter by letter; on a
+    terminal every line is cut to its width, piped nothing is."""
+    import os
+    import shutil
+
+    from monitor.commands.query import _story_blocks
+
+    story = {"id": 7, "title": "Gunmen assassinate activist in Amarah after a night of "
+                                "clashes between rival armed factions in Maysan",
+             "first_seen": "2026-01-05T18:40:00+00:00", "last_seen": "2026-01-05T21:10:00+00:00",
+             "article_count": 2, "languages": ["en", "ar"],
+             "sources": ["Shafaq News (EN)", "Alsumaria"],
+             "articles": [
+                 {"published": "2026-01-05T18:40:00+00:00", "fetched": "x", "language": "en",
+                  "source": "Shafaq News (EN)", "title": "Gunmen assassinate activist in "
+                                                        "Amarah after a night of clashes"},
+                 {"published": "2026-01-05T21:10:00+00:00", "fetched": "x", "language": "ar",
+                  "source": "Alsumaria", "title": "اغتيال ناشط في العمارة " * 5}]}
+    piped = list(_story_blocks([dict(story)], "2026-01-01T00:00:00+00:00"))
+    assert "     2 reports in en ar · 2026-01-05 18:40 → 21:10 UTC" in piped
+    assert "     outlets 2: Shafaq News (EN), Alsumaria" in piped
+    assert any(line.endswith("in Maysan") for line in piped)  # nothing cut
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((80, 24)))
+    screen = list(_story_blocks([dict(story)], "2026-01-01T00:00:00+00:00"))
+    assert len(screen) == len(piped) and max(map(len, screen)) <= 80
+    assert screen[2].endswith("…") and screen[2].startswith("#7  Gunmen assassinate")

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +22,7 @@ from ..cli import (
 from ..clock import since_to_iso
 from ..errors import MonitorError
 from ..reading import Reading, db_option, resolve_entity, resolve_source, with_reading
+from ..wording import counted
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -262,15 +264,35 @@ def stories(reading: Reading, since: str, published_since: str | None, entity: s
                              "article_id", "source", "language", "published", "fetched",
                              "title", "url"])
         return
-    for story in rows:
-        story["outlets"] = f"{len(story['sources'])}: {', '.join(story['sources'])}"
-        story["languages"] = " ".join(story["languages"])
-        for key in ("first_seen", "last_seen"):  # minutes are enough on screen (UTC)
-            story[key] = (story[key] or "")[:16].replace("T", " ")
-        story["reports"] = "\n".join(_report_line(a) for a in story["articles"])
-    _table(rows, ["id", "title", "first_seen", "last_seen", "article_count", "languages",
-                  "outlets", "reports"], title=f"Stories since {_since(since)}")
+    for line in _story_blocks(rows, _since(since)):
+        click.echo(line)
     _say_if_cut(rows, rows.total, fmt, "stories")
+
+
+def _story_blocks(rows: list[dict[str, Any]], since: str | None) -> Iterator[str]:
+    """`monitor stories` for people: a few lines per story (a table of stories with their
+    reports wrapped letter by letter at 80 columns). On a terminal each line is cut with …
+    to its width; piped, nothing is cut."""
+    import shutil
+
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+    def fit(line: str) -> str:
+        return line if width is None or len(line) <= width else line[:width - 1] + "…"
+
+    yield fit(f"Stories since {(since or '')[:16].replace('T', ' ')} UTC, latest first")
+    for story in rows:
+        first, last = ((story[k] or "")[:16].replace("T", " ") for k in ("first_seen",
+                                                                           "last_seen"))
+        end = last[11:] if last[:10] == first[:10] else last  # the same day: the time
+        span = first if first == last else f"{first} → {end}"
+        yield ""
+        yield fit(f"#{story['id']}  {story['title'] or '(untitled)'}")
+        yield fit(f"     {counted(story['article_count'] or 0, 'report')} in "
+                  f"{' '.join(story['languages']) or '?'} · {span} UTC")
+        yield fit(f"     outlets {len(story['sources'])}: {', '.join(story['sources'])}")
+        for article in story["articles"]:
+            yield fit(f"     {_report_line(article)}  {article['title'] or ''}".rstrip())
 
 
 # ---------------------------------------------------------------- show
