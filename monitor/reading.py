@@ -92,8 +92,11 @@ def _pairs_from_store(store: Store) -> list[tuple[str, str]]:
     return [(r["alias"], r["entity"]) for r in rows]
 
 
-def _resolve(given: str, pairs: Iterable[tuple[str, str]], what: str, option: str) -> str:
-    """The canonical name `given` (any case, or an alias) stands for."""
+def _resolve(given: str, pairs: Iterable[tuple[str, str]], what: str, option: str,
+             stored: Callable[[], Iterable[str]] | None = None) -> str:
+    """The canonical name `given` (any case, or an alias) stands for. `stored`: the names
+    the database holds, read only when the watchlist's names do not resolve `given` (the
+    scan of a million hits would cost every query ~100 ms for nothing)."""
     pairs = list(pairs)
     key = given.strip().casefold()
     canonical = {c for c in (c for _, c in pairs) if c.casefold() == key}
@@ -102,6 +105,8 @@ def _resolve(given: str, pairs: Iterable[tuple[str, str]], what: str, option: st
     by_alias = sorted({c for n, c in pairs if n.casefold() == key})
     if len(by_alias) == 1:
         return by_alias[0]
+    if not by_alias and stored is not None:  # a name no longer watched, still in the data
+        return _resolve(given, [*pairs, *((n, n) for n in stored())], what, option)
     if len(by_alias) > 1:
         raise click.BadParameter(f"{given!r} is an alias of {len(by_alias)} {what}s: "
                                  f"{', '.join(by_alias)}; give the one you mean",
@@ -124,9 +129,8 @@ def resolve_entity(store: Store, config: Config | None, given: str | None,
     if given is None:
         return None
     pairs = _pairs_from_config(config) if config else _pairs_from_store(store)
-    stored = store.query("SELECT DISTINCT entity FROM hits")
-    return _resolve(given, [*pairs, *((r["entity"], r["entity"]) for r in stored)],
-                    "watched name", option)
+    return _resolve(given, pairs, "watched name", option, lambda: (
+        r["entity"] for r in store.query("SELECT DISTINCT entity FROM hits")))
 
 
 def resolve_source(store: Store, config: Config | None, given: str | None,
@@ -136,5 +140,5 @@ def resolve_source(store: Store, config: Config | None, given: str | None,
         return None
     names = {s.name for s in config.sources} if config else set()
     names |= {r["name"] for r in store.query("SELECT name FROM sources")}
-    names |= {r["source"] for r in store.query("SELECT DISTINCT source FROM articles")}
-    return _resolve(given, ((n, n) for n in names), "source", option)
+    return _resolve(given, ((n, n) for n in names), "source", option, lambda: (
+        r["source"] for r in store.query("SELECT DISTINCT source FROM articles")))

@@ -206,3 +206,11 @@ def test_match_and_a_dry_run_rematch_need_no_alert_secrets(config: Path) -> None
     assert dry.exit_code == 0, dry.output
     alerting = runner.invoke(cli, ["rematch", "--apply", "--alert", "-c", str(config)])
     assert alerting.exit_code == 2 and "OPS_TOKEN is not set" in alerting.output
+
+
+def test_a_name_no_longer_watched_is_still_found_in_the_data(config: Path) -> None:
+    """Muqtada al-Sadr has hits but is not in this watchlist (removed, say): his name, in
+    any case, still selects them; the stored names are read only for such a name."""
+    rows = json.loads(invoke("hits", "--since", SINCE, "--entity", "MUQTADA AL-SADR",
+                             "--format", "json", "-c", str(config)).stdout)
+    assert rows and {r["entity"] for r in rows} == {"Muqtada al-Sadr"}

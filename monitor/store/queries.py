@@ -103,7 +103,7 @@ class QueryMixin:
                  limit: int | None = None) -> list[dict[str, Any]]:
         """Hits with their article (the `hit_details` view), newest first."""
         where, params = _where([("fetched >= ?", since),
-                                ("entity = ? COLLATE NOCASE", entity),
+                                ("entity = ?", entity),  # (commands resolve the name)
                                 ("kind = ?", kind), ("source = ? COLLATE NOCASE", source)])
         tail = " LIMIT ?" if limit else ""
         return self._rows(
@@ -128,9 +128,15 @@ class QueryMixin:
         """Hit counts per entity, or per story, with first and last time and outlets."""
         where, params = _where([("a.fetched >= ?", since),
                                 ("coalesce(a.published, a.fetched) >= ?", published_since),
-                                ("h.entity = ? COLLATE NOCASE", entity),
+                                ("h.entity = ?", entity),  # (commands resolve the name)
                                 ("h.kind = ?", kind), ("a.source = ? COLLATE NOCASE", source)])
         key = {"entity": "h.entity, h.kind", "story": "a.story_id"}[by]
+        # Start from the side the filters narrow. A time window without an entity selects
+        # few articles, whose hits are found by article_id; without statistics SQLite would
+        # scan every hit in GROUP BY order instead (204 ms at a million hits for a day's
+        # counts). An entity selects its hits through the (entity, kind, article_id) index.
+        joined = ("articles a CROSS JOIN hits h ON h.article_id = a.id"
+                  if since and not entity else "hits h JOIN articles a ON a.id = h.article_id")
         extra = ("h.entity, h.kind" if by == "entity" else
                  "a.story_id, s.title AS story_title, "
                  "group_concat(DISTINCT h.entity) AS entities")
@@ -138,8 +144,7 @@ class QueryMixin:
             f"SELECT {extra}, count(*) AS hits, count(DISTINCT h.article_id) AS articles, "
             "count(DISTINCT a.source) AS outlets, min(a.fetched) AS first, "
             "max(a.fetched) AS last "
-            "FROM hits h JOIN articles a ON a.id = h.article_id "
-            "LEFT JOIN stories s ON s.id = a.story_id "
+            f"FROM {joined} LEFT JOIN stories s ON s.id = a.story_id "
             f"WHERE {where} GROUP BY {key} ORDER BY hits DESC, last DESC", params, limit)
 
     # ------------------------------------------------------------ stories
@@ -155,7 +160,7 @@ class QueryMixin:
              published_since),
             ("coalesce(s.source_count, 1) >= ?", min_sources if min_sources > 1 else None),
             ("s.id IN (SELECT a.story_id FROM hits h JOIN articles a ON a.id = h.article_id "
-             "WHERE h.entity = ? COLLATE NOCASE)", entity)])
+             "WHERE h.entity = ?)", entity)])
         return self._page(
             "SELECT s.id, s.title, s.first_seen, s.last_seen, s.article_count, s.sources, "
             f"s.source_count, s.languages FROM stories s WHERE {where} "

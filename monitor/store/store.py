@@ -382,8 +382,8 @@ class Store(QueryMixin, SkippedPagesMixin):
         if since:
             where.append("a.fetched >= ?")
             params.append(since)
-        if entity:
-            where.append("h.entity = ? COLLATE NOCASE")
+        if entity:  # (commands resolve the name: = uses the entity index, NOCASE would not)
+            where.append("h.entity = ?")
             params.append(entity)
         if source:
             where.append("a.source = ? COLLATE NOCASE")
