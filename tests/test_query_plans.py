@@ -59,3 +59,26 @@ def test_one_entitys_hits_use_the_entity_index(store: Store) -> None:
                                                     entity="Qais al-Khazali"))
     assert any("idx_hits_entity_kind_article_id (entity=?" in step for step in plan), plan
     assert not any(step.startswith("SCAN h") for step in plan), plan
+
+
+def test_search_since_bounds_the_rowids_fts5_reads_and_finds_the_same(tmp_path: Path) -> None:
+    """A time window becomes a rowid bound FTS5 applies while reading its index (it ranks
+    every match before a plain filter drops any), and still finds exactly the articles of
+    the window, also when ids do not follow fetch times."""
+    from monitor.search import parse
+
+    with Store(tmp_path / "s.db") as store:
+        times = ["2026-01-01T10:00:00+00:00", "2026-01-03T10:00:00+00:00",
+                 "2026-01-02T10:00:00+00:00", "2026-01-04T10:00:00+00:00"]  # id 3 is older
+        for n, fetched in enumerate(times, start=1):
+            store.add_article(Article(url=f"https://x.example/{n}", source="S", title=f"t{n}",
+                                      body="Maysan clashes", fetched=fetched), [])
+        query = parse("Maysan").fts
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        found = store.search(query, since="2026-01-02T00:00:00+00:00")
+        store.db.conn.set_trace_callback(None)
+        assert sorted(r["id"] for r in found) == [2, 3, 4]
+        assert any("articles_search.rowid >= 2" in s for s in statements), statements
+        assert [r["id"] for r in store.search(query, since="2027-01-01T00:00:00+00:00")] == []
+        assert len(store.search(query)) == 4

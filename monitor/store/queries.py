@@ -68,6 +68,15 @@ class QueryMixin:
         where, params = _where([("a.fetched >= ?", since),
                                 ("coalesce(a.published, a.fetched) >= ?", published_since),
                                 ("a.source = ? COLLATE NOCASE", source)])
+        if since:
+            # FTS5 ranks every row that matches before a time filter drops any (a frequent
+            # word: tens of thousands ranked for a day's few). Every article fetched since
+            # `since` has an id at or above the smallest of theirs, and a rowid bound is one
+            # FTS5 applies while it reads its doclists.
+            first = self.db.execute("SELECT min(id) FROM articles WHERE fetched >= ?",
+                                    [since]).fetchone()[0]
+            where += " AND articles_search.rowid >= ?"
+            params.append(first if first is not None else 1 << 62)  # none: nothing matches
         return self._page(
             "SELECT a.id, a.source, a.published, a.fetched, a.title, a.url, a.story_id, "
             "a.body, articles_search.rank AS rank "
