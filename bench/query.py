@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.clock import iso  # noqa: E402
 from monitor.commands.query import _story_rows  # noqa: E402
+from monitor.config import Entity  # noqa: E402
 from monitor.match.normalize import normalize_text  # noqa: E402
 from monitor.models import Article, Hit  # noqa: E402
 from monitor.search import parse, snippet  # noqa: E402
@@ -185,8 +186,35 @@ def bench_queries(path: Path) -> None:
                             "MATCH ?", [query.fts])[0]["n"]
         print(f"FTS search, two frequent words ({total:,} matches): {timed(search):5.1f} ms")
         n = len(_story_rows(store, since, None, 1, 50, None))
-        ms = timed(lambda: _story_rows(store, since, None, 1, 50))
+        ms = timed(lambda: _story_rows(store, since, None, 1, 50, None))
         print(f"stories list, 7 days ({n} stories + reports):  {ms:7.1f} ms")
+        day = iso(NOW - timedelta(days=1))
+        n = len(store.hits_grouped("entity", since=day, limit=100))
+        ms = timed(lambda: store.hits_grouped("entity", since=day, limit=100))
+        print(f"hits per entity, 24 h ({n} entities):          {ms:7.1f} ms")
+        query = parse(words[0])
+        n = len(store.search(query.fts, since=day, limit=20))
+        ms = timed(lambda: store.search(query.fts, since=day, limit=20))
+        print(f"FTS search, one frequent word, 24 h ({n} shown): {ms:6.1f} ms")
+        n = len(_story_rows(store, since, entity, 1, 50, None))
+        ms = timed(lambda: _story_rows(store, since, entity, 1, 50, None))
+        print(f"one entity's stories, 7 days ({n} stories):    {ms:7.1f} ms")
+        bench_canned_queries(store, entity)
+
+
+def bench_canned_queries(store: Store, entity: str) -> None:
+    """Every canned query of datasette.yaml, with a mid-popular entity where it takes one
+    (their `now` is today, not the synthetic data's: they read the empty recent end)."""
+    import yaml
+
+    metadata = yaml.safe_load((ROOT / "datasette.yaml").read_text(encoding="utf-8"))
+    store.sync_watchlist([Entity(name=entity, kind="actor", aliases=(entity,))])
+    for name, query in metadata["databases"]["monitor"]["queries"].items():
+        params = {k: v for k, v in {"entity": entity, "days": "7"}.items()
+                  if f":{k}" in query["sql"]}
+        n = len(store.query(query["sql"], params))
+        ms = timed(lambda sql=query["sql"], params=params: store.query(sql, params))
+        print(f"datasette canned query {name} ({n} rows): {ms:7.1f} ms")
 
 
 # Window sizes (articles in 72 h) the clustering cost is measured at: a busy day's window,
