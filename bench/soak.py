@@ -137,11 +137,16 @@ def _status(pid: int) -> dict[str, int]:
     return fields
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def process(pid: int) -> dict[str, float]:
-    """One process's RSS (MB), open descriptors and threads."""
+    """One process's RSS (MB), open descriptors, threads and CPU seconds so far."""
     status = _status(pid)
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
     return {"rss": status.get("VmRSS", 0) / 1024, "fds": len(os.listdir(f"/proc/{pid}/fd")),
-            "threads": status.get("Threads", 0)}
+            "threads": status.get("Threads", 0), "cpu": cpu}
 
 
 def sample(pid: int, database: Path | None = None) -> dict[str, Any]:
@@ -222,6 +227,7 @@ def main() -> None:
         config = write_config(directory, args, host_ports, status_port)
         log_path = directory / "daemon.log"
         with log_path.open("w") as log:
+            launched = time.time()
             daemon = subprocess.Popen(
                 [sys.executable, "-m", "monitor", "run", "-c", str(config), "--log-level",
                  "debug"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
@@ -234,21 +240,30 @@ def main() -> None:
                 samples.append((time.monotonic() - started,
                                 sample(daemon.pid, directory / "soak.db")))
                 if len(samples) % 12 == 0:  # every minute, as it goes
-                    print_minute(*samples[-1])
+                    print_minute(*samples[-1], samples[-13] if len(samples) > 12 else None)
             final = metrics(status_port)
             samples.append((time.monotonic() - started, sample(daemon.pid, directory / "soak.db")))
             stop = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(timeout=60)
             stop_seconds = time.monotonic() - stop
-        report(args, samples, final, read_log(log_path), code, stop_seconds, directory)
+        report(args, samples, final, read_log(log_path), code, stop_seconds, directory,
+               launched)
     server.terminate()
 
 
-def print_minute(elapsed: float, figures: dict[str, Any]) -> None:
-    """`min 3.0  db 12.0 MB  daemon: 88.1 MB 41 fd 6 thr | worker 1234: 48.2 MB 11 fd 3 thr`"""
-    parts = [f"{name}: {p['rss']:.1f} MB "
-             f"{p['fds']:.0f} fd {p['threads']:.0f} thr" for name, p in figures["each"].items()]
+def print_minute(elapsed: float, figures: dict[str, Any],
+                 before: tuple[float, dict[str, Any]] | None = None) -> None:
+    """`min 3.0  db 12.0 MB  daemon: 88.1 MB 41 fd 6 thr 23% CPU | worker 1234: ...`: CPU as
+    a share of one core over the minute since `before` (a sample a minute earlier)."""
+    def cpu(name: str, p: dict[str, float]) -> str:
+        if before is None or name not in before[1]["each"]:
+            return ""
+        share = (p["cpu"] - before[1]["each"][name]["cpu"]) / (elapsed - before[0])
+        return f" {share:4.0%} CPU"
+
+    parts = [f"{name}: {p['rss']:.1f} MB {p['fds']:.0f} fd {p['threads']:.0f} thr"
+             f"{cpu(name, p)}" for name, p in figures["each"].items()]
     print(f"min {elapsed / 60:4.1f}  db {figures['db']:6.1f} MB  " + " | ".join(parts),
           flush=True)
 
@@ -280,7 +295,7 @@ def print_slopes(samples: list[tuple[float, dict[str, Any]]], warmup: float) -> 
 
 def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]],
            final: dict[str, float], records: list[dict[str, object]], code: int,
-           stop_seconds: float, directory: Path) -> None:
+           stop_seconds: float, directory: Path, launched: float) -> None:
     warm = next((s for t, s in samples if t >= args.warmup), samples[-1][1])
     first, end = samples[0][1], samples[-1][1]
     start_time = min((str(r["time"]) for r in records if "time" in r), default="")
@@ -305,6 +320,17 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]]
     print(f"soak: {args.sources} sources every {args.every:g} s for {minutes:.1f} min "
           f"({args.hosts} hosts, 5% failing in rotation, a new entry per feed every "
           f"{args.new_every:g} s)")
+    running = next((r for r in records if str(r.get("message", "")).startswith(
+        "monitor running:")), None)
+    if running is not None:  # every source's first poll is scheduled by then
+        up = datetime.fromisoformat(str(running["time"])).timestamp() - launched
+        print(f"start-up (process start to every source's first poll scheduled): {up:.1f} s")
+    busy = [(t, s) for t, s in samples if t >= args.warmup]
+    if len(busy) > 1:
+        (t0, s0), (t1, s1) = busy[0], busy[-1]
+        shares = ", ".join(f"{name} {(p['cpu'] - s0['each'][name]['cpu']) / (t1 - t0):.0%}"
+                           for name, p in s1["each"].items() if name in s0["each"])
+        print(f"CPU after warm-up, share of one core: {shares}")
     print(f"cycles completed: {int(final.get('monitor_cycles_total', 0))}; polls "
           f"{sum(polls.values())} (of ~{expected:.0f} planned; failing sources back off): "
           f"{polls}")
