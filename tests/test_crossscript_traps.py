@@ -181,3 +181,25 @@ def test_recall_and_precision_of_the_tables(latin_matcher: Matcher,
             found += len(got)
             right += len(set(got) & set(want))
     assert (right, found, expected) == (right, right, right)
+
+
+# ------------------------------------------------------------ remembered dead ends
+
+
+@pytest.mark.parametrize("text", [
+    "قالت كتائب حزب العمال ثم كتائب حزب الله",  # (كتائب, حزب) leads nowhere once, not here
+    "كتائب حزب الله ثم كتائب حزب العمال ثم كتائب حزب الله",
+])
+def test_a_pair_remembered_as_a_dead_end_still_walks_before_allah(text: str) -> None:
+    """The scan remembers first-word/next-word pairs after which no name goes on; whether
+    حزب goes on depends on the word after it (حزب الله = Hezbollah), so that is checked at
+    every occurrence, not remembered."""
+    matcher = Matcher([Entity("Kata'ib Hezbollah", "actor", ("Kata'ib Hezbollah",))])
+    assert [m.text for m in matcher.find(text)] == ["كتائب حزب الله"] * text.count("الله")
+
+
+def test_a_remembered_dead_end_is_per_first_word() -> None:
+    matcher = Matcher([Entity("Hussein al-Allaq", "actor", ("Hussein al-Allaq",))])
+    assert matcher.find("قال حسين الكبير ثم حسين الكبير") == []
+    assert [m.text for m in matcher.find("حسين الكبير و حسين العلاق و حسين الكبير")] == [
+        "حسين العلاق"]

@@ -94,9 +94,14 @@ class _Verdict(NamedTuple):
 
     readings: tuple[_Reading, ...]
     maqsura_at: int
+    # The words after which no name can go on from this one (see scan_arabic), learned as
+    # the scan meets them; None when that cannot be known from the two words alone (a
+    # one-word name, punctuation inside the word, a final ي whose written form matters).
+    dead_after: set[str] | None = None
 
 
 _NOTHING = _Verdict((), 0)
+_DEAD_AFTER_LIMIT = 4096  # words remembered per first word
 
 
 @dataclass(frozen=True)
@@ -302,7 +307,25 @@ class CrossScript:
             verdict = self._verdicts.get(word) or self._learn(word)
             if not verdict.readings and not verdict.maqsura_at:
                 continue
+            dead = verdict.dead_after
             for at in _token_occurrences(norm, word):
+                if dead is not None:
+                    # Most walks start at a given name followed by an ordinary word: a
+                    # pair already known to lead nowhere is skipped with a set lookup.
+                    end = at + len(word)
+                    if not norm.startswith(" ", end):
+                        continue  # punctuation or the end of the text: no second word
+                    stop = norm.find(" ", end + 1)
+                    if stop < 0:
+                        stop = len(norm)
+                    after = norm[end + 1:stop]
+                    if after in dead and not norm.startswith(_ALLAH, stop):
+                        continue
+                    self._walk(text, normalised, at, verdict, found, excluded, done)
+                    if len(dead) < _DEAD_AFTER_LIMIT and self._leads_nowhere(
+                            verdict, after, norm, stop):
+                        dead.add(after)
+                    continue
                 reading = verdict
                 last = verdict.maqsura_at
                 if last and text[normalised.original(at + last - 1)] == MAQSURA:
@@ -311,6 +334,16 @@ class CrossScript:
                 if reading.readings:
                     self._walk(text, normalised, at, reading, found, excluded, done)
         _add_new(spans, found)
+
+    def _leads_nowhere(self, verdict: _Verdict, after: str, norm: str, stop: int) -> bool:
+        """Whether no name starting at a word of `verdict` can go on with the next word
+        `after` (ending at `stop`): what _no_second says for every reading, known for
+        sure."""
+        if (after.endswith("ي") or after == "عبد" or norm.startswith(_ALLAH, stop)
+                or not _ARABIC_RUN.fullmatch(after)):
+            return False
+        seconds = self._seconds
+        return all(seconds.get((id(r), after)) == () for r in verdict.readings)
 
     def _learn(self, word: str) -> _Verdict:
         """Which names can start at a text word (read through its proclitics)."""
@@ -345,7 +378,9 @@ class CrossScript:
                 variant = word[:m.end() - 1] + MAQSURA + word[m.end():]
                 if readings or (self._verdicts.get(variant) or self._learn(variant)).readings:
                     maqsura_at = m.end()
-            verdict = _Verdict(tuple(readings), maqsura_at)
+            two_words = bool(readings) and not maqsura_at and all(
+                not r.single and r.end == len(word) for r in readings)
+            verdict = _Verdict(tuple(readings), maqsura_at, set() if two_words else None)
         self._verdicts[word] = verdict
         return verdict
 
