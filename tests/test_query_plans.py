@@ -105,3 +105,18 @@ def test_no_canned_datasette_query_scans_hits_or_articles(store: Store) -> None:
             assert words[1] not in ("h", "hits", "a", "articles"), (name, plan)
             if words[1] in ("s", "stories"):
                 assert "idx_stories_last_seen" in step, (name, plan)
+
+
+def test_search_since_finds_its_first_id_through_the_fetched_index(store: Store) -> None:
+    """The window's smallest id comes from the fetched index (the window's few entries),
+    not from walking every article in id order until one is recent enough: SQLite's
+    min() shortcut chose that, 85 ms of a 115 ms search at 300,000 articles."""
+    from monitor.search import parse
+
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    store.search(parse("Qais").fts, since="2026-01-01")
+    store.db.conn.set_trace_callback(None)
+    (first,) = [s for s in statements if s.startswith("SELECT min(id)")]
+    plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {first}").fetchall()]
+    assert plan == ["SEARCH articles USING COVERING INDEX idx_articles_fetched (fetched>?)"], plan
