@@ -196,7 +196,7 @@ def once(config_path: str | None, log_level: str) -> None:
     try:
         # A full disk: say so before fetching pages that could not be stored.
         check_free_space(config.database)
-        with Store(config.database) as store, \
+        with Store(config.database, background_checkpoints=True) as store, \
                 source_progress(sum(s.enabled for s in config.sources)) as on_source:
             report = asyncio.run(run_once(config, store, on_source))
     finally:

@@ -186,7 +186,8 @@ class Daemon:
         try:
             with contextlib.ExitStack() as exits:
                 self._exits = exits
-                self.store = exits.enter_context(Store(self.config.database))
+                self.store = exits.enter_context(
+                    Store(self.config.database, background_checkpoints=True))
                 self.parsers = self._new_workers(self.config)
                 async with contextlib.AsyncExitStack() as async_exits:
                     self._async_exits = async_exits

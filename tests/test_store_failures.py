@@ -89,8 +89,8 @@ def after_open(monkeypatch: pytest.MonkeyPatch, hook: Callable[[Store], None]) -
     """Run `hook` on each Store right after it opened (and migrated) its database."""
     original = Store.__init__
 
-    def opened(self: Store, path: str | Path) -> None:
-        original(self, path)
+    def opened(self: Store, path: str | Path, **options: bool) -> None:
+        original(self, path, **options)
         hook(self)
 
     monkeypatch.setattr(Store, "__init__", opened)

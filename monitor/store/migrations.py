@@ -384,3 +384,55 @@ def m013_story_spans(db: Database) -> None:
             'numbers', json_array())
           FROM articles a WHERE a.id = story_signatures.article_id)
         WHERE at >= (SELECT max(at) FROM story_signatures) - 14 * 86400""")
+
+
+@migrations()
+def m018_unpruned_bodies_index(db: Database) -> None:
+    # Retention (monitor/housekeeping.py) empties old bodies; this index holds only the
+    # articles whose body is not empty yet, so each hourly pass reads just the ones it may
+    # prune. Without it a pass re-read every article already pruned (months of them) before
+    # finding that nothing was left to do: seconds on the daemon's event loop.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_unpruned ON articles (fetched) "
+               "WHERE body != ''")
+
+
+@migrations()
+def m019_mentions_daily(db: Database) -> None:
+    # Articles a day that mention each watched entity (UTC day of `fetched`): the timeline
+    # behind the digest's chart and Datasette's daily_mentions. Counted from `hits` at query
+    # time it read four weeks of hits (150,000 rows at a million hits): 380 ms. Kept by
+    # triggers, so it follows every write to `hits` by any tool: a hit is counted when it is
+    # the first of its (article, entity, kind), and uncounted when it is the last to go
+    # (retention deletes hits before their article, `monitor rematch` replaces them).
+    db.execute("""
+        CREATE TABLE mentions_daily (
+          day TEXT NOT NULL, entity TEXT NOT NULL, kind TEXT NOT NULL,
+          articles INTEGER NOT NULL,
+          PRIMARY KEY (day, entity, kind)) WITHOUT ROWID""")
+    db.execute("""
+        INSERT INTO mentions_daily (day, entity, kind, articles)
+        SELECT substr(a.fetched, 1, 10), h.entity, h.kind, count(DISTINCT a.id)
+        FROM hits h JOIN articles a ON a.id = h.article_id
+        GROUP BY 1, 2, 3""")
+    db.execute("""
+        CREATE TRIGGER mentions_daily_count AFTER INSERT ON hits
+        WHEN NOT EXISTS (SELECT 1 FROM hits WHERE article_id = NEW.article_id
+                         AND entity = NEW.entity AND kind = NEW.kind AND id != NEW.id)
+        BEGIN
+          INSERT INTO mentions_daily (day, entity, kind, articles)
+          SELECT substr(fetched, 1, 10), NEW.entity, NEW.kind, 1 FROM articles
+          WHERE id = NEW.article_id
+          ON CONFLICT (day, entity, kind) DO UPDATE SET articles = articles + 1;
+        END""")
+    db.execute("""
+        CREATE TRIGGER mentions_daily_uncount AFTER DELETE ON hits
+        WHEN NOT EXISTS (SELECT 1 FROM hits WHERE article_id = OLD.article_id
+                         AND entity = OLD.entity AND kind = OLD.kind)
+        BEGIN
+          UPDATE mentions_daily SET articles = articles - 1
+          WHERE day = (SELECT substr(fetched, 1, 10) FROM articles WHERE id = OLD.article_id)
+            AND entity = OLD.entity AND kind = OLD.kind;
+          DELETE FROM mentions_daily
+          WHERE day = (SELECT substr(fetched, 1, 10) FROM articles WHERE id = OLD.article_id)
+            AND entity = OLD.entity AND kind = OLD.kind AND articles <= 0;
+        END""")

@@ -7,9 +7,10 @@ exist or none do, and a restart re-fetches the article and queues its alerts exa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..errors import StoreError
 from ..models import ALERTING_KINDS, Article
 from ..stories.assign import Assignment, StoryAssigner, article_features
 from ..stories.features import Features
+from .checkpointer import Checkpointer
 from .failures import remember_database, store_failure
 from .migrations import migrations
 from .queries import Page, QueryMixin
@@ -112,6 +114,32 @@ class _Rows:
             "attempts, created) VALUES (?, ?, ?, 'pending', 0, ?)", self.deliveries)
 
 
+class ImmediateDatabase(Database):
+    """sqlite-utils' Database whose outermost `atomic()` begins IMMEDIATE. A deferred
+    transaction reads first; if another process (an analyst's sqlite-utils, a second
+    monitor command) commits before it comes to write, its snapshot is stale and SQLite
+    fails it at once with "database is locked", whatever the busy timeout. Taking the write
+    lock at BEGIN makes such a write wait its turn there instead."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoints
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -125,20 +153,32 @@ class Store(QueryMixin, SkippedPagesMixin):
     _story_assigner: StoryAssigner | None = None
     # Seconds a write waits for another process's lock before "database is locked".
     busy_timeout: float = 30.0
+    # Bytes the WAL file is cut back to when SQLite starts it over after a checkpoint (a busy
+    # hour can grow it to hundreds of MB, which it would otherwise keep).
+    journal_size_limit: int = 64 * 1024 * 1024
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, background_checkpoints: bool = False):
+        """`background_checkpoints`: WAL checkpoints on a thread of their own instead of in
+        the commit that fills the WAL (store/checkpointer.py): for the long-running writers,
+        `monitor run` and `monitor once`."""
         self.path = Path(path)
+        self.checkpointer: Checkpointer | None = None
         remember_database(self.path, self.busy_timeout)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout,
                                    check_same_thread=False)
-            self.db = Database(conn)
+            self.db = ImmediateDatabase(conn)
             self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self.db.enable_wal()
+            self.db.execute(f"PRAGMA journal_size_limit = {int(self.journal_size_limit)}")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
+            if background_checkpoints:
+                self.db.execute("PRAGMA wal_autocheckpoint = 0")
+                self.checkpointer = Checkpointer(self.path)
+                self.checkpointer.start()
         except sqlite3.DatabaseError as exc:
             raise self.failure(exc) or StoreError(
                 f"{self.path}: cannot open database: {exc}") from None
@@ -151,6 +191,8 @@ class Store(QueryMixin, SkippedPagesMixin):
         return store_failure(exc, self.path, busy_timeout=self.busy_timeout)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.db.close()
 
     def sync_watchlist(self, entities: Iterable[Entity]) -> None:
