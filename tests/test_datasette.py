@@ -49,7 +49,7 @@ def test_internal_tables_are_hidden_and_the_sql_box_opens_on_hits(datasette: Dat
                                                                   ) -> None:
     tables = {t["name"]: t["hidden"] for t in get(datasette, "/monitor.json").json()["tables"]}
     shown = {name for name, hidden in tables.items() if not hidden}
-    assert shown == {"hits", "places", "sources", "stories"}, shown
+    assert shown == {"hits", "mentions_daily", "places", "sources", "stories"}, shown
     html = get(datasette, "/monitor").text
     assert re.search(r'<textarea id="sql-editor" name="sql">select \* from hits</textarea>', html)
 
