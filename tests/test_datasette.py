@@ -111,3 +111,26 @@ def test_every_canned_query_runs(datasette: Datasette) -> None:
     for name, query in METADATA["databases"]["monitor"]["queries"].items():
         params = {p: "x" for p in re.findall(r":(\w+)", query["sql"])}
         get(datasette, f"/monitor/{name}.json", **params)
+
+
+def test_who_reported_first_lists_outlets_of_shared_stories_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    stamp = now_iso()
+    with Store(path) as store:
+        for n, source, published in ((1, "Rudaw", "2026-12-01T10:00:00+00:00"),
+                                     (2, "Shafaq News EN", "2026-12-01T09:00:00+00:00"),
+                                     (3, "Rudaw", "2026-12-01T11:00:00+00:00")):
+            store.add_article(Article(
+                url=f"https://x.example/{n}", source=source, title="Khazali in Maysan",
+                body=BODY, fetched=stamp, published=published, language="en",
+                hits=[Hit("Qais al-Khazali", "actor", "Qais al-Khazali", 0, 15, "")]), [])
+        store.add_article(Article(  # a story only one outlet reported: nothing to compare
+            url="https://x.example/9", source="Rudaw", title="A football final in Erbil",
+            body="The final was played in Erbil on Friday evening. " * 30, fetched=stamp,
+            published=stamp, language="en"), [])
+        assert store.query("SELECT count(*) n FROM stories")[0]["n"] == 2
+    ds = Datasette([str(path)], metadata=METADATA)
+    rows = get(ds, "/monitor/who_reported_first.json", _shape="objects").json()["rows"]
+    assert [(r["source"], r["first_published"], r["articles"]) for r in rows] == [
+        ("Shafaq News EN", "2026-12-01T09:00:00+00:00", 1),
+        ("Rudaw", "2026-12-01T10:00:00+00:00", 2)]

@@ -98,9 +98,10 @@ def test_no_canned_datasette_query_scans_hits_or_articles(store: Store) -> None:
         params = {p: "x" for p in re.findall(r":(\w+)", query["sql"])}
         plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {query['sql']}",
                                                    params).fetchall()]
+        subqueries = {step.split()[1] for step in plan if step.startswith("CO-ROUTINE")}
         for step in plan:
             words = step.split()
-            if words[0] != "SCAN" or words[1].startswith("("):
+            if words[0] != "SCAN" or words[1].startswith("(") or words[1] in subqueries:
                 continue  # searches, and scans of a subquery's own few rows
             assert words[1] not in ("h", "hits", "a", "articles"), (name, plan)
             if words[1] in ("s", "stories"):
