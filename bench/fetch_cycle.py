@@ -168,6 +168,21 @@ def cpu_text(before: list[float], after: list[float]) -> str:
             f"worker{'s' if len(spent) > 2 else ''} {sum(spent[1:]):.1f})")
 
 
+def feedparser_ms(feeds: int, entries: int, hosts: int, sample: int = 200) -> float:
+    """feedparser's own CPU ms per entry, plain `feedparser.parse` with its defaults, on
+    the bytes of the cycle's first `sample` feeds: the peer figure for the cycle's CPU per
+    entry (everything the monitor does per entry, of which parsing is one part)."""
+    import io
+
+    import feedparser
+
+    bodies = [feed_body(f % hosts, f, entries, 0) for f in range(min(feeds, sample))]
+    feedparser.parse(io.BytesIO(bodies[0]))  # warm-up
+    start = time.process_time()
+    parsed = sum(len(feedparser.parse(io.BytesIO(body)).entries) for body in bodies)
+    return (time.process_time() - start) / parsed * 1000
+
+
 def reference_ms(rounds: int = 100) -> float:
     """CPU ms per entry to parse one fixed 50-entry feed (the bench's own) in this process,
     best of `rounds`: a rough gauge of the machine's speed at the start of the run. A shared
@@ -270,6 +285,11 @@ def main() -> None:
         if errors:
             print(f"{label}: {len(errors)} sources FAILED, e.g. {errors[0]}")
     print(f"cycle 2 / cycle 1: time {second / first:.1%}, bytes {bytes2 / bytes1:.1%}")
+    per_entry = sum(b - a for a, b in zip(cpu0, cpu1, strict=True)) / stored * 1000
+    own = feedparser_ms(args.feeds, args.entries, args.hosts)
+    print(f"cycle 1 CPU per entry stored (main and workers): {per_entry:.3f} ms; "
+          f"feedparser's own parse of the same bytes: {own:.3f} ms per entry "
+          f"(ratio {per_entry / own:.1f}); target 0.45 ms")
     print(f"memory of the monitor: this process and its {len(workers)} parser workers "
           f"(feed server not counted); database {db_mb:.0f} MB")
     print(f"  sum of per-process peaks  {hwm_sum:5.0f} MB  (VmHWM summed; peaks at "

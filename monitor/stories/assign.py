@@ -117,10 +117,9 @@ class StoryAssigner:
              ) -> tuple[tuple[object, ...], tuple[object, ...]]:
         """An article's articles_search and story_signatures rows."""
         story_id, f = assignment
+        signature, entities, cross = f.stored_columns()
         return ((article_id, f.title_norm, f.body_norm),
-                (article_id, story_id, f.at, f.signature.tobytes(),
-                 json.dumps(sorted(f.entities), ensure_ascii=False), f.size,
-                 json.dumps(f.cross.as_json(), ensure_ascii=False)))
+                (article_id, story_id, f.at, signature, entities, f.size, cross))
 
 
 @dataclass

@@ -11,10 +11,11 @@ the article and the conjunction و/ف/ب/ل/ك attached to it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -129,6 +130,17 @@ class Features:
     entities: frozenset[str]
     size: int  # number of distinct word keys: tiny texts are judged by entities too
     cross: CrossFeatures = NONE  # language, actors, places, incidents, numbers (crosslang)
+    # The story_signatures row's signature, entities and cross_features values, made where
+    # the features are (a worker) rather than in the daemon's store transaction.
+    columns: tuple[bytes, str, str] | None = field(default=None, compare=False, repr=False)
+
+    def stored_columns(self) -> tuple[bytes, str, str]:
+        """(signature bytes, entities JSON, cross_features JSON) for story_signatures."""
+        if self.columns is None:
+            self.columns = (self.signature.tobytes(),
+                            json.dumps(sorted(self.entities), ensure_ascii=False),
+                            json.dumps(self.cross.as_json(), ensure_ascii=False))
+        return self.columns
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickled with a uint32 signature as bytes: Features cross from the worker processes
@@ -137,16 +149,19 @@ class Features:
         packed = sig.tobytes() if isinstance(sig, np.ndarray) and sig.dtype == np.uint32 \
             and sig.ndim == 1 else sig
         return (_unpickle_features, (self.at, self.source, self.title_norm, self.body_norm,
-                                     packed, self.entities, self.size, self.cross))
+                                     packed, self.entities, self.size, self.cross,
+                                     self.columns))
 
 
 def _unpickle_features(at: float, source: str, title_norm: str, body_norm: str,
                        signature: bytes | np.ndarray, entities: frozenset[str],
-                       size: int, cross: CrossFeatures = NONE) -> Features:
+                       size: int, cross: CrossFeatures = NONE,
+                       columns: tuple[bytes, str, str] | None = None) -> Features:
     if isinstance(signature, bytes):  # a writable array of its own, as it was
         signature = np.frombuffer(signature, dtype=np.uint32).copy()
     return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
-                    signature=signature, entities=entities, size=size, cross=cross)
+                    signature=signature, entities=entities, size=size, cross=cross,
+                    columns=columns)
 
 
 def features(title: str | None, body: str, hits: Iterable[Hit], at: float,
@@ -155,6 +170,8 @@ def features(title: str | None, body: str, hits: Iterable[Hit], at: float,
     title_norm = normalize_text(title or "").text
     body_norm = normalize_text(body or "").text
     keys = word_keys(f"{title_norm} {body_norm}")  # one pass: a space ends a word as \W does
-    return Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
+    made = Features(at=at, source=source, title_norm=title_norm, body_norm=body_norm,
                     signature=signature(keys), entities=entity_set(hits), size=len(keys),
                     cross=cross_features(hits, title_norm, body_norm, language))
+    made.stored_columns()
+    return made
