@@ -53,8 +53,8 @@ def feed_version(feed: int, elapsed: float, new_every: float) -> int:
     return int((elapsed + feed % new_every) / new_every)
 
 
-def failing(feed: int, elapsed: float) -> bool:
-    return (feed + int(elapsed / ROTATE_EVERY)) % FAILING_ONE_IN == 0
+def failing(feed: int, elapsed: float, one_in: int = FAILING_ONE_IN) -> bool:
+    return one_in > 0 and (feed + int(elapsed / ROTATE_EVERY)) % one_in == 0
 
 
 def feed_body(host: int, feed: int, version: int, started: float, new_every: float) -> bytes:
@@ -68,13 +68,14 @@ def feed_body(host: int, feed: int, version: int, started: float, new_every: flo
                       for e in range(version + WINDOW - 1, version - 1, -1)])
 
 
-def serve(hosts: int, started: float, new_every: float, ports: mp.Queue) -> None:
+def serve(hosts: int, started: float, new_every: float, ports: mp.Queue,
+          failing_one_in: int = FAILING_ONE_IN) -> None:
     cache: dict[tuple[int, int], bytes] = {}
 
     def answer(path: str, head: bytes) -> bytes:
         feed = int(path.rsplit("/", 1)[1].split(".")[0])
         elapsed = time.time() - started
-        if failing(feed, elapsed):
+        if failing(feed, elapsed, failing_one_in):
             return b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 9\r\n\r\ntry later"
         version = feed_version(feed, elapsed, new_every)
         etag = f'"{feed}-{version}"'.encode()
@@ -214,10 +215,13 @@ def main() -> None:
                         "'start' RSS/fd sample")
     parser.add_argument("--new-every", type=float, default=60, help="seconds between new "
                         "entries in one feed")
+    parser.add_argument("--failing-one-in", type=int, default=FAILING_ONE_IN,
+                        help="1 feed in N answers 503 at any time (rotating); 0: none fail")
     args = parser.parse_args()
 
     ports: mp.Queue = mp.Queue()
-    server = mp.Process(target=serve, args=(args.hosts, time.time(), args.new_every, ports),
+    server = mp.Process(target=serve, args=(args.hosts, time.time(), args.new_every, ports,
+                                            args.failing_one_in),
                         daemon=True)
     server.start()
     host_ports = ports.get(timeout=60)
@@ -293,6 +297,10 @@ def print_slopes(samples: list[tuple[float, dict[str, Any]]], warmup: float) -> 
     print(f"database growth: {slope(db):+.2f} MB/min")
 
 
+def failing_share(args: argparse.Namespace) -> str:
+    return f"{1 / args.failing_one_in:.0%}" if args.failing_one_in > 0 else "none"
+
+
 def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]],
            final: dict[str, float], records: list[dict[str, object]], code: int,
            stop_seconds: float, directory: Path, launched: float) -> None:
@@ -307,8 +315,13 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]]
     levels: dict[str, int] = {}
     for r in records:
         levels[str(r.get("level"))] = levels.get(str(r.get("level")), 0) + 1
-    skipped = sum("maximum number of running instances" in str(r.get("message")) for r in records)
-    missed = sum("was missed by" in str(r.get("message")) for r in records)
+    def count(words: str, since: str = "") -> int:
+        return sum(words in str(r.get("message")) and str(r.get("time", "")) >= since
+                   for r in records)
+
+    skipped, missed = count("maximum number of running instances"), count("was missed by")
+    skipped_warm = count("maximum number of running instances", warm_from)
+    missed_warm = count("was missed by", warm_from)
     unexpected = sum("unexpected error" in str(r.get("message")) for r in records)
     db_mb = sum(p.stat().st_size for p in directory.glob("soak.db*")) / 1e6
     polls = {k.split('"')[1]: int(v) for k, v in final.items()
@@ -318,8 +331,8 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]]
     growth = end["rss"] / warm["rss"] - 1
     growth_all = end["rss_all"] / warm["rss_all"] - 1
     print(f"soak: {args.sources} sources every {args.every:g} s for {minutes:.1f} min "
-          f"({args.hosts} hosts, 5% failing in rotation, a new entry per feed every "
-          f"{args.new_every:g} s)")
+          f"({args.hosts} hosts, {failing_share(args)} failing in rotation, a new entry per "
+          f"feed every {args.new_every:g} s)")
     running = next((r for r in records if str(r.get("message", "")).startswith(
         "monitor running:")), None)
     if running is not None:  # every source's first poll is scheduled by then
@@ -353,7 +366,8 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]]
           f"end {end['fds']:.0f}")
     print(f"database: {db_mb:.1f} MB (soak.db + WAL)")
     print(f"log lines by level: {levels}; 'skipped: max instances' {skipped}, 'missed' "
-          f"{missed}, unexpected errors {unexpected}")
+          f"{missed}, unexpected errors {unexpected}; after warm-up: skipped {skipped_warm}, "
+          f"missed {missed_warm}")
     print(f"SIGTERM -> exit {code} in {stop_seconds:.1f} s")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -121,12 +121,18 @@ class ImmediateDatabase(Database):
     fails it at once with "database is locked", whatever the busy timeout. Taking the write
     lock at BEGIN makes such a write wait its turn there instead."""
 
+    # Called with the connection before an outermost transaction begins (the Store's
+    # checkpointer catching up on a long WAL).
+    before_write: Callable[[sqlite3.Connection], None] | None = None
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
         if self.conn.in_transaction:  # nested: sqlite-utils' savepoints
             with super().atomic() as db:
                 yield db
             return
+        if self.before_write is not None:
+            self.before_write(self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -156,6 +162,9 @@ class Store(QueryMixin, SkippedPagesMixin):
     # Bytes the WAL file is cut back to when SQLite starts it over after a checkpoint (a busy
     # hour can grow it to hundreds of MB, which it would otherwise keep).
     journal_size_limit: int = 64 * 1024 * 1024
+    # With background checkpoints, the WAL size past which the checkpointer has the next
+    # commit start it over (store/checkpointer.py): a burst of commits never lets it.
+    wal_limit: int = 128 * 1024 * 1024
 
     def __init__(self, path: str | Path, *, background_checkpoints: bool = False):
         """`background_checkpoints`: WAL checkpoints on a thread of their own instead of in
@@ -177,7 +186,8 @@ class Store(QueryMixin, SkippedPagesMixin):
             migrations.apply(self.db)
             if background_checkpoints:
                 self.db.execute("PRAGMA wal_autocheckpoint = 0")
-                self.checkpointer = Checkpointer(self.path)
+                self.checkpointer = Checkpointer(self.path, wal_limit=self.wal_limit)
+                self.db.before_write = self.checkpointer.catch_up
                 self.checkpointer.start()
         except sqlite3.DatabaseError as exc:
             raise self.failure(exc) or StoreError(
