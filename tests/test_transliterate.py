@@ -185,3 +185,84 @@ watchlists:
     config.write_text(base + "matching:\n  cross_script: maybe\n", encoding="utf-8")
     bad = subprocess.run(run, capture_output=True, text=True)
     assert bad.returncode == 2 and "matching.cross_script" in bad.stderr
+
+
+# ------------------------------------------------------------ the aligner against a search
+
+
+def _searched(latin: str, arabic: str) -> bool:
+    """The aligner's rules as a memoised depth-first search over (Latin offset, Arabic
+    letter, state): the first implementation, kept as the oracle for the breadth-first one."""
+    from monitor.match import transliterate as t
+
+    size, count = len(latin), len(arabic)
+    memo: dict[tuple[int, int, str], bool] = {}
+
+    def walk(i: int, j: int, after: str) -> bool:
+        if (i, j, after) not in memo:
+            memo[i, j, after] = step(i, j, after)
+        return memo[i, j, after]
+
+    def step(i: int, j: int, after: str) -> bool:
+        if j == count:
+            return i == size
+        if i < size and after == "" and j > 0 and latin[i] in "aeiou" and (
+                walk(i + 1, j, "short")):
+            return True
+        letter = arabic[j]
+        for form, vowel in t._options(arabic, j):
+            if not latin.startswith(form, i):
+                continue
+            if letter == "ه" and form == "" and not (i > 0 and latin[i - 1] in "aeiou"):
+                continue
+            if after == "long" and len(form) >= 2 and form[-1] == form[-2] and (
+                    form[-1] not in "aeiou"):
+                continue
+            state = ("long" if t._is_long_letter(letter) else "vowel") if vowel else ""
+            if walk(i + len(form), j + 1, state):
+                return True
+        return False
+
+    return walk(0, 0, "")
+
+
+ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويىةءأئؤ" + "·"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text("aeioubdfghjklmnqrstwyz'", min_size=1, max_size=10),
+       st.text(ARABIC_LETTERS, min_size=1, max_size=7))
+def test_the_aligner_agrees_with_a_full_search(latin: str, arabic: str) -> None:
+    from monitor.match.transliterate import _align
+
+    assert _align(latin, arabic) == _searched(latin, arabic)
+
+
+NAME_WORDS = ["قيس", "الخزعلي", "حسين", "العلاق", "عامر", "عمار", "كريم", "حسنه", "عبد·عزيز",
+              "ميسان", "الكعبي", "كتائب", "مقتدى", "حركة", "عباس", "ولائي", "سعيد", "هادي"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(NAME_WORDS), st.data())
+def test_the_aligner_agrees_with_a_full_search_on_near_spellings(arabic: str,
+                                                                 data: st.DataObject) -> None:
+    """Latin words built from the word's own letter forms, with short vowels put in and
+    letters doubled or dropped here and there: near the boundary, where the rules decide."""
+    from monitor.match.transliterate import _align, _options
+
+    pieces = []
+    for j in range(len(arabic)):
+        if j and data.draw(st.booleans()):
+            pieces.append(data.draw(st.sampled_from("aeiou")))
+        forms = [form for form, _ in _options(arabic, j)] or [""]
+        form = data.draw(st.sampled_from(forms))
+        edit = data.draw(st.sampled_from(["keep"] * 6 + ["double", "drop", "vowel"]))
+        if edit == "double" and form:
+            form += form[-1]
+        elif edit == "drop":
+            form = ""
+        elif edit == "vowel":
+            form += data.draw(st.sampled_from("aeiou"))
+        pieces.append(form)
+    latin = "".join(pieces)
+    assert _align(latin, arabic) == _searched(latin, arabic)

@@ -174,38 +174,44 @@ def agrees(latin: str, arabic: str, article_follows: bool = False) -> bool:
 
 
 def _align(latin: str, arabic: str) -> bool:
-    size, count = len(latin), len(arabic)
-    memo: dict[tuple[int, int, str], bool] = {}
+    """The alignment, breadth first: the set of (Latin offset, state) reachable before
+    each Arabic letter, where the state is what the last Latin letters consumed:
+    "" | "short" (a short vowel Arabic does not write) | "vowel" (a vowel written for ayn or
+    hamza) | "long" (a long vowel letter's vowel). Few states survive a letter, so this is
+    a handful of set operations per letter instead of a recursive search."""
+    size = len(latin)
+    states = {(0, "")}
+    for j, (silent_h_ok, long_letter, options) in enumerate(_plan(arabic)):
+        if j:  # a short vowel between two letters, one at a time
+            states |= {(i + 1, "short") for i, after in states
+                       if after == "" and i < size and latin[i] in _VOWELS}
+        following = set()
+        for i, after in states:
+            for form, vowel, doubled in options:
+                if not latin.startswith(form, i):
+                    continue
+                if silent_h_ok and not form and not (i > 0 and latin[i - 1] in _VOWELS):
+                    continue  # a silent final h only after a vowel (Abdulla, not Hassan/حسنه)
+                if doubled and after == "long":
+                    continue  # no doubled consonant after a long vowel (Ammar is not عامر)
+                following.add((i + len(form),
+                               ("long" if long_letter else "vowel") if vowel else ""))
+        if not following:
+            return False
+        states = following
+    return any(i == size for i, _ in states)
 
-    def walk(i: int, j: int, after: str) -> bool:
-        known = memo.get((i, j, after))
-        if known is None:
-            known = memo[i, j, after] = step(i, j, after)
-        return known
 
-    def step(i: int, j: int, after: str) -> bool:
-        # after: "" | "short" (a short vowel was inserted) | "vowel" (a long vowel, ayn or
-        # hamza consumed a vowel) | "long" (a long vowel letter consumed a vowel)
-        if j == count:
-            return i == size
-        if i < size and after == "" and j > 0 and latin[i] in _VOWELS and (
-                walk(i + 1, j, "short")):
-            return True  # a short vowel Arabic does not write
-        letter = arabic[j]
-        for form, vowel in _options(arabic, j):
-            if not latin.startswith(form, i):
-                continue
-            if letter == "ه" and form == "" and not (i > 0 and latin[i - 1] in _VOWELS):
-                continue  # a silent final h only after a vowel (Abdulla, not Hassan/حسنه)
-            if after == "long" and len(form) >= 2 and form[-1] == form[-2] and (
-                    form[-1] not in _VOWELS):
-                continue  # no doubled consonant after a long vowel (Ammar is not عامر)
-            state = ("long" if _is_long_letter(letter) else "vowel") if vowel else ""
-            if walk(i + len(form), j + 1, state):
-                return True
-        return False
-
-    return walk(0, 0, "")
+@functools.lru_cache(maxsize=50_000)
+def _plan(arabic: str) -> tuple[tuple[bool, bool, tuple[tuple[str, bool, bool], ...]], ...]:
+    """Per Arabic letter: whether it is ه (silent only after a vowel), whether it is a
+    long vowel letter, and its Latin forms as (form, written for a vowel, doubled
+    consonant)."""
+    return tuple(
+        (arabic[j] == "ه", _is_long_letter(arabic[j]),
+         tuple((form, vowel, len(form) >= 2 and form[-1] == form[-2]
+                and form[-1] not in _VOWELS) for form, vowel in _options(arabic, j)))
+        for j in range(len(arabic)))
 
 
 # ---------------------------------------------------------------- Arabic words
