@@ -22,6 +22,7 @@ Measures what issue 18 asks of housekeeping (monitor/housekeeping.py), on a copy
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing as mp
 import os
 import shutil
@@ -41,8 +42,9 @@ from monitor.clock import iso  # noqa: E402
 from monitor.housekeeping import (  # noqa: E402
     STEP_SECONDS,
     BatchSizer,
+    PruneReport,
+    in_steps,
     optimize,
-    pause_after,
     prune_articles_batch,
     prune_bodies_batch,
 )
@@ -82,23 +84,22 @@ def writer(path: str, stop: mp.Event, ready: mp.Event, out: mp.Queue) -> None:
 
 
 def timed_steps(label: str, step, limit_s: float = 300.0) -> tuple[list[float], int]:
-    """Run `step(rows)` (returns rows changed, 0 when done) with the daemon's batch sizing
-    until done; the seconds of each transaction."""
-    times, rows, deadline = [], 0, time.monotonic() + limit_s
-    sizer = BatchSizer()
-    sizes = []
-    while time.monotonic() < deadline:
+    """Run `step(rows)` (returns rows changed, 0 when done) through the daemon's own loop
+    (housekeeping.in_steps: its batch sizing and its pauses) until done; the seconds of
+    each transaction, the last look that finds nothing included (it holds the loop too)."""
+    times: list[float] = []
+
+    def timed(rows: int) -> int:
         start = time.perf_counter()
-        n = step(sizer.size)
-        seconds = time.perf_counter() - start
-        if not n:
-            times.append(seconds)  # the last look, finding nothing, holds the loop too
-            break
-        times.append(seconds)
-        sizes.append(n)
-        sizer.took(n, seconds)
-        rows += n
-        time.sleep(pause_after(seconds))  # as the daemon's housekeeping leaves the lock
+        n = step(rows)
+        times.append(time.perf_counter() - start)
+        return n
+
+    deadline = time.monotonic() + limit_s
+    report = PruneReport()
+    rows = asyncio.run(in_steps(timed, report, BatchSizer(), 0,
+                                lambda: time.monotonic() < deadline))
+    sizes = report.batches
     ms = sorted(t * 1000 for t in times)
     print(f"{label:46s} {rows:7,} rows in {len(sizes):4} transactions, {sum(times):6.2f} s; "
           f"per transaction median {statistics.median(ms):5.1f} ms, p99 "

@@ -322,7 +322,7 @@ def report(args: argparse.Namespace, samples: list[tuple[float, dict[str, Any]]]
     skipped, missed = count("maximum number of running instances"), count("was missed by")
     skipped_warm = count("maximum number of running instances", warm_from)
     missed_warm = count("was missed by", warm_from)
-    unexpected = sum("unexpected error" in str(r.get("message")) for r in records)
+    unexpected = count("unexpected error")
     db_mb = sum(p.stat().st_size for p in directory.glob("soak.db*")) / 1e6
     polls = {k.split('"')[1]: int(v) for k, v in final.items()
              if k.startswith("monitor_fetches_total{")}

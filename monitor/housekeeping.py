@@ -107,7 +107,7 @@ def pause_after(seconds: float) -> float:
     return min(seconds, STEP_SECONDS)
 
 
-async def _in_steps(step: Callable[[int], int], report: PruneReport, sizer: BatchSizer | None,
+async def in_steps(step: Callable[[int], int], report: PruneReport, sizer: BatchSizer | None,
                     batch: int, keep_going: Callable[[], bool]) -> int:
     """Run `step(rows)` transaction by transaction until it changes nothing; yield to the
     event loop, and the write lock to other processes, between transactions (pause_after).
@@ -138,12 +138,12 @@ async def prune(store: Store, retention: Retention, *, batch: int | None = None,
     sizer = None if batch else BatchSizer()
     if retention.articles is not None:
         before = iso(moment - timedelta(seconds=retention.articles))
-        report.articles = await _in_steps(
+        report.articles = await in_steps(
             lambda rows: prune_articles_batch(store, before, rows), report, sizer,
             batch or 0, keep_going)
     if retention.bodies is not None:
         before = iso(moment - timedelta(seconds=retention.bodies))
-        report.bodies = await _in_steps(
+        report.bodies = await in_steps(
             lambda rows: prune_bodies_batch(store, before, rows), report, sizer,
             batch or 0, keep_going)
     return report

@@ -44,9 +44,8 @@ class Checkpointer(threading.Thread):
         page_size = self.conn.execute("PRAGMA page_size").fetchone()[0]
         self.wal_limit_pages = max(1, wal_limit // page_size)
         self.checkpoints = 0  # checkpoints that copied pages
-        self.restarts = 0  # catch-ups that let a long WAL start over
+        self.catch_ups = 0  # the writer's checkpoints that let a long WAL start over
         self.longest = 0.0  # seconds of the longest background checkpoint
-        self.longest_restart = 0.0  # seconds of the longest catch-up (the writer's own)
 
     def run_once(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: SQLite's (busy, WAL pages, pages checkpointed)."""
@@ -80,8 +79,7 @@ class Checkpointer(threading.Thread):
             return
         seconds = time.perf_counter() - started
         if not busy and done == pages:
-            self.restarts += 1
-            self.longest_restart = max(self.longest_restart, seconds)
+            self.catch_ups += 1
         else:
             self.wal_long.set()
         log.debug("WAL catch-up checkpoint: %d of %d pages in %.0f ms", done, pages,
