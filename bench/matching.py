@@ -205,13 +205,21 @@ def built(entities: list[Entity], rules, cross_script: bool) -> tuple[Matcher, f
     return matcher, time.perf_counter() - start, time.process_time() - cpu
 
 
+def positive(value: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0)
     parser.add_argument("--entities", type=int, default=5000)
     parser.add_argument("--density", type=float, default=0.01,
                         help="share of words that are watched names (0.01 = 1 in 100)")
-    parser.add_argument("--repeat", type=int, default=1,
+    parser.add_argument("--repeat", type=positive, default=1,
                         help="time each of our runs this many times and report the best "
                              "(5 on a noisy machine)")
     args = parser.parse_args()
