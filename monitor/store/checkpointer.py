@@ -45,7 +45,6 @@ class Checkpointer(threading.Thread):
         self.wal_limit_pages = max(1, wal_limit // page_size)
         self.checkpoints = 0  # checkpoints that copied pages
         self.catch_ups = 0  # the writer's checkpoints that let a long WAL start over
-        self.longest = 0.0  # seconds of the longest background checkpoint
 
     def run_once(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: SQLite's (busy, WAL pages, pages checkpointed)."""
@@ -58,7 +57,6 @@ class Checkpointer(threading.Thread):
         if done > 0:
             seconds = time.perf_counter() - started
             self.checkpoints += 1
-            self.longest = max(self.longest, seconds)
             log.debug("WAL checkpoint: %d of %d pages in %.0f ms", done, pages, seconds * 1000)
         if pages > self.wal_limit_pages:
             self.wal_long.set()
