@@ -1,5 +1,15 @@
 # news-monitor: `monitor run` as a non-root user; the database lives on the /data volume.
-FROM python:3.11-slim
+
+# Build stage: the full image has the C compiler that the matcher's compiled modules need
+# (setup.py, monitor/compiled.py); the slim image below gets the finished wheel. Same
+# Python and Debian release in both, so the extension modules fit the runtime.
+FROM python:3.11-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY monitor ./monitor
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,12 +19,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # Dependencies first, pinned with hashes (requirements.lock, made by pip-compile from
 # pyproject.toml): the same versions in every image, and a cached layer while only the
-# code changes. The project itself is then installed without resolving anything.
+# code changes. The project's wheel is then installed without resolving anything, and
+# the build stops if its matcher modules are not the compiled ones.
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
-COPY pyproject.toml README.md ./
-COPY monitor ./monitor
-RUN pip install --no-cache-dir --no-deps /app \
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl \
+    && rm -rf /wheels \
+    && python -c "from monitor.compiled import MODULES, compiled_modules; assert compiled_modules() == list(MODULES)" \
     && useradd --system --uid 10001 --no-create-home --home-dir /data monitor \
     && mkdir -p /data /etc/news-monitor \
     && chown monitor /data

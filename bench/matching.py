@@ -16,15 +16,22 @@ doubled letters, vowel changes, proclitics). Ours is timed end to end (`Matcher.
 article: normalise + scan + resolve); the peers get the same articles and the same alias
 strings, and do only their own (simpler) job: regex = one compiled alternation with
 re.IGNORECASE and \\b; flashtext = KeywordProcessor (case-insensitive, exact words).
+
+The matcher's hot modules are compiled by mypyc at install (monitor/compiled.py). When they
+are, the run also times the same sources as plain Python (MONITOR_PURE_PYTHON=1, in a child
+process on the same corpora) and prints compiled / interpreted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -33,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from monitor.compiled import compiled_modules, describe_build  # noqa: E402
 from monitor.config import Entity, load_config  # noqa: E402
 from monitor.match import Matcher  # noqa: E402
 
@@ -213,6 +221,21 @@ def positive(value: str) -> int:
     return number
 
 
+def interpreted(args: argparse.Namespace, mixed: float, dense: float) -> None:
+    """The cross-script-on figures of the same sources as plain Python, from a child process
+    on the same corpora, beside the compiled ones."""
+    env = {**os.environ, "MONITOR_PURE_PYTHON": "1"}
+    child = subprocess.run(
+        [sys.executable, __file__, "--cross-script-only", "--mb", str(args.mb), "--entities",
+         str(args.entities), "--density", str(args.density), "--repeat", str(args.repeat)],
+        env=env, capture_output=True, text=True, check=True)
+    figures = json.loads(child.stdout.splitlines()[-1])
+    print(f"interpreted (MONITOR_PURE_PYTHON=1, same corpora): mixed {figures['mixed']:.3g} "
+          f"MB/s, name-dense {figures['dense']:.3g} MB/s")
+    print(f"compiled / interpreted: mixed {mixed / figures['mixed']:.2f}x, name-dense "
+          f"{dense / figures['dense']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0)
@@ -222,22 +245,35 @@ def main() -> None:
     parser.add_argument("--repeat", type=positive, default=1,
                         help="time each of our runs this many times and report the best "
                              "(5 on a noisy machine)")
+    parser.add_argument("--cross-script-only", action="store_true",
+                        help="time only the cross-script-on runs and print them as JSON "
+                             "(what the interpreted comparison runs)")
     args = parser.parse_args()
     rng = random.Random(20260103)
     shipped = load_config(ROOT / "config.yaml", env={})
     entities = synthetic_entities(rng, args.entities) + list(shipped.watchlist)
     texts = corpus(rng, entities, args.mb, args.density)
     size_mb = sum(len(t.encode()) for t in texts) / 1_000_000
+    dense = name_dense_corpus(random.Random(20260104), entities[-len(shipped.watchlist):],
+                              args.mb / 5)
+    dense_mb = sum(len(t.encode()) for t in dense) / 1_000_000
+    if args.cross_script_only:
+        matcher = Matcher(entities, shipped.rules, cross_script=True)
+        figures = {"mixed": timed("ours (Matcher.find, end to end)",
+                                  lambda t: len(matcher.find(t)), texts, size_mb, args.repeat),
+                   "dense": timed(f"ours, name-dense ({dense_mb:.0f} MB)",
+                                  lambda t: len(matcher.find(t)), dense, dense_mb,
+                                  args.repeat)}
+        print(json.dumps(figures))
+        return
     print(f"{len(entities)} entities, {len(texts)} articles, {size_mb:.1f} MB UTF-8 "
           f"(half English, half Arabic), {args.density:.1%} of words are names")
+    print(f"matcher: {describe_build()}")
 
     off, build_off, cpu_off = built(entities, shipped.rules, cross_script=False)
     print(f"index build, cross-script off: {build_off:.2f} s wall, {cpu_off:.2f} s CPU")
     ours_off = timed("ours, cross-script off", lambda t: len(off.find(t)), texts, size_mb,
                      args.repeat)
-    dense = name_dense_corpus(random.Random(20260104), entities[-len(shipped.watchlist):],
-                              args.mb / 5)
-    dense_mb = sum(len(t.encode()) for t in dense) / 1_000_000
     dense_off = timed(f"ours, cross-script off, name-dense ({dense_mb:.0f} MB)",
                       lambda t: len(off.find(t)), dense, dense_mb, args.repeat)
 
@@ -253,6 +289,8 @@ def main() -> None:
     dense_on = timed(f"ours, name-dense ({dense_mb:.0f} MB)", lambda t: len(matcher.find(t)),
                      dense, dense_mb, args.repeat)
     print(f"name-dense, cross-script on / off: {dense_on / dense_off:.2f}x")
+    if compiled_modules():
+        interpreted(args, ours, dense_on)
     del matcher
     tracemalloc.start()
     matcher = Matcher(entities, shipped.rules)

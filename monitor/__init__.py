@@ -12,3 +12,12 @@ The pipeline is a chain of stages, each in its own package:
 """
 
 __version__ = "0.1.0"
+
+import os as _os
+
+if "MONITOR_PURE_PYTHON" in _os.environ:  # (compiled.py is not imported otherwise)
+    from .compiled import prefer_sources, pure_python_requested
+
+    if pure_python_requested():
+        # the matcher's modules as Python, not as the C that `pip install` made of them
+        prefer_sources()

@@ -148,6 +148,9 @@ def check(config_path: str | None) -> None:
     if not config.channels:
         click.echo("alerts: no channel enabled; hits are stored but not sent")
     matcher = Matcher(config.watchlist, config.rules, cross_script=config.matching.cross_script)
+    from .compiled import describe_build
+
+    click.echo(f"matcher: {describe_build()}")
     for problem in matcher.problems:
         click.echo(f"warning: {problem}")
     if not config.matching.cross_script:

@@ -77,7 +77,8 @@ def test_docker_image_installs_pinned_hashed_dependencies() -> None:
 
     lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
     assert "RUN pip install --no-cache-dir --require-hashes -r requirements.lock" in lines
-    assert any(line.startswith("RUN pip install --no-cache-dir --no-deps /app") for line in lines)
+    assert any(line.startswith("RUN pip install --no-cache-dir --no-deps /wheels/")
+               for line in lines)
     lock = (ROOT / "requirements.lock").read_text()
     pins = [line for line in lock.splitlines() if line and not line.startswith((" ", "#"))]
     assert pins and all("==" in line and line.endswith("\\") for line in pins), pins
@@ -87,12 +88,25 @@ def test_docker_image_installs_pinned_hashed_dependencies() -> None:
     assert not missing, f"requirements.lock lacks {missing}: run deploy/update-lock.sh"
 
 
+def test_docker_image_gets_the_compiled_matcher() -> None:
+    """The wheel is built where a C compiler is (the full image), for the slim image's Python
+    and Debian release, and the image build fails if its matcher modules are not compiled."""
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    froms = [line.split()[1:] for line in lines if line.startswith("FROM ")]
+    assert froms == [["python:3.11-bookworm", "AS", "build"], ["python:3.11-slim-bookworm"]]
+    assert "RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels ." in lines
+    assert "COPY --from=build /wheels /wheels" in lines
+    assert any("compiled_modules() == list(MODULES)" in line for line in lines)
+    assert any(line.startswith("COPY pyproject.toml setup.py") for line in lines)
+
+
 def test_docker_build_context_leaves_out_local_state() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
-    for pattern in (".git", ".venv", "*.db", "*.db-wal", "*.db.lock", "tests"):
+    for pattern in (".git", ".venv", "*.db", "*.db-wal", "*.db.lock", "tests", "**/*.so"):
         assert pattern in ignored, pattern
     # ...but keeps what the Dockerfile copies
-    for needed in ("monitor", "pyproject.toml", "README.md", "config.yaml", "requirements.lock"):
+    for needed in ("monitor", "pyproject.toml", "setup.py", "README.md", "config.yaml",
+                   "requirements.lock"):
         assert needed not in ignored, needed
 
 

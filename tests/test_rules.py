@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.config import Entity, Rule
 from monitor.match import Matcher
@@ -103,3 +105,59 @@ def test_rules_span_title_and_body() -> None:
 def test_near_does_not_cross_fields() -> None:
     m = Matcher([], RULES)
     assert [h for h in m.match_article("Khazali", "Sadr answered") if h.kind == "rule"] == []
+
+
+def _reference_gap(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    """NEAR's distance as first written: every token of the text numbered, an occurrence
+    spanning the tokens its first and last characters are in (text before the first token
+    is token 0)."""
+    import bisect
+    import re
+
+    starts = [m.start() for m in re.finditer(r"[^\W_]+", text)]
+
+    def token(at: int) -> int:
+        return max(bisect.bisect_right(starts, at) - 1, 0)
+
+    (first_a, last_a), (first_b, last_b) = [
+        (token(s), token(max(s, e - 1))) for s, e in (a, b)]
+    if first_a > first_b:
+        first_a, last_a, first_b, last_b = first_b, last_b, first_a, last_a
+    return max(0, first_b - last_a)
+
+
+_GAP_TEXT = st.text(alphabet="ab1_ .,'-" + "قيس الخزعلي" + "\u064e", max_size=40)
+
+
+@given(_GAP_TEXT, st.data(), st.integers(min_value=1, max_value=6))
+def test_tokens_apart_agrees_with_numbering_every_token(text: str, data: st.DataObject,
+                                                        limit: int) -> None:
+    """tokens_apart counts only the text between two occurrences, and stops past `limit`;
+    within the limit it is the distance every token numbered gives, and beyond it is too."""
+    from monitor.match.rules import Occurrence, tokens_apart
+
+    if not text:
+        return
+    spans = []
+    for _ in range(2):
+        start = data.draw(st.integers(0, len(text) - 1))
+        spans.append((start, data.draw(st.integers(start + 1, len(text)))))
+    (sa, ea), (sb, eb) = spans
+    got = tokens_apart(text, Occurrence(0, sa, ea), Occurrence(0, sb, eb), limit)
+    expected = _reference_gap(text, spans[0], spans[1])
+    assert (got <= limit) == (expected <= limit)
+    if expected <= limit:
+        assert got == expected
+
+
+@pytest.mark.parametrize("text, near", [
+    ("Khazali met Sadr", True),  # 2 tokens apart
+    ("Khazali and then, after a long pause, Sadr", False),  # 7 apart: beyond NEAR/3
+    ("Sadr, then Khazali", True),  # either order
+    ("Khazali, ally of Sadr", True),  # 3 apart: NEAR/3 at its limit
+    ("Khazali and his ally Sadr", False),  # 4 apart
+    ("Khazali's ally Sadr", False),  # 's is a token of its own: 4 apart
+    ("الخزعلي التقى الصدر", False),  # Arabic spellings are not the English terms
+])
+def test_near_by_token_distance(matcher: Matcher, text: str, near: bool) -> None:
+    assert bool(rule_hits(matcher, text)) is near

@@ -19,6 +19,7 @@ from .model import (
 )
 from .sections import _timezone
 from .values import (
+    _NO_TEXTS,
     _Checker,
     _describe,
     _join,
@@ -108,9 +109,11 @@ def _check_names(c: _Checker, where: str, given: tuple[str, ...], known: tuple[s
 
 def _routing(c: _Checker, d: dict[str, Any], path: str, known: _Known) -> Routing:
     base = Routing()
-    entities = _check_names(c, f"{path}.entities", c.get(d, "entities", path, _text_list, ()),
+    entities = _check_names(c, f"{path}.entities",
+                            c.get(d, "entities", path, _text_list, _NO_TEXTS),
                             known.entities, "watchlist entity or rule name")
-    sources = _check_names(c, f"{path}.sources", c.get(d, "sources", path, _text_list, ()),
+    sources = _check_names(c, f"{path}.sources",
+                           c.get(d, "sources", path, _text_list, _NO_TEXTS),
                            known.sources, "source name")
     kinds = c.get(d, "kinds", path, _text_list, base.kinds)
     for i, kind in enumerate(kinds):
@@ -202,7 +205,7 @@ def _email(c: _Checker, d: dict[str, Any], path: str, name: str
     username = c.get(d, "username", path, _text, "") or None
     password = c.get(d, "password", path, _text, "") or None
     sender = c.get(d, "from", path, _text, "")
-    to = c.get(d, "to", path, _text_list, ())
+    to = c.get(d, "to", path, _text_list, _NO_TEXTS)
     timeout = c.get(d, "timeout", path, parse_duration, 20.0)
     if not host:
         return None, f"{path}.host is empty (set the variable it names, e.g. SMTP_HOST)"

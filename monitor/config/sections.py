@@ -15,6 +15,7 @@ from .model import (
     StorySettings,
 )
 from .values import (
+    _NO_TEXTS,
     _bool,
     _Checker,
     _count,
@@ -141,7 +142,7 @@ def _sources(c: _Checker, raw: dict[str, Any], default_every: float) -> tuple[So
             timezone=c.get(d, "timezone", path, _timezone, None),
             dateline=c.get(d, "dateline", path, _regex, None),
             follow_domains=tuple(x.lower().lstrip(".") for x in
-                                 c.get(d, "follow_domains", path, _text_list, ())),
+                                 c.get(d, "follow_domains", path, _text_list, _NO_TEXTS)),
             robots=c.get(d, "robots", path, _bool, True),
             max_age=c.get(d, "max_age", path, parse_duration, 2 * 86400.0),
         ))
@@ -153,7 +154,7 @@ def _selectors(c: _Checker, raw: Any, path: str) -> ArticleSelectors | None:
         return None
     d = c.mapping(raw, path, _SELECTOR_KEYS)
     single = {key: c.get(d, key, path, _css_selector, None) for key in _SELECTOR_KEYS[:4]}
-    drop = c.get(d, "drop", path, _text_list, ())
+    drop = c.get(d, "drop", path, _text_list, _NO_TEXTS)
     for i, selector in enumerate(drop):
         try:
             _css_selector(selector)

@@ -219,6 +219,10 @@ def _one_of(*choices: str) -> Callable[[Any], str]:
     return convert
 
 
+# The default of an optional text list (typed: a bare () would be read as tuple[()]).
+_NO_TEXTS: tuple[str, ...] = ()
+
+
 def _text_list(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import ACTOR_TYPES, WATCHLIST_KINDS, WATCHLIST_SECTIONS, Entity, Rule
-from .values import _Checker, _nonempty_text, _one_of, _text_list
+from .values import _NO_TEXTS, _Checker, _nonempty_text, _one_of, _text_list
 
 
 def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
@@ -28,14 +28,14 @@ def _watchlist(c: _Checker, raw: Any) -> tuple[Entity, ...]:
                 c.error(f"{path}.name", f"{name!r} is already listed at {seen[key]}")
                 continue
             seen[key] = path
-            extra = c.get(e, terms_key, path, _text_list, ())
+            extra = c.get(e, terms_key, path, _text_list, _NO_TEXTS)
             aliases = tuple(dict.fromkeys((name, *extra)))  # canonical first, no repeats
             if kind == "keyword" and extra:
                 aliases = tuple(dict.fromkeys(extra))
             entities.append(Entity(name=name, kind=kind, aliases=aliases,
-                                   exclude=c.get(e, "exclude", path, _text_list, ()),
-                                   short=c.get(e, "short", path, _text_list, ()),
-                                   titles=c.get(e, "titles", path, _text_list, ()),
+                                   exclude=c.get(e, "exclude", path, _text_list, _NO_TEXTS),
+                                   short=c.get(e, "short", path, _text_list, _NO_TEXTS),
+                                   titles=c.get(e, "titles", path, _text_list, _NO_TEXTS),
                                    type=c.get(e, "type", path, _one_of(*ACTOR_TYPES), "")))
     return tuple(entities)
 

@@ -24,8 +24,9 @@ __all__ = ["Automaton"]
 
 _DFA_MAX_CHARS = 600_000  # ~120 MB of DFA
 _SUBSTITUTE = "\uffff"  # a noncharacter: stands in for surrogates in the text
-_ODD = re.compile("[\ud800-\udfff\uffff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# (built with chr(): mypyc cannot compile a surrogate in a string literal)
+_ODD = re.compile("[" + chr(0xD800) + "-" + chr(0xDFFF) + chr(0xFFFF) + "]")
+_SURROGATE = re.compile("[" + chr(0xD800) + "-" + chr(0xDFFF) + "]")
 
 
 class Automaton:

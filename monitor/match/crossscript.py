@@ -406,9 +406,9 @@ class CrossScript:
                     candidates = _by_keys(reading, _next_keys(words))
                 else:  # the names whose second word can agree, remembered per word pair
                     pair = (id(reading), words[0][0])
-                    candidates = self._seconds.get(pair)
-                    if candidates is None:
-                        candidates = self._learn_second(pair, reading, words[0][0])
+                    known = self._seconds.get(pair)
+                    candidates = known if known is not None else self._learn_second(
+                        pair, reading, words[0][0])
                 if candidates and reading.longest > 2:
                     words = arabic_words_after(text, normalised, first_end,
                                                2 * (reading.longest - 1))
@@ -513,7 +513,7 @@ def _next_keys(words: list[tuple[str, int]]) -> Iterable[str]:
     word = words[0][0]
     keys = _word_keys(word)
     if len(words) > 1 and joins(word, words[1][0]):
-        keys = {*keys, arabic_key(joined(word, words[1][0]))}
+        return {*keys, arabic_key(joined(word, words[1][0]))}
     return keys
 
 

@@ -96,7 +96,6 @@ _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ك", "ل")
 _ARTICLE = "ال"
 
-_WORDS = re.compile(r"[^\W_]+")  # tokens of the original text, for NEAR distances
 _CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
 
 # Capitalised words that may stand before a bare surname without making it another person.
@@ -143,7 +142,6 @@ class _Field:
     text: str
     normalised: Normalised | None = None
     spans: list[Span] = field(default_factory=list)
-    token_starts: list[int] | None = None  # lazily, for NEAR
 
 
 def _is_arabic(key: str) -> bool:
@@ -501,7 +499,8 @@ class Matcher:
             elif by_proclitic is None:
                 continue  # inside a word
             else:  # inside a word, unless what precedes it there is a proclitic ("والحشد")
-                entries = by_proclitic.get(_token_prefix(norm, start), ())
+                before = _token_prefix(norm, start)
+                entries = by_proclitic.get(before, ()) if before is not None else ()
             if not entries:
                 continue
             orig_start = original(start)
@@ -547,6 +546,7 @@ class Matcher:
         if not self._rules:
             return out
         cache: dict[str, list[rq.Occurrence]] = {}
+        texts = [f.text for f in fields]
 
         def lookup(term: rq.Term) -> list[rq.Occurrence]:
             if term.text not in cache:
@@ -554,10 +554,10 @@ class Matcher:
             return cache[term.text]
 
         for number, (rule, node) in enumerate(self._rules):
-            evidence = rq.evaluate(node, lookup)
+            evidence = rq.evaluate(node, lookup, texts)
             if evidence is None:
                 continue
-            first = min(evidence) if evidence else rq.Occurrence(len(fields) - 1, 0, 0, 0, 0)
+            first = min(evidence) if evidence else rq.Occurrence(len(fields) - 1, 0, 0)
             # A rule hit is as good as the rule: "exact" (its span shows the first term).
             out[first.field].append(
                 Span(-number - 1, first.start, first.end, "exact", False, rule.query))
@@ -576,8 +576,7 @@ class Matcher:
                 for m in _word_starts(*search, f.normalised.text):
                     found.append((i, f.normalised.original(m.start()),
                                   f.normalised.original(m.end() - 1) + 1))
-        return [rq.Occurrence(i, start, end, *_token_range(fields[i], start, end))
-                for i, start, end in sorted(found)]
+        return [rq.Occurrence(i, start, end) for i, start, end in sorted(found)]
 
 
 # ---------------------------------------------------------------- helpers
@@ -594,14 +593,6 @@ def _split_proclitics(by_proclitic: dict[str, list[_Entry]]
     those valid after a proclitic, by proclitic; None when there are none)."""
     after = {p: tuple(entries) for p, entries in by_proclitic.items() if p}
     return tuple(by_proclitic.get("", ())), after or None
-
-
-def _token_range(f: _Field, start: int, end: int) -> tuple[int, int]:
-    if f.token_starts is None:
-        f.token_starts = [m.start() for m in _WORDS.finditer(f.text)]
-    first = bisect.bisect_right(f.token_starts, start) - 1
-    last = bisect.bisect_right(f.token_starts, max(start, end - 1)) - 1
-    return max(first, 0), max(last, 0)
 
 
 def _blocked(text: str, span: Span, full: list[Span]) -> bool:
@@ -673,7 +664,11 @@ def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
         index[entity] = ([lo for lo, _ in ranges], reach)
     kept = []
     for span in spans:
-        starts, reach = index.get(span.entity, ((), ()))
+        found = index.get(span.entity)
+        if found is None:
+            kept.append(span)
+            continue
+        starts, reach = found
         i = bisect.bisect_right(starts, span.start) - 1
         if i < 0 or reach[i] < span.end:
             kept.append(span)

@@ -19,10 +19,11 @@ on every article.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["And", "Near", "Not", "Occurrence", "Or", "Term", "evaluate", "parse_rule", "terms"]
+__all__ = ["And", "Near", "Not", "Occurrence", "Or", "Term", "evaluate", "parse_rule", "terms",
+           "tokens_apart"]
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,11 @@ Node = Term | And | Or | Not | Near
 
 @dataclass(frozen=True, order=True)
 class Occurrence:
-    """Where a term was found: `field` orders title before body; tokens index `field`."""
+    """Where a term was found: `field` orders title before body; offsets index its text."""
 
     field: int
     start: int
     end: int
-    first_token: int
-    last_token: int
 
 
 # ---------------------------------------------------------------- parsing
@@ -206,7 +205,7 @@ class _Parser:
 def parse_rule(query: str) -> Node:
     """Parse a rule query; raises ValueError naming what is wrong and where."""
     node = _Parser(query).parse()
-    if evaluate(node, lambda term: []) is not None:
+    if evaluate(node, lambda term: [], ()) is not None:
         raise ValueError("the query is true for an article that contains none of its terms "
                          "(e.g. it is only NOT ...); it would match every article")
     return node
@@ -228,43 +227,64 @@ def terms(node: Node) -> list[Term]:
 Lookup = Callable[[Term], list[Occurrence]]
 
 
-def evaluate(node: Node, lookup: Lookup) -> list[Occurrence] | None:
+def evaluate(node: Node, lookup: Lookup, texts: Sequence[str]) -> list[Occurrence] | None:
     """None when the query is false; else the occurrences that make it true (maybe none,
-    e.g. under a double negation)."""
+    e.g. under a double negation). `texts`: the fields the occurrences index (for NEAR)."""
     if isinstance(node, Term):
         found = lookup(node)
         return found or None
     if isinstance(node, Not):
-        return [] if evaluate(node.item, lookup) is None else None
+        return [] if evaluate(node.item, lookup, texts) is None else None
     if isinstance(node, And):
         evidence: list[Occurrence] = []
         for item in node.items:
-            result = evaluate(item, lookup)
+            result = evaluate(item, lookup, texts)
             if result is None:
                 return None
             evidence.extend(result)
         return evidence
     if isinstance(node, Or):
-        results = [evaluate(item, lookup) for item in node.items]
+        results = [evaluate(item, lookup, texts) for item in node.items]
         true = [r for r in results if r is not None]
         return [o for r in true for o in r] if true else None
-    return _near(node, lookup)
+    return _near(node, lookup, texts)
 
 
-def _near(node: Near, lookup: Lookup) -> list[Occurrence] | None:
+def _near(node: Near, lookup: Lookup, texts: Sequence[str]) -> list[Occurrence] | None:
     lefts = lookup(node.left)
     if not lefts:
         return None  # without looking the right term up: a search of the text saved
     rights = lookup(node.right)
-    pairs = [(a, b) for a in lefts for b in rights
-             if a.field == b.field and _gap(a, b) <= node.distance]
+    distance = node.distance
+    pairs = [(a, b) for a in lefts for b in rights if a.field == b.field
+             and tokens_apart(texts[a.field], a, b, distance) <= distance]
     if not pairs:
         return None
     return sorted({o for pair in pairs for o in pair})
 
 
-def _gap(a: Occurrence, b: Occurrence) -> int:
-    """Tokens from the end of the earlier occurrence to the start of the later (1 = adjacent)."""
-    if a.first_token > b.first_token:
+_WORD = re.compile(r"[^\W_]+")  # a token: a run of letters and digits (str.isalnum)
+
+
+def tokens_apart(text: str, a: Occurrence, b: Occurrence, limit: int) -> int:
+    """Tokens of `text` from the token where the earlier of `a` and `b` ends to the token
+    where the later starts: 1 when adjacent, 0 when in the same token or overlapping.
+
+    Counted only up to `limit` + 1 (NEAR/limit asks whether it is at most `limit`), and only
+    over the text between the two: numbering every token of the article cost more than the
+    rest of rule evaluation. Text before the first token belongs to token 0."""
+    if a.start > b.start:
         a, b = b, a
-    return max(0, b.first_token - a.last_token)
+    last = max(a.start, a.end - 1)  # in the earlier one's last token
+    if b.start <= last:
+        return 0
+    starts = 0  # tokens that start after `last`, up to b.start
+    for m in _WORD.finditer(text, last + 1, b.start + 1):
+        if m.start() == last + 1 and text[last].isalnum():
+            continue  # the rest of the token `last` is in
+        starts += 1
+        if starts > limit + 1:
+            break
+    if starts and _WORD.search(text, 0, last + 1) is None:
+        starts -= 1  # `last` lies before the first token, which is token 0 too
+    return starts

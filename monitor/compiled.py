@@ -1,0 +1,111 @@
+"""The matcher's compiled modules: which they are, whether this install has them, and how to
+run their Python sources instead.
+
+`pip install` compiles MODULES to C extension modules with mypyc (setup.py): the same source
+files, their type hints turned into C types, behaving the same and matching 1.2-1.35x
+faster (bench/matching.py prints both). An extension module (``names.cpython-311-....so``)
+sits beside its ``.py`` and Python imports it first.
+
+``MONITOR_PURE_PYTHON=1`` turns that off: set at install, nothing is compiled; set when the
+monitor runs, the compiled modules are skipped and their ``.py`` sources imported, to compare
+or debug the two. An install on a machine without a C compiler is plain Python too.
+
+Stdlib only: setup.py reads MODULES before any dependency is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["MODULES", "compiled_modules", "describe_build", "prefer_sources",
+           "pure_python_requested", "stale_extensions"]
+
+# The modules on the per-token and per-match path of matching (bench/matching.py); the rest
+# of the package is not worth a compile step.
+MODULES = (
+    "monitor.match.automaton",
+    "monitor.match.glosses",
+    "monitor.match.langdata",
+    "monitor.match.placeforms",
+    "monitor.match.rules",
+    "monitor.match.titles",
+    "monitor.match.normalize",
+    "monitor.match.variants",
+    "monitor.match.transliterate",
+    "monitor.match.names",
+    "monitor.match.insertions",
+    "monitor.match.crossscript",
+    "monitor.match.matcher",
+)
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding monitor/
+
+
+def is_compiled(module: ModuleType) -> bool:
+    """Whether `module` was loaded from an extension module rather than Python source."""
+    file = getattr(module, "__file__", None) or ""
+    return file.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def compiled_modules() -> list[str]:
+    """Those of MODULES that this process runs compiled (importing them)."""
+    return [name for name in MODULES if is_compiled(importlib.import_module(name))]
+
+
+def stale_extensions(root: Path = _PACKAGE_ROOT) -> list[str]:
+    """The sources under `root` of MODULES edited after they were compiled: their extension
+    module, imported first, would run the old code (a development install; rebuild with
+    `pip install -e .`)."""
+    stale = []
+    for name in MODULES:
+        source = root.joinpath(*name.split(".")).with_suffix(".py")
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            extension = source.with_name(source.stem + suffix)
+            if extension.exists() and source.stat().st_mtime > extension.stat().st_mtime:
+                stale.append(str(source.relative_to(root)))
+    return stale
+
+
+def describe_build() -> str:
+    """One line for `monitor check`: whether this process matches with compiled code."""
+    done = compiled_modules()
+    if len(done) == len(MODULES):
+        return f"compiled by mypyc ({len(done)} modules)"
+    if pure_python_requested():
+        return "plain Python (MONITOR_PURE_PYTHON is set)"
+    if not done:
+        return ("plain Python: not compiled at install (no C compiler?); matching is "
+                "slower, see README \"Compiled matching\"")
+    return (f"partly compiled ({len(done)} of {len(MODULES)} modules); reinstall to "
+            "compile the rest")
+
+
+class _SourcesFirst(importlib.abc.MetaPathFinder):
+    """Finds MODULES as their .py sources, ahead of the extension modules beside them."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in MODULES:
+            return None
+        source = _PACKAGE_ROOT.joinpath(*fullname.split(".")).with_suffix(".py")
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+def prefer_sources() -> None:
+    """Import MODULES from their Python sources from now on (before any of them is imported:
+    a module already imported stays as it is)."""
+    if not any(isinstance(f, _SourcesFirst) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourcesFirst())
+
+
+def pure_python_requested(environ: dict[str, str] | None = None) -> bool:
+    """Whether MONITOR_PURE_PYTHON asks for plain Python (set, and not "0" or empty)."""
+    value = (os.environ if environ is None else environ).get("MONITOR_PURE_PYTHON", "")
+    return value.strip() not in ("", "0")
