@@ -8,8 +8,6 @@ compiler, the package is installed as plain Python (slower, otherwise the same).
 from __future__ import annotations
 
 import runpy
-import shutil
-import sysconfig
 from pathlib import Path
 
 from setuptools import setup
@@ -19,17 +17,13 @@ HERE = Path(__file__).resolve().parent
 _compiled = runpy.run_path(str(HERE / "monitor" / "compiled.py"))
 
 
-def _compiler_found() -> bool:
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    return shutil.which(compiler) is not None
-
-
 def ext_modules() -> list:
-    if _compiled["pure_python_requested"]() or not _compiler_found():
+    if _compiled["pure_python_requested"]() or not _compiled["compiler_found"]():
         return []
     from mypyc.build import mypycify
 
-    paths = [str(Path(*name.split(".")).with_suffix(".py")) for name in _compiled["MODULES"]]
+    # relative to the project root, which setuptools runs this from
+    paths = [str(_compiled["source_of"](name, Path())) for name in _compiled["MODULES"]]
     # One shared library inside the package (not a hash-named module at the top level of
     # site-packages), which the per-module extensions import.
     return mypycify(paths, opt_level="3", group_name="monitor.match._native")

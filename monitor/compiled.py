@@ -20,13 +20,15 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
+import shutil
 import sys
+import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["MODULES", "compiled_modules", "describe_build", "prefer_sources",
-           "pure_python_requested", "stale_extensions"]
+__all__ = ["MODULES", "compiled_modules", "compiler_found", "describe_build", "prefer_sources",
+           "pure_python_requested", "source_of", "stale_extensions"]
 
 # The modules on the per-token and per-match path of matching (bench/matching.py); the rest
 # of the package is not worth a compile step.
@@ -48,6 +50,17 @@ MODULES = (
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding monitor/
 
 
+def source_of(name: str, root: Path = _PACKAGE_ROOT) -> Path:
+    """The .py file of module `name` (one of MODULES) under `root`."""
+    return root.joinpath(*name.split(".")).with_suffix(".py")
+
+
+def compiler_found() -> bool:
+    """Whether the C compiler Python's extension builds use is on PATH."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(compiler) is not None
+
+
 def is_compiled(module: ModuleType) -> bool:
     """Whether `module` was loaded from an extension module rather than Python source."""
     file = getattr(module, "__file__", None) or ""
@@ -65,7 +78,7 @@ def stale_extensions(root: Path = _PACKAGE_ROOT) -> list[str]:
     `pip install -e .`)."""
     stale = []
     for name in MODULES:
-        source = root.joinpath(*name.split(".")).with_suffix(".py")
+        source = source_of(name, root)
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             extension = source.with_name(source.stem + suffix)
             if extension.exists() and source.stat().st_mtime > extension.stat().st_mtime:
@@ -94,8 +107,7 @@ class _SourcesFirst(importlib.abc.MetaPathFinder):
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in MODULES:
             return None
-        source = _PACKAGE_ROOT.joinpath(*fullname.split(".")).with_suffix(".py")
-        return importlib.util.spec_from_file_location(fullname, source)
+        return importlib.util.spec_from_file_location(fullname, source_of(fullname))
 
 
 def prefer_sources() -> None:
