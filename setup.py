@@ -26,7 +26,7 @@ def ext_modules() -> list:
     paths = [str(_compiled["source_of"](name, Path())) for name in _compiled["MODULES"]]
     # One shared library inside the package (not a hash-named module at the top level of
     # site-packages), which the per-module extensions import.
-    return mypycify(paths, opt_level="3", group_name="monitor.match._native")
+    return mypycify(paths, opt_level="3", group_name=_compiled["GROUP"])
 
 
 setup(ext_modules=ext_modules())

@@ -32,6 +32,10 @@ __all__ = ["MODULES", "compiled_modules", "compiler_found", "describe_build", "p
 
 # The modules on the per-token and per-match path of matching (bench/matching.py); the rest
 # of the package is not worth a compile step.
+# mypyc's group: every compiled module's code is in one shared library in monitor/match/,
+# named GROUP_LIBRARY + the extension suffix.
+GROUP = "monitor.match._native"
+GROUP_LIBRARY = GROUP.rsplit(".", 1)[1] + "__mypyc"
 MODULES = (
     "monitor.match.automaton",
     "monitor.match.glosses",
@@ -77,12 +81,19 @@ def stale_extensions(root: Path = _PACKAGE_ROOT) -> list[str]:
     module, imported first, would run the old code (a development install; rebuild with
     `pip install -e .`)."""
     stale = []
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
     for name in MODULES:
         source = source_of(name, root)
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            extension = source.with_name(source.stem + suffix)
-            if extension.exists() and source.stat().st_mtime > extension.stat().st_mtime:
-                stale.append(str(source.relative_to(root)))
+        shims = [p for suffix in suffixes if (p := source.with_name(source.stem + suffix)).exists()]
+        if not shims:
+            continue
+        # The code is in the group's shared library (GROUP): a rebuild that leaves a
+        # module's own small extension, which only loads the library, as it was rewrites
+        # the library alone.
+        library = [p for suffix in suffixes
+                   if (p := source.with_name(GROUP_LIBRARY + suffix)).exists()]
+        if source.stat().st_mtime > max(p.stat().st_mtime for p in shims + library):
+            stale.append(str(source.relative_to(root)))
     return stale
 
 

@@ -88,6 +88,14 @@ def test_stale_extensions_names_sources_edited_after_the_build(tmp_path: Path) -
     assert compiled.stale_extensions(tmp_path) == []  # compiled after the last edit
     os.utime(names, (3000, 3000))
     assert compiled.stale_extensions(tmp_path) == ["monitor/match/names.py"]
+    # A rebuild rewrites the group's shared library and may leave the module's own small
+    # extension as it was: the source is not stale then.
+    library = names.with_name(compiled.GROUP_LIBRARY + suffix)
+    library.write_bytes(b"")
+    os.utime(library, (4000, 4000))
+    assert compiled.stale_extensions(tmp_path) == []
+    os.utime(names, (5000, 5000))
+    assert compiled.stale_extensions(tmp_path) == ["monitor/match/names.py"]
     extension.unlink()
     assert compiled.stale_extensions(tmp_path) == []  # not compiled: the source is used
 

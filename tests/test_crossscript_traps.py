@@ -186,6 +186,26 @@ def test_recall_and_precision_of_the_tables(latin_matcher: Matcher,
 # ------------------------------------------------------------ remembered dead ends
 
 
+ENGLISH_AROUND = ("Officials in the capital said on Monday that the talks would resume next "
+                  "week, according to a statement read out to reporters. ") * 4
+
+
+@pytest.mark.parametrize(("text", "expected"), ARABIC_TEXT_ROWS)
+def test_arabic_words_inside_english_text_match_as_in_arabic_text(
+        latin_matcher: Matcher, text: str, expected: list[tuple[str, str]]) -> None:
+    """An English text with a few Arabic words is scanned by skipping to them (not word by
+    word, as Arabic text is): the same hits, at the same places."""
+    from monitor.match.normalize import mostly_ascii, normalize_text
+
+    embedded = f"{ENGLISH_AROUND}{text} {ENGLISH_AROUND}"
+    assert mostly_ascii(normalize_text(embedded).text)  # the English way is the one taken
+    assert not mostly_ascii(normalize_text(text).text)
+    alone = [(m.entity, m.text, m.start, m.how) for m in latin_matcher.find(text)]
+    inside = [(m.entity, m.text, m.start - len(ENGLISH_AROUND), m.how)
+              for m in latin_matcher.find(embedded)]
+    assert inside == alone
+
+
 @pytest.mark.parametrize("text", [
     "قالت كتائب حزب العمال ثم كتائب حزب الله",  # (كتائب, حزب) leads nowhere once, not here
     "كتائب حزب الله ثم كتائب حزب العمال ثم كتائب حزب الله",

@@ -470,3 +470,21 @@ def test_automaton_reports_every_occurrence(keys: list[str], text: str) -> None:
     expected = sorted((i, s, s + len(k)) for i, k in enumerate(keys)
                       for s in range(len(text)) if text.startswith(k, s))
     assert sorted(Automaton(keys).find(text)) == expected
+
+
+def test_make_match_is_the_frozen_dataclass_field_by_field() -> None:
+    # make_match builds a Match without its __init__ (speed): it must stay the same object,
+    # and a field added to Match must be added there too.
+    import dataclasses
+
+    from monitor.models import make_match
+
+    values = {"entity": "Qais al-Khazali", "kind": "actor", "text": "قيس الخزعلي",
+              "start": 3, "end": 14, "how": "transliterated", "via": "Qais al-Khazali"}
+    assert [f.name for f in dataclasses.fields(Match)] == list(values)
+    made = make_match(*values.values())
+    assert made == Match(**values) and hash(made) == hash(Match(**values))
+    assert dataclasses.asdict(made) == values and type(made) is Match
+    assert make_match("a", "place", "a", 0, 1) == Match("a", "place", "a", 0, 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.start = 0  # type: ignore[misc]

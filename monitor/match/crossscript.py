@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..config import Entity
-from .names import NameTrie, Span, _Node, _Step, _token_occurrences
-from .normalize import Normalised, normalize
+from .names import NameTrie, Span, _Node, _Step
+from .normalize import Normalised, mostly_ascii, normalize
 from .transliterate import (
     JOIN,
     MAQSURA,
@@ -56,11 +56,11 @@ __all__ = ["CrossScript", "blocks_arabic_surname"]
 HOW = "transliterated"
 MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counted
 MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
-_ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda")  # UTF-8 lead bytes of U+0600..U+06BF
 _VERDICT_CACHE_LIMIT = 200_000
 _LONG_LETTERS = frozenset("اويى")
 _ALLAH = " الله"
 _ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u067e\u0698]")  # (what can start a run)
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,8 @@ class CrossScript:
         self._verdicts: dict[str, _Verdict] = {}  # text word -> what can start there
         # (id of a _Reading, the next text word) -> the names whose second word agrees
         self._seconds: dict[tuple[int, str], tuple[_LatinName, ...]] = {}
+        # (entity, Latin words as written) -> the Arabic alias they spell, "" for none
+        self._latin_aliases: dict[tuple[int, str], str] = {}
         self.advice: list[str] = []
         self._latin_names: list[_LatinName] = []
         self._by_keys: dict[tuple[str, ...], list[_LatinName]] | None = None  # for `finish`
@@ -296,44 +298,63 @@ class CrossScript:
         norm = normalised.text
         if not self._by_first_key or norm.isascii():
             return
-        data = norm.encode("utf-8", "surrogatepass")
-        if not any(lead in data for lead in _ARABIC_LEADS):
-            return
         found: list[Span] = []
         # Where an entity already matched in its own script (an alias as written wins, see
         # _add_new): its names need no walk there.
         done = {(s.entity, s.start) for s in spans}
-        for word in set(norm.split()):
-            verdict = self._verdicts.get(word) or self._learn(word)
-            if not verdict.readings and not verdict.maqsura_at:
-                continue
-            dead = verdict.dead_after
-            for at in _token_occurrences(norm, word):
-                if dead is not None:
-                    # Most walks start at a given name followed by an ordinary word: a
-                    # pair already known to lead nowhere is skipped with a set lookup.
-                    end = at + len(word)
-                    if not norm.startswith(" ", end):
-                        continue  # punctuation or the end of the text: no second word
-                    stop = norm.find(" ", end + 1)
-                    if stop < 0:
-                        stop = len(norm)
-                    after = norm[end + 1:stop]
-                    if after in dead and not norm.startswith(_ALLAH, stop):
-                        continue
-                    self._walk(text, normalised, at, verdict, found, excluded, done)
-                    if len(dead) < _DEAD_AFTER_LIMIT and self._leads_nowhere(
-                            verdict, after, norm, stop):
-                        dead.add(after)
-                    continue
-                reading = verdict
-                last = verdict.maqsura_at
-                if last and text[normalised.original(at + last - 1)] == MAQSURA:
-                    variant = word[:last - 1] + MAQSURA + word[last:]
-                    reading = self._verdicts.get(variant) or self._learn(variant)
-                if reading.readings:
-                    self._walk(text, normalised, at, reading, found, excluded, done)
+        if mostly_ascii(norm):
+            # English with a few Arabic names: a search for an Arabic letter skips to each
+            # of their words at C speed, without a Python object per English word.
+            size = len(norm)
+            m = _ARABIC_LETTER.search(norm)
+            while m is not None:
+                at = norm.rfind(" ", 0, m.start()) + 1
+                end = norm.find(" ", m.start())
+                if end < 0:
+                    end = size
+                self._at_word(text, normalised, at, norm[at:end], found, excluded, done)
+                m = _ARABIC_LETTER.search(norm, end)
+        else:
+            # Every word, its place counted along (normalised words are one space apart).
+            at = 0
+            for word in norm.split(" "):
+                if word:
+                    self._at_word(text, normalised, at, word, found, excluded, done)
+                at += len(word) + 1
         _add_new(spans, found)
+
+    def _at_word(self, text: str, normalised: Normalised, at: int, word: str,
+                 found: list[Span], excluded: dict[int, list[tuple[int, int]]],
+                 done: set[tuple[int, int]]) -> None:
+        """The names that start at the text word `word` (normalised index `at`)."""
+        verdict = self._verdicts.get(word) or self._learn(word)
+        if not verdict.readings and not verdict.maqsura_at:
+            return
+        norm = normalised.text
+        dead = verdict.dead_after
+        if dead is not None:
+            # Most walks start at a given name followed by an ordinary word: a pair already
+            # known to lead nowhere is skipped with a set lookup.
+            end = at + len(word)
+            if not norm.startswith(" ", end):
+                return  # punctuation or the end of the text: no second word
+            stop = norm.find(" ", end + 1)
+            if stop < 0:
+                stop = len(norm)
+            after = norm[end + 1:stop]
+            if after in dead and not norm.startswith(_ALLAH, stop):
+                return
+            self._walk(text, normalised, at, verdict, found, excluded, done)
+            if len(dead) < _DEAD_AFTER_LIMIT and self._leads_nowhere(verdict, after, norm, stop):
+                dead.add(after)
+            return
+        reading = verdict
+        last = verdict.maqsura_at
+        if last and text[normalised.original(at + last - 1)] == MAQSURA:
+            variant = word[:last - 1] + MAQSURA + word[last:]
+            reading = self._verdicts.get(variant) or self._learn(variant)
+        if reading.readings:
+            self._walk(text, normalised, at, reading, found, excluded, done)
 
     def _leads_nowhere(self, verdict: _Verdict, after: str, norm: str, stop: int) -> bool:
         """Whether no name starting at a word of `verdict` can go on with the next word
@@ -459,19 +480,33 @@ class CrossScript:
             return
         found: list[Span] = []
         done = {(s.entity, s.start, s.end) for s in spans}  # matched in its own script
+        aliases = self._latin_aliases
         for span in self._arabic_trie.scan(text, normalised, cased):
             if (span.entity, span.start, span.end) in done:
                 continue
-            words = [w for w in normalize(text[span.start:span.end])[0].split()
-                     if w not in ARTICLES]
-            for name in self._arabic_names.get(span.entity, ()):
-                if len(name.cores) == len(words) and all(
-                        agrees_word(w, c, f) for w, c, f in zip(
-                            words, name.cores, name.article_follows, strict=True)):
-                    found.append(Span(span.entity, span.start, span.end, HOW, False,
-                                      name.alias))
-                    break
+            # The trie's coarse keys collide often ("Mustafa Adair" for مصطفى الدائر and
+            # for the names of others): the same words of a text meet the same names again.
+            key = (span.entity, text[span.start:span.end])
+            alias = aliases.get(key)
+            if alias is None:
+                if len(aliases) > _VERDICT_CACHE_LIMIT:
+                    # replaced, not cleared: a scan in another thread keeps its own
+                    aliases = self._latin_aliases = {}
+                alias = aliases[key] = self._arabic_alias(span.entity, key[1])
+            if alias:
+                found.append(Span(span.entity, span.start, span.end, HOW, False, alias))
         _add_new(spans, found)
+
+    def _arabic_alias(self, entity: int, written: str) -> str:
+        """The Arabic alias of `entity` that Latin words `written` spell, word for word
+        ("" if none does)."""
+        words = [w for w in normalize(written)[0].split() if w not in ARTICLES]
+        for name in self._arabic_names.get(entity, ()):
+            if len(name.cores) == len(words) and all(
+                    agrees_word(w, c, f) for w, c, f in zip(
+                        words, name.cores, name.article_follows, strict=True)):
+                return name.alias
+        return ""
 
 
 # ---------------------------------------------------------------- helpers

@@ -62,7 +62,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..config import Entity, Rule
-from ..models import HOW_VALUES, Hit, Match
+from ..models import HOW_VALUES, Hit, Match, make_match
 from . import rules as rq
 from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
 from .automaton import Automaton
@@ -444,8 +444,8 @@ class Matcher:
                 name, kind = entity.name, entity.kind
             else:
                 name, kind = self._rules[-span.entity - 1][0].name, "rule"
-            out.append(Match(entity=name, kind=kind, text=f.text[span.start:span.end],
-                             start=span.start, end=span.end, how=span.how, via=span.via))
+            out.append(make_match(name, kind, f.text[span.start:span.end], span.start,
+                                  span.end, span.how, span.via))
         return out
 
     def _scan(self, text: str) -> tuple[Normalised, list[Span]]:
@@ -458,9 +458,7 @@ class Matcher:
             spans.extend(self._trie.scan(text, normalised, cased))
             spans.extend(self._scan_acronyms(text))
             if self._places and cased is not None:
-                original = normalised.original
-                spans.extend(s._replace(start=original(s.start), end=original(s.end - 1) + 1)
-                             for s in self._places.scan(cased))
+                spans.extend(self._places.scan(cased, normalised.original))
         if "(" in normalised.text and self._automaton is not None:
             spans.extend(scan_glosses(text, normalised, self._automaton.find, self._plain))
         if anchored:

@@ -18,7 +18,7 @@ import itertools
 import re
 import unicodedata
 
-__all__ = ["APOSTROPHES", "Normalised", "OffsetMap", "normalize", "normalize_text"]
+__all__ = ["APOSTROPHES", "Normalised", "OffsetMap", "mostly_ascii", "normalize", "normalize_text"]
 
 # Apostrophe-like characters are deleted, so "Asa'ib", "Asa’ib", "Asaʿib" and "Asaib" agree.
 # (´ is here because NFKC would turn it into a space + combining accent.)
@@ -286,7 +286,7 @@ _TO_FOLD = re.compile("[^\x00-\x7f" + _identity_class() + "]")
 # with ASCII letters in capitals when the character is a capital (Ḥ -> H), so `cased`
 # still shows that a name starts there.
 _REPLACEMENT: dict[str, str] = {}
-_SAMPLE = 2000  # characters `_mostly_ascii` looks at
+_SAMPLE = 2000  # characters `mostly_ascii` looks at
 _SPACES = re.compile(" +")
 _DOUBLE_SPACE = "  "
 
@@ -428,7 +428,7 @@ def _replacement(ch: str) -> str:
     return out
 
 
-def _mostly_ascii(text: str) -> bool:
+def mostly_ascii(text: str) -> bool:
     """Whether `text` looks like English rather than Arabic, judged by its start: it only
     picks the faster of two ways to the same result."""
     sample = text[:_SAMPLE]
@@ -444,7 +444,7 @@ def _fold_text(text: str) -> tuple[bytes, list[str]] | None:
     if text.isascii():
         return text.encode().translate(_ASCII_CASED), []
     data: bytes | None = None
-    if _mostly_ascii(text):
+    if mostly_ascii(text):
         # English: its few non-ASCII bytes hold every character to look at, and taking
         # them with bytes.translate beats a regex visiting every character.
         data = text.encode("utf-8", "surrogatepass")

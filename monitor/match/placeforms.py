@@ -15,7 +15,7 @@ an English word ("Hit") not at the start of a sentence either.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .langdata import language_data
 from .names import Span
@@ -85,6 +85,8 @@ class PlaceVariants:
         self._tails: set[str] = set()  # place keys without their first letter
         self._keys: set[str] = set()  # the aliases as normalised: found by the automaton
         self._seen: dict[str, bool] = {}  # word tail -> can it be a place (see scan)
+        # capitalised word, lower-cased -> the (entity, alias) it is a variant of
+        self._words: dict[str, tuple[tuple[int, str], ...]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._places)
@@ -101,9 +103,9 @@ class PlaceVariants:
         if not any(e == index for e, _ in entries):
             entries.append((index, alias))
 
-    def scan(self, cased: str) -> Iterator[Span]:
-        """Variant spellings of the places in `cased` (normalised text with its capitals;
-        offsets are normalised offsets).
+    def scan(self, cased: str, original: Callable[[int], int]) -> Iterator[Span]:
+        """Variant spellings of the places in `cased` (normalised text with its capitals),
+        in the offsets `original` maps normalised indices to.
 
         The capitalised words are found as their lower-case tails after a marked capital
         (one translate and one literal-prefix regex pass, as in names.py), and only a tail
@@ -120,9 +122,10 @@ class PlaceVariants:
                     self._seen = seen = {}
                 maybe = seen[tail] = place_key(tail) in self._tails
             if maybe:
-                yield from self._occurrences(cased, tail)
+                yield from self._occurrences(cased, tail, original)
 
-    def _occurrences(self, cased: str, tail: str) -> Iterator[Span]:
+    def _occurrences(self, cased: str, tail: str, original: Callable[[int], int]
+                     ) -> Iterator[Span]:
         size = len(tail)
         at = cased.find(tail)
         while at >= 0:
@@ -132,8 +135,20 @@ class PlaceVariants:
                     begin > 0 and cased[begin - 1].isalnum()) or (
                     end < len(cased) and cased[end].isalnum()):
                 continue
-            word = cased[begin:end].lower()
-            if word in self._keys or _not_a_place(word):
-                continue
-            for entity, alias in self._places.get(place_key(word), ()):
-                yield Span(entity, begin, end, "variant", False, alias)
+            places = self._variant_of(cased[begin:end].lower())
+            if places:
+                orig_start, orig_end = original(begin), original(end - 1) + 1
+                for entity, alias in places:
+                    yield Span(entity, orig_start, orig_end, "variant", False, alias)
+
+    def _variant_of(self, word: str) -> tuple[tuple[int, str], ...]:
+        """The places a capitalised word (lower-cased) is a variant spelling of: decided
+        once per word, then remembered (a text names its places again and again)."""
+        places = self._words.get(word)
+        if places is None:
+            if len(self._words) > _CACHE_LIMIT:
+                self._words = {}  # replaced, not cleared: a scan in another thread keeps its own
+            places = () if word in self._keys or _not_a_place(word) else tuple(
+                self._places.get(place_key(word), ()))
+            self._words[word] = places
+        return places
