@@ -48,7 +48,10 @@ MODULES = (
     "monitor.match.transliterate",
     "monitor.match.names",
     "monitor.match.insertions",
+    "monitor.match.arabicwords",
     "monitor.match.crossscript",
+    "monitor.match.overlaps",
+    "monitor.match.shortforms",
     "monitor.match.matcher",
 )
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding monitor/

@@ -17,8 +17,8 @@ from monitor.cli import cli
 from monitor.config import Entity, Rule
 from monitor.match import Matcher
 from monitor.match.explain import keys_compared
-from monitor.match.matcher import _drop_contained
 from monitor.match.names import Span
+from monitor.match.overlaps import drop_contained
 from monitor.models import HOW_VALUES, Article, Hit, Match
 from monitor.store import Store
 from monitor.store.migrations import migrations
@@ -155,16 +155,16 @@ def test_at_one_place_the_firmest_how_and_a_stable_via_are_kept() -> None:
     short = Span(0, 0, 10, "short form", True, "short")
     twin = Span(0, 0, 10, "exact", False, "Alias exact")  # ("A" < "a")
     for order in itertools.permutations([*firm, short, twin]):
-        assert _drop_contained(list(order)) == [twin]
+        assert drop_contained(list(order)) == [twin]
     for how in HOW_VALUES[1:-1]:  # each beats all less firm ones
         rest = [s for s in firm if HOW_VALUES.index(s.how) >= HOW_VALUES.index(how)]
-        assert _drop_contained([*reversed(rest), short]) == [rest[0]]
-    assert _drop_contained([short, Span(0, 0, 10, "variant", False, "v")])[0].how == "variant"
+        assert drop_contained([*reversed(rest), short]) == [rest[0]]
+    assert drop_contained([short, Span(0, 0, 10, "variant", False, "v")])[0].how == "variant"
 
 
 def test_a_longer_match_still_contains_a_firmer_shorter_one() -> None:
     spans = [Span(0, 0, 7, "exact", False, "Khazali"), Span(0, 0, 15, "variant", False, "q")]
-    assert _drop_contained(spans) == [spans[1]]
+    assert drop_contained(spans) == [spans[1]]
 
 
 # ---------------------------------------------------------------- the store

@@ -27,17 +27,30 @@ proposes, `agrees` decides.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..config import Entity
+from .arabicwords import (
+    ALLAH,
+    ARABIC_RUN,
+    agrees_word,
+    arabic_lookup_keys,
+    arabic_readings,
+    arabic_words_after,
+    first_word_keys,
+    is_arabic,
+    is_common_word,
+    joined,
+    joins,
+    next_keys,
+    word_keys,
+)
 from .names import NameTrie, Span, _Node, _Step
 from .normalize import Normalised, mostly_ascii, normalize
 from .transliterate import (
-    JOIN,
     MAQSURA,
     TABLE,
     agrees,
@@ -47,19 +60,16 @@ from .transliterate import (
     latin_keys,
     prefixed_cores,
     strip_article,
-    with_maqsura,
 )
-from .variants import ARTICLES, COMMON_WORDS, name_tokens
+from .variants import ARTICLES, name_tokens
 
-__all__ = ["CrossScript", "blocks_arabic_surname"]
+__all__ = ["CrossScript"]
 
 HOW = "transliterated"
 MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counted
 MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
 _VERDICT_CACHE_LIMIT = 200_000
 _LONG_LETTERS = frozenset("اويى")
-_ALLAH = " الله"
-_ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u067e\u0698]")  # (what can start a run)
 
 
@@ -196,7 +206,7 @@ class CrossScript:
         unsafe: list[str] = []  # advice on names too short or too common to cross scripts
         # The analyst's own Arabic aliases are taken as the list of single Arabic words
         # that name the entity (العمارة alone is also "the building").
-        has_arabic = any(_is_arabic(normalize(a)[0].strip()) for a in entity.aliases)
+        has_arabic = any(is_arabic(normalize(a)[0].strip()) for a in entity.aliases)
         forms = [(a, False, False) for a in entity.aliases]
         forms += [(a, True, False) for a in entity.short]
         forms += [(a, False, True) for a in entity.exclude]
@@ -206,7 +216,7 @@ class CrossScript:
             key = normalize(alias)[0].strip()
             if not key:
                 continue
-            if _is_arabic(key):
+            if is_arabic(key):
                 if not (short or exclude):
                     self._add_arabic(index, alias)
                 continue
@@ -244,7 +254,7 @@ class CrossScript:
             unsafe.append(f"{entity.kind} {entity.name!r}: alias {alias!r} {problem}; not "
                           "matched across scripts (add its Arabic spelling as an alias)")
             return
-        for k in _first_word_keys(words[0]):
+        for k in first_word_keys(words[0]):
             self._by_first_key.setdefault(k, {}).setdefault(words[0], []).append(name)
         self._latin_names.append(name)
 
@@ -252,10 +262,10 @@ class CrossScript:
         words = alias_words(alias)
         if len(words) < 2 or any(arabic_tokens(w) != [w] for w in words):
             return  # single Arabic words are not looked for in Latin text
-        for cores, follows in _arabic_readings(words):
+        for cores, follows in arabic_readings(words):
             name = _ArabicName(index, alias, cores, follows)
             self._arabic_names.setdefault(index, []).append(name)
-            keys = [_arabic_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
+            keys = [arabic_lookup_keys(c, f) for c, f in zip(cores, follows, strict=True)]
             self._arabic_trie.add_keyed(keys, list(zip(cores, follows, strict=True)),
                                         (index, alias, " ".join(words), False))
 
@@ -342,7 +352,7 @@ class CrossScript:
             if stop < 0:
                 stop = len(norm)
             after = norm[end + 1:stop]
-            if after in dead and not norm.startswith(_ALLAH, stop):
+            if after in dead and not norm.startswith(ALLAH, stop):
                 return
             self._walk(text, normalised, at, verdict, found, excluded, done)
             if len(dead) < _DEAD_AFTER_LIMIT and self._leads_nowhere(verdict, after, norm, stop):
@@ -360,8 +370,8 @@ class CrossScript:
         """Whether no name starting at a word of `verdict` can go on with the next word
         `after` (ending at `stop`): what _no_second says for every reading, known for
         sure."""
-        if (after.endswith("ي") or after == "عبد" or norm.startswith(_ALLAH, stop)
-                or not _ARABIC_RUN.fullmatch(after)):
+        if (after.endswith("ي") or after == "عبد" or norm.startswith(ALLAH, stop)
+                or not ARABIC_RUN.fullmatch(after)):
             return False
         seconds = self._seconds
         return all(seconds.get((id(r), after)) == () for r in verdict.readings)
@@ -370,7 +380,7 @@ class CrossScript:
         """Which names can start at a text word (read through its proclitics)."""
         if len(self._verdicts) > _VERDICT_CACHE_LIMIT:
             self._verdicts = {}  # replaced, not cleared: a scan in another thread keeps its own
-        m = _ARABIC_RUN.search(word)
+        m = ARABIC_RUN.search(word)
         verdict = _NOTHING
         if m is not None and not any(ch.isalnum() for ch in word[:m.start()]):
             run, closed = m.group(), m.end() != len(word)  # closed: punctuation after it
@@ -421,10 +431,10 @@ class CrossScript:
                 words = arabic_words_after(text, normalised, first_end, 1)
                 if not words:
                     candidates: Iterable[_LatinName] = ()
-                elif words[0][0] == "عبد" or normalised.text.startswith(_ALLAH, words[0][1]):
+                elif words[0][0] == "عبد" or normalised.text.startswith(ALLAH, words[0][1]):
                     # two words as one (see joins)
                     words = arabic_words_after(text, normalised, first_end, 2)
-                    candidates = _by_keys(reading, _next_keys(words))
+                    candidates = _by_keys(reading, next_keys(words))
                 else:  # the names whose second word can agree, remembered per word pair
                     pair = (id(reading), words[0][0])
                     known = self._seconds.get(pair)
@@ -457,8 +467,8 @@ class CrossScript:
         if stop < 0:
             stop = len(norm)
         word = norm[first_end + 1:stop]
-        if (word.endswith("ي") or word == "عبد" or norm.startswith(_ALLAH, stop)
-                or not _ARABIC_RUN.fullmatch(word)):
+        if (word.endswith("ي") or word == "عبد" or norm.startswith(ALLAH, stop)
+                or not ARABIC_RUN.fullmatch(word)):
             return False  # ى as written, words joined in Latin, punctuation: walk it
         return self._seconds.get((id(reading), word)) == ()
 
@@ -467,7 +477,7 @@ class CrossScript:
         if len(self._seconds) > _VERDICT_CACHE_LIMIT:
             self._seconds = {}  # replaced, not cleared: a scan in another thread keeps its own
         names = self._seconds[pair] = tuple(
-            n for n in _by_keys(reading, _word_keys(word))
+            n for n in _by_keys(reading, word_keys(word))
             if agrees_word(n.words[1], word, True))  # (True: with or without the glued article)
         return names
 
@@ -540,25 +550,6 @@ def _by_keys(reading: _Reading, keys: Iterable[str]) -> tuple[_LatinName, ...]:
     return tuple(found.values())
 
 
-def _next_keys(words: list[tuple[str, int]]) -> Iterable[str]:
-    """The coarse keys the second word of a name may have when `words` follow its first:
-    the next word without and with its article, or it and the one after as one word."""
-    if not words:
-        return ()
-    word = words[0][0]
-    keys = _word_keys(word)
-    if len(words) > 1 and joins(word, words[1][0]):
-        return {*keys, arabic_key(joined(word, words[1][0]))}
-    return keys
-
-
-@functools.lru_cache(maxsize=65536)
-def _word_keys(word: str) -> tuple[str, ...]:
-    """The coarse keys of an Arabic text word: without its article, and with it."""
-    bare, had_article = strip_article(word)
-    return (arabic_key(bare), arabic_key(word)) if had_article else (arabic_key(bare),)
-
-
 def _add_new(spans: list[Span], found: list[Span]) -> None:
     """Add cross-script spans, except where the same entity matched the same words in
     their own script (an alias as written says more than a transliteration)."""
@@ -566,27 +557,6 @@ def _add_new(spans: list[Span], found: list[Span]) -> None:
         return
     same = {(s.entity, s.start, s.end) for s in spans}
     spans.extend(s for s in found if (s.entity, s.start, s.end) not in same)
-
-
-def arabic_words_after(text: str, normalised: Normalised, end: int, count: int
-                       ) -> list[tuple[str, int]]:
-    """Up to `count` whole Arabic words following normalised index `end` (each after one
-    space), with the end of each; a final ى as the text wrote it (see with_maqsura)."""
-    norm = normalised.text
-    size = len(norm)
-    words: list[tuple[str, int]] = []
-    while len(words) < count and norm.startswith(" ", end):
-        m = _ARABIC_RUN.match(norm, end + 1)
-        if m is None:
-            break
-        word, stop = m.group(), m.end()
-        if word[-1] == "ي":
-            word = with_maqsura(word, text[normalised.original(stop - 1)])
-        words.append((word, stop))
-        if stop < size and norm[stop] != " ":
-            break  # punctuation after it: the name cannot go on
-        end = stop
-    return words
 
 
 def _unsafe(name: _LatinName) -> str:
@@ -601,17 +571,13 @@ def _unsafe(name: _LatinName) -> str:
     return ""
 
 
-def _is_arabic(key: str) -> bool:
-    return bool(key) and "\u0600" <= key[0] <= "\u06ff"
-
-
 def _first_word_agrees(name: _LatinName, core: str, had_article: bool) -> bool:
     """The name's own conditions on the first word (its Latin word agrees with `core`)."""
     if name.short and name.article and not had_article:
         return False  # al-Sadr needs الصدر: صدر alone is a verb
     if name.place and not (len(core) >= MIN_PLACE_LETTERS and _LONG_LETTERS & set(core)):
         return False
-    if len(name.words) == 1 and _is_common_word(core):
+    if len(name.words) == 1 and is_common_word(core):
         return False  # العمارة: Amarah, and "the building"
     if len(name.words) == 1:
         return agrees(name.words[0], core)
@@ -623,85 +589,3 @@ for _word in sorted(TABLE.common_arabic_words):
     _COMMON_BY_KEY.setdefault(arabic_key(strip_article(_word)[0]), []).append(
         strip_article(_word)[0])
 
-
-def _is_common_word(core: str) -> bool:
-    plain = core.replace(MAQSURA, "ي")
-    return any(w in COMMON_WORDS or w in TABLE.common_arabic_words
-               for w in (plain, TABLE.article + plain))
-
-
-def _first_word_keys(word: str) -> set[str]:
-    keys = set(latin_keys(word))
-    for ending in TABLE.glued_article_endings:
-        if word.endswith(ending) and len(word) > len(ending) + 2:
-            keys.update(latin_keys(word[:-len(ending)]))
-    return keys
-
-
-def _arabic_readings(words: list[str]
-                     ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
-    """An Arabic name's words as Latin may split them: word by word, and with a word and
-    a following الله, or عبد and the next word, written as one (Hezbollah = حزب الله,
-    Abdullah = عبد الله, Abdulaziz = عبد العزيز)."""
-    cores = [strip_article(w) for w in words]
-    plain = tuple(words)  # with the article: agrees_word reads it both ways
-    follows = tuple(i + 1 < len(cores) and cores[i + 1][1] for i in range(len(cores)))
-    yield plain, follows
-    together: list[str] = []
-    joined_follows: list[bool] = []
-    i = 0
-    merged = False
-    while i < len(cores):
-        if i + 1 < len(cores) and joins(words[i], words[i + 1]):
-            together.append(joined(words[i], words[i + 1]))
-            joined_follows.append(i + 2 < len(cores) and cores[i + 2][1])
-            merged = True
-            i += 2
-        else:
-            together.append(words[i])
-            joined_follows.append(follows[i])
-            i += 1
-    if merged:
-        yield tuple(together), tuple(joined_follows)
-
-
-def _arabic_lookup_keys(word: str, article_follows: bool) -> set[str]:
-    """The coarse keys (transliterate.latin_keys) a Latin spelling of an Arabic word has:
-    without its article and with it glued on (Alfayyadh, Allah), and with the next word's
-    article glued to its end (Abdul Aziz)."""
-    bare, had_article = strip_article(word)
-    keys = {arabic_key(bare)}
-    if had_article:
-        keys.add(arabic_key(word))
-    if article_follows:
-        keys.update(k + end for k in list(keys) for end in ("l", "s", "t", "r", "n"))
-    return {k for k in keys if k}
-
-
-def agrees_word(latin: str, word: str, article_follows: bool = False) -> bool:
-    """`agrees` for an Arabic word that may carry the article: read without it (al- is a
-    word of its own in Latin, or dropped) or with it (glued: Alfayyadh, Allah, Alaa)."""
-    core, had_article = strip_article(word)
-    return agrees(latin, core, article_follows) or (
-        had_article and agrees(latin, word, article_follows))
-
-
-def joins(first: str, second: str) -> bool:
-    """Whether Latin may write two Arabic words as one: a word and الله (Hezbollah,
-    Abdullah), or عبد and a word with the article (Abdulaziz)."""
-    return second == "الله" or (first == "عبد" and strip_article(second)[1])
-
-
-def joined(first: str, second: str) -> str:
-    """Two Arabic words as one, JOIN standing for the second one's article."""
-    return strip_article(first)[0] + JOIN + strip_article(second)[0]
-
-
-def blocks_arabic_surname(word: str) -> bool:
-    """Whether an Arabic word right before a watched surname makes it someone or something
-    else: another given name (ليث الخزعلي) or a place named after the person (مدينة الصدر)."""
-    key = normalize(word)[0].strip()
-    for offset, core, _ in prefixed_cores(key):
-        if offset <= 1 and (core in TABLE.given_names or core in TABLE.place_nouns):
-            return True
-    return key in TABLE.given_names or key in TABLE.place_nouns

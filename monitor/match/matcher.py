@@ -54,25 +54,24 @@ alias ending in ``*`` is a prefix.
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..config import Entity, Rule
-from ..models import HOW_VALUES, Hit, Match, make_match
+from ..models import Hit, Match, make_match
 from . import rules as rq
 from .aliasforms import arabic_article_forms, english_forms, surnames, title_keys
+from .arabicwords import is_arabic
 from .automaton import Automaton
-from .crossscript import CrossScript, blocks_arabic_surname
+from .crossscript import CrossScript
 from .glosses import scan_glosses
 from .insertions import Anchored, Anchors, anchors, head_key, with_inserted_words
-from .langdata import language_data
 from .names import NameTrie, Span, is_possessive
 from .normalize import Normalised, normalize, normalize_text
+from .overlaps import drop_contained, drop_excluded
 from .placeforms import PlaceVariants, alias_guard, guard_ok
+from .shortforms import short_form_blocked
 from .snippet import make_snippet
 from .titles import title_blocked
 from .variants import (
@@ -98,21 +97,6 @@ _ARTICLE = "ال"
 
 _CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
 
-# Capitalised words that may stand before a bare surname without making it another person.
-_NOT_GIVEN_NAMES = frozenset({
-    "the", "a", "an", "and", "but", "or", "of", "in", "on", "at", "by", "for", "with", "to",
-    "from", "as", "that", "said", "says", "told", "when", "while", "after", "before", "then",
-    "sheikh", "shaykh", "sayyid", "sayed", "sayyed", "seyed", "cleric", "leader", "mr", "dr",
-    "hajj", "haj", "imam", "ayatollah", "grand", "minister", "commander", "chief", "president",
-    "premier", "pm", "gen", "general", "brother", "his", "her", "their", "our", "spokesman",
-    "secretary", "influential", "shiite", "shia", "sadrist", "populist", "militia", "however",
-    "meanwhile", "if", "also", "both", "since", "mp", "sen", "rep", "prof",
-    # sentence openers (a capital at the start of a sentence is not a given name)
-    "later", "earlier", "today", "yesterday", "now", "there", "here", "so", "yet", "still",
-    "instead", "separately", "moreover", "furthermore", "indeed", "thus", "accordingly",
-    "nevertheless", "again", "once", "only", "even", "why", "how", "what", "where",
-    "this", "these", "those", "it", "he", "she", "they", "we", "i", "you",
-})
 
 
 # Surname anchors found in a text: (anchor key, normalised start and end); insertions.py
@@ -142,10 +126,6 @@ class _Field:
     text: str
     normalised: Normalised | None = None
     spans: list[Span] = field(default_factory=list)
-
-
-def _is_arabic(key: str) -> bool:
-    return "\u0600" <= key[0] <= "\u06ff"
 
 
 def _proclitic_forms(key: str) -> Iterator[tuple[str, str]]:
@@ -252,7 +232,7 @@ class Matcher:
         # Kunya case forms last, so a form also listed as written keeps how="exact".
         for alias in dict.fromkeys((*entity.aliases, *entity.short)):
             key = normalize(alias)[0].strip()
-            if key and _is_arabic(key):
+            if key and is_arabic(key):
                 for form in kunya_forms(key):
                     self._index(index, alias, form, prefix=False, exclude=False,
                                 short=alias not in entity.aliases, variant=True)
@@ -325,7 +305,7 @@ class Matcher:
                short: bool, variant: bool = False, title: bool = False,
                anchor: bool = False, guard: int = 0) -> None:
         forms = [("", key)]
-        if _is_arabic(key) and not anchor:  # "والعلاق" is "and al-Allaq": no name before it
+        if is_arabic(key) and not anchor:  # "والعلاق" is "and al-Allaq": no name before it
             forms.extend(_proclitic_forms(key))
         for proclitic, rest in forms:
             entries = self._keys.setdefault(rest, {}).setdefault(proclitic, [])
@@ -430,7 +410,7 @@ class Matcher:
         for f in fields:
             full = [s for s in f.spans if not s.short]
             f.spans = [s for s in f.spans if not s.short or (
-                s.entity in licensed and not _blocked(f.text, s, full))]
+                s.entity in licensed and not short_form_blocked(f.text, s, full))]
         rule_spans = self._evaluate_rules(fields)
         for f, spans in zip(fields, rule_spans, strict=True):
             f.spans.extend(spans)
@@ -469,7 +449,7 @@ class Matcher:
             if cased != normalised.text:
                 self._cross.scan_latin(text, normalised, cased, spans)
             self._cross.scan_arabic(text, normalised, spans, excluded)
-        return normalised, _drop_contained(_drop_excluded(spans, excluded))
+        return normalised, drop_contained(drop_excluded(spans, excluded))
 
     # ------------------------------------------------------------ scans
 
@@ -593,48 +573,6 @@ def _split_proclitics(by_proclitic: dict[str, list[_Entry]]
     return tuple(by_proclitic.get("", ())), after or None
 
 
-def _blocked(text: str, span: Span, full: list[Span]) -> bool:
-    """Whether a short-form match is someone else: inside another entity's name ("Laith
-    al-Khazali"), or right after an unknown capitalised given name ("Mohammed Baqir al-Sadr")."""
-    if any(f.entity != span.entity and f.start <= span.start and span.end <= f.end
-           for f in full):
-        return True
-    end = span.start
-    for _ in range(2):  # the word before, or the one before an article ("Baqir al Sadr")
-        k = end
-        while k > 0 and text[k - 1] in " -\u00a0\u2010\u2011":
-            k -= 1
-        if k == end:
-            return False  # punctuation or start of text: nothing is glued to the name
-        word_end = k
-        while k > 0 and text[k - 1].isalpha():
-            k -= 1
-        word = text[k:word_end]
-        if not word:
-            return False
-        if _is_arabic(word):
-            # Arabic has no capitals: a known given name or a place noun before it makes it
-            # someone or something else (ليث الخزعلي, مدينة الصدر), unless that word is part
-            # of the entity's own full name here; a definite word it describes, an adjective.
-            if blocks_arabic_surname(word):
-                return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
-            return _arabic_adjective(word)
-        if normalize(word)[0] in ARTICLES:
-            end = k
-            continue
-        if not word[0].isupper() or word.lower() in _NOT_GIVEN_NAMES:
-            return False
-        return not any(f.entity == span.entity and f.start <= k < f.end for f in full)
-    return False
-
-
-def _arabic_adjective(before: str) -> bool:
-    """Whether an Arabic short form is an adjective of the definite word `before` it
-    ("الشهداء النجباء", 'the noble martyrs'), unless that word is a title ("السيد الصدر")."""
-    key = normalize(before)[0].strip()
-    return key.startswith("ال") and key not in language_data().arabic_title_words
-
-
 def _how(original: str, entry: _Entry) -> str:
     if entry.title:
         return "title"
@@ -645,66 +583,3 @@ def _how(original: str, entry: _Entry) -> str:
     if original == entry.alias:
         return "exact"
     return "variant" if entry.variant else "normalised"
-
-
-def _drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
-                   ) -> list[Span]:
-    """Drop an entity's matches that lie inside one of its exclude phrases ("Sadr City")."""
-    if not excluded:
-        return spans
-    # Per entity: exclude ranges sorted by start, with the furthest end reached so far, so
-    # "is some range [lo, hi] around this span" is one bisection (articles may repeat a
-    # phrase hundreds of times).
-    index: dict[int, tuple[list[int], list[int]]] = {}
-    for entity, ranges in excluded.items():
-        ranges.sort()
-        reach = list(itertools.accumulate((hi for _, hi in ranges), max))
-        index[entity] = ([lo for lo, _ in ranges], reach)
-    kept = []
-    for span in spans:
-        found = index.get(span.entity)
-        if found is None:
-            kept.append(span)
-            continue
-        starts, reach = found
-        i = bisect.bisect_right(starts, span.start) - 1
-        if i < 0 or reach[i] < span.end:
-            kept.append(span)
-    return kept
-
-
-# How firm each `how` is (HOW_VALUES order): at one place the firmer match is kept, and its
-# `via` is the alias reported. Unknown values rank last.
-_FIRMNESS = {how: rank for rank, how in enumerate(HOW_VALUES)}
-_LAST = len(HOW_VALUES)
-_BY_VIA = operator.itemgetter(5)
-_BY_END = operator.itemgetter(2)
-_BY_START = operator.itemgetter(1)
-
-
-def _by_entity(span: Span) -> tuple[int, bool, int]:
-    """Span order within one place: entity, full alias before short form, firmest `how`."""
-    return span[0], span[4], _FIRMNESS.get(span[3], _LAST)
-
-
-def _drop_contained(spans: list[Span]) -> list[Span]:
-    """Sort, de-duplicate, and drop matches inside a longer match of the same entity."""
-    # Longest first at each start, so a containing span is seen before what it contains;
-    # at the same place a full alias beats a short form, and exact beats normalised beats
-    # variant (HOW_VALUES); between equally firm aliases, the first in `via` order, so the
-    # alias reported does not depend on set order. Stable sorts, last key first: C-keyed
-    # where the key is a field.
-    ordered = sorted(set(spans), key=_BY_VIA)
-    ordered.sort(key=_by_entity)
-    ordered.sort(key=_BY_END, reverse=True)  # (reverse keeps equal keys in order)
-    ordered.sort(key=_BY_START)
-    kept: list[Span] = []
-    reach: dict[int, int] = {}  # entity -> furthest end of its kept spans
-    for span in ordered:
-        # Every kept span of this entity starts at or before this one, so reaching as far
-        # means containing it. This also drops the same place found twice by two aliases.
-        if reach.get(span.entity, -1) >= span.end:
-            continue
-        reach[span.entity] = max(reach.get(span.entity, -1), span.end)
-        kept.append(span)
-    return kept
