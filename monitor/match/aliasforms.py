@@ -19,6 +19,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 
+from .arabicwords import is_arabic
 from .langdata import language_data
 from .variants import ARTICLES
 
@@ -126,11 +127,7 @@ def title_keys(titles: Iterable[str], names: list[tuple[str, str]]
         tkey = normalize(title)[0].strip()
         if not tkey:
             continue
-        arabic = _is_arabic(tkey)
+        arabic = is_arabic(tkey)
         for skey, form in names:
-            if _is_arabic(skey) == arabic:
+            if is_arabic(skey) == arabic:
                 yield f"{tkey} {skey}", form
-
-
-def _is_arabic(key: str) -> bool:
-    return "\u0600" <= key[0] <= "\u06ff"

@@ -23,12 +23,14 @@ from .transliterate import (
 )
 from .variants import COMMON_WORDS
 
-__all__ = ["ALLAH", "ARABIC_RUN", "agrees_word", "arabic_lookup_keys", "arabic_readings",
-           "arabic_words_after", "blocks_arabic_surname", "first_word_keys", "is_arabic",
-           "is_common_word", "joined", "joins", "next_keys", "word_keys"]
+__all__ = ["ALLAH", "ARABIC_LETTER", "ARABIC_RUN", "agrees_word", "arabic_lookup_keys",
+           "arabic_readings", "arabic_words_after", "blocks_arabic_surname", "first_word_keys",
+           "is_arabic", "is_common_word", "joined", "joins", "next_keys", "word_keys"]
 
 ALLAH = " الله"  # (with the space before it: the second of two words)
-ARABIC_RUN = re.compile("[\u0621-\u064a\u067e\u0698]+")
+_LETTER = "[\u0621-\u064a\u067e\u0698]"  # the Arabic letters transliteration reads
+ARABIC_LETTER = re.compile(_LETTER)
+ARABIC_RUN = re.compile(_LETTER + "+")
 
 
 def next_keys(words: list[tuple[str, int]]) -> Iterable[str]:
@@ -77,12 +79,16 @@ def is_arabic(key: str) -> bool:
 
 
 def is_common_word(core: str) -> bool:
+    """Whether an Arabic word (article stripped) is an ordinary word, with or without the
+    article: a single-word name never matches it across scripts."""
     plain = core.replace(MAQSURA, "ي")
     return any(w in COMMON_WORDS or w in TABLE.common_arabic_words
                for w in (plain, TABLE.article + plain))
 
 
 def first_word_keys(word: str) -> set[str]:
+    """The coarse keys a Latin name's first word is indexed by: its own, and without an
+    ending that is the next word's article glued on (Abdul Aziz: Abdul -> Abd)."""
     keys = set(latin_keys(word))
     for ending in TABLE.glued_article_endings:
         if word.endswith(ending) and len(word) > len(ending) + 2:
@@ -91,7 +97,7 @@ def first_word_keys(word: str) -> set[str]:
 
 
 def arabic_readings(words: list[str]
-                     ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
+                    ) -> Iterable[tuple[tuple[str, ...], tuple[bool, ...]]]:
     """An Arabic name's words as Latin may split them: word by word, and with a word and
     a following الله, or عبد and the next word, written as one (Hezbollah = حزب الله,
     Abdullah = عبد الله, Abdulaziz = عبد العزيز)."""

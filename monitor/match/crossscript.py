@@ -27,7 +27,6 @@ proposes, `agrees` decides.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -35,6 +34,7 @@ from typing import NamedTuple
 from ..config import Entity
 from .arabicwords import (
     ALLAH,
+    ARABIC_LETTER,
     ARABIC_RUN,
     agrees_word,
     arabic_lookup_keys,
@@ -70,7 +70,6 @@ MIN_PLACE_LETTERS = 5  # a single-word place: Arabic letters, article not counte
 MIN_KEY_LETTERS = 3  # a Latin name's consonant classes, all words together
 _VERDICT_CACHE_LIMIT = 200_000
 _LONG_LETTERS = frozenset("اويى")
-_ARABIC_LETTER = re.compile("[\u0621-\u064a\u067e\u0698]")  # (what can start a run)
 
 
 @dataclass(frozen=True)
@@ -316,14 +315,14 @@ class CrossScript:
             # English with a few Arabic names: a search for an Arabic letter skips to each
             # of their words at C speed, without a Python object per English word.
             size = len(norm)
-            m = _ARABIC_LETTER.search(norm)
+            m = ARABIC_LETTER.search(norm)
             while m is not None:
                 at = norm.rfind(" ", 0, m.start()) + 1
                 end = norm.find(" ", m.start())
                 if end < 0:
                     end = size
                 self._at_word(text, normalised, at, norm[at:end], found, excluded, done)
-                m = _ARABIC_LETTER.search(norm, end)
+                m = ARABIC_LETTER.search(norm, end)
         else:
             # Every word, its place counted along (normalised words are one space apart).
             at = 0
@@ -588,4 +587,3 @@ _COMMON_BY_KEY: dict[str, list[str]] = {}
 for _word in sorted(TABLE.common_arabic_words):
     _COMMON_BY_KEY.setdefault(arabic_key(strip_article(_word)[0]), []).append(
         strip_article(_word)[0])
-

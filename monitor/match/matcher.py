@@ -98,7 +98,6 @@ _ARTICLE = "ال"
 _CAPITALS_ONLY = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
 
 
-
 # Surname anchors found in a text: (anchor key, normalised start and end); insertions.py
 _Anchored = list[tuple[str, int, int]]
 

@@ -18,7 +18,7 @@ __all__ = ["drop_contained", "drop_excluded"]
 
 
 def drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
-                   ) -> list[Span]:
+                  ) -> list[Span]:
     """Drop an entity's matches that lie inside one of its exclude phrases ("Sadr City")."""
     if not excluded:
         return spans
