@@ -38,15 +38,35 @@ _TOKEN_CACHE_LIMIT = 200_000
 _STEP_CACHE_LIMIT = 100_000
 
 
-class Span(NamedTuple):
-    """A candidate, in original-text offsets (a tuple: made by the thousand per text)."""
+class Span:
+    """A candidate, in original-text offsets. A plain class, not a NamedTuple: compiled
+    (monitor/compiled.py) it is a native class, whose constructor and fields cost a few
+    machine instructions, where a NamedTuple's __new__ runs as interpreted Python; scans
+    make them by the thousand per text."""
 
-    entity: int
-    start: int
-    end: int
-    how: str
-    short: bool = False
-    via: str = ""
+    __slots__ = ("entity", "start", "end", "how", "short", "via")
+
+    def __init__(self, entity: int, start: int, end: int, how: str, short: bool = False,
+                 via: str = "") -> None:
+        self.entity = entity
+        self.start = start
+        self.end = end
+        self.how = how
+        self.short = short
+        self.via = via
+
+    def _fields(self) -> tuple[int, int, int, str, bool, str]:
+        return self.entity, self.start, self.end, self.how, self.short, self.via
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"Span(entity={self.entity!r}, start={self.start!r}, end={self.end!r}, "
+                f"how={self.how!r}, short={self.short!r}, via={self.via!r})")
 
 
 class _Node:

@@ -47,14 +47,14 @@ def drop_excluded(spans: list[Span], excluded: dict[int, list[tuple[int, int]]]
 # `via` is the alias reported. Unknown values rank last.
 _FIRMNESS = {how: rank for rank, how in enumerate(HOW_VALUES)}
 _LAST = len(HOW_VALUES)
-_BY_VIA = operator.itemgetter(5)
-_BY_END = operator.itemgetter(2)
-_BY_START = operator.itemgetter(1)
+_BY_VIA = operator.attrgetter("via")
+_BY_END = operator.attrgetter("end")
+_BY_START = operator.attrgetter("start")
 
 
 def _by_entity(span: Span) -> tuple[int, bool, int]:
     """Span order within one place: entity, full alias before short form, firmest `how`."""
-    return span[0], span[4], _FIRMNESS.get(span[3], _LAST)
+    return span.entity, span.short, _FIRMNESS.get(span.how, _LAST)
 
 
 def drop_contained(spans: list[Span]) -> list[Span]:
@@ -62,9 +62,10 @@ def drop_contained(spans: list[Span]) -> list[Span]:
     # Longest first at each start, so a containing span is seen before what it contains;
     # at the same place a full alias beats a short form, and exact beats normalised beats
     # variant (HOW_VALUES); between equally firm aliases, the first in `via` order, so the
-    # alias reported does not depend on set order. Stable sorts, last key first: C-keyed
-    # where the key is a field.
-    ordered = sorted(set(spans), key=_BY_VIA)
+    # alias reported does not depend on the order the scans found them in. Stable sorts,
+    # last key first: C-keyed where the key is a field. The same span found twice sorts
+    # next to itself, and the second is dropped below as contained in the first.
+    ordered = sorted(spans, key=_BY_VIA)
     ordered.sort(key=_by_entity)
     ordered.sort(key=_BY_END, reverse=True)  # (reverse keeps equal keys in order)
     ordered.sort(key=_BY_START)
