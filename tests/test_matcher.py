@@ -477,7 +477,7 @@ def test_make_match_is_the_frozen_dataclass_field_by_field() -> None:
     # and a field added to Match must be added there too.
     import dataclasses
 
-    from monitor.models import make_match
+    from monitor.match.matcher import make_match
 
     values = {"entity": "Qais al-Khazali", "kind": "actor", "text": "قيس الخزعلي",
               "start": 3, "end": 14, "how": "transliterated", "via": "Qais al-Khazali"}

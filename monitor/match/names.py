@@ -44,7 +44,7 @@ class Span:
     machine instructions, where a NamedTuple's __new__ runs as interpreted Python; scans
     make them by the thousand per text."""
 
-    __slots__ = ("entity", "start", "end", "how", "short", "via")
+    __slots__ = ("end", "entity", "how", "short", "start", "via")
 
     def __init__(self, entity: int, start: int, end: int, how: str, short: bool = False,
                  via: str = "") -> None:
