@@ -439,12 +439,14 @@ class CrossScript:
                     known = self._seconds.get(pair)
                     candidates = known if known is not None else self._learn_second(
                         pair, reading, words[0][0])
-                if candidates and reading.longest > 2:
+                # An entity already matched here in its own script needs no more words:
+                # where the watchlist has Arabic aliases, that is most candidates.
+                remaining = [n for n in candidates
+                             if n.exclude or (n.entity, orig_start) not in done]
+                if remaining and reading.longest > 2:
                     words = arabic_words_after(text, normalised, first_end,
                                                2 * (reading.longest - 1))
-                for name in candidates:
-                    if (name.entity, orig_start) in done and not name.exclude:
-                        continue
+                for name in remaining:
                     name_end = _rest(words, name)
                     if name_end is not None:
                         found.append((name, name_end))
