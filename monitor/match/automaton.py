@@ -1,8 +1,15 @@
 """One Aho-Corasick automaton over many keys, reporting every occurrence of every key.
 
-A thin wrapper around ahocorasick_rs (Rust): its DFA scans a str at a few ns per character,
-several times faster than pyahocorasick's per-character trie walk, and it returns all matches
-as one list of (key index, start, end) in str indices, so Python touches only the matches.
+A thin wrapper around ahocorasick_rs (Rust): its automaton scans a str at a few ns per
+character, several times faster than pyahocorasick's per-character trie walk, and it returns
+all matches as one list of (key index, start, end) in str indices, so Python touches only the
+matches.
+
+It is the contiguous NFA, not the DFA. Alone on one text the DFA scans sparse news ~1.4x
+faster, but it takes ~250 bytes per key character (75 MB for the 22,000 keys of a
+5,000-entity watchlist, against 6 MB) and ~5x as long to build; in the matcher, where the
+other stages evict it from the caches between calls, it made name-dense text 1.1-1.4x
+slower and sparse text no faster (bench/README.md, session 10).
 (Its bytes interface scans ASCII text ~2 ms/MB faster, but turning byte offsets back into
 str indices for Arabic text costs more than that, and two automata would double the memory.)
 
@@ -22,7 +29,6 @@ import ahocorasick_rs
 
 __all__ = ["Automaton"]
 
-_DFA_MAX_CHARS = 600_000  # ~120 MB of DFA
 _SUBSTITUTE = "\uffff"  # a noncharacter: stands in for surrogates in the text
 # (built with chr(): mypyc cannot compile a surrogate in a string literal)
 _ODD = re.compile("[" + chr(0xD800) + "-" + chr(0xDFFF) + chr(0xFFFF) + "]")
@@ -37,12 +43,8 @@ class Automaton:
         self._numbers = normal  # automaton pattern index -> index into `keys`
         self._odd = [(i, key) for i, key in enumerate(keys) if _ODD.search(key)]
         patterns = [keys[i] for i in normal]
-        # A DFA scans about twice as fast as the contiguous NFA but takes ~200 bytes per key
-        # character (58 MB for 15,000 names), so a very large watchlist gets the NFA.
-        dfa = sum(map(len, patterns)) <= _DFA_MAX_CHARS
-        implementation = ahocorasick_rs.Implementation
         self._rs = ahocorasick_rs.AhoCorasick(
-            patterns, implementation=implementation.DFA if dfa else implementation.ContiguousNFA,
+            patterns, implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         ) if patterns else None
 
     def find(self, text: str) -> list[tuple[int, int, int]]:

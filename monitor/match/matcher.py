@@ -4,7 +4,7 @@ Build once, match many times. Per text (see `Matcher._scan`), after one normalis
 (normalize.py; its fast path also yields `cased`, the normalised text with its capitals):
 
 * Every alias, short form and ``exclude`` phrase is normalised and put into ONE Aho-Corasick
-  automaton (automaton.py, a Rust DFA), which returns every occurrence of every key in the
+  automaton (automaton.py, in Rust), which returns every occurrence of every key in the
   normalised text in one C call, whatever the watchlist size; Python only looks at those.
   Arabic keys also match after proclitics (و ف ب ك ل, لل): the automaton holds the bare key
   (and for لل the key without its alef) and the scan checks the one or two letters before
