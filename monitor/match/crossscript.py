@@ -367,7 +367,7 @@ class CrossScript:
 
     def _leads_nowhere(self, verdict: _Verdict, after: str, norm: str, stop: int) -> bool:
         """Whether no name starting at a word of `verdict` can go on with the next word
-        `after` (ending at `stop`): what _no_second says for every reading, known for
+        `after` (ending at `stop`): what _known_second says for every reading, known for
         sure."""
         if (after.endswith("ي") or after == "عبد" or norm.startswith(ALLAH, stop)
                 or not ARABIC_RUN.fullmatch(after)):
@@ -419,33 +419,40 @@ class CrossScript:
               done: set[tuple[int, int]]) -> None:
         norm = normalised.text
         for reading in verdict.readings:
-            if not reading.single and self._no_second(reading, norm, start + reading.end):
+            first_end = start + reading.end
+            # The names whose second word agrees with the next one, when the remembered
+            # verdicts know it (None: the words must be read).
+            known = self._known_second(reading, norm, first_end) if reading.by_next_key else ()
+            if not reading.single and known is not None and not known:
                 continue  # most walks end here: a given name, then an ordinary word
             orig_start = normalised.original(start + reading.offset)
             if reading.entities and all((e, orig_start) in done for e in reading.entities):
                 continue  # every entity it could name already matched here in its own script
-            first_end = start + reading.end
             found = [(n, first_end) for n in reading.single]
             if reading.by_next_key:
-                words = arabic_words_after(text, normalised, first_end, 1)
-                if not words:
-                    candidates: Iterable[_LatinName] = ()
-                elif words[0][0] == "عبد" or normalised.text.startswith(ALLAH, words[0][1]):
-                    # two words as one (see joins)
-                    words = arabic_words_after(text, normalised, first_end, 2)
-                    candidates = _by_keys(reading, next_keys(words))
-                else:  # the names whose second word can agree, remembered per word pair
-                    pair = (id(reading), words[0][0])
-                    known = self._seconds.get(pair)
-                    candidates = known if known is not None else self._learn_second(
-                        pair, reading, words[0][0])
+                words: list[tuple[str, int]] = []
+                if known is not None:
+                    candidates: Iterable[_LatinName] = known
+                else:
+                    words = arabic_words_after(text, normalised, first_end, 1)
+                    if not words:
+                        candidates = ()
+                    elif words[0][0] == "عبد" or norm.startswith(ALLAH, words[0][1]):
+                        # two words as one (see joins)
+                        words = arabic_words_after(text, normalised, first_end, 2)
+                        candidates = _by_keys(reading, next_keys(words))
+                    else:  # the names whose second word can agree, remembered per word pair
+                        pair = (id(reading), words[0][0])
+                        remembered = self._seconds.get(pair)
+                        candidates = remembered if remembered is not None else (
+                            self._learn_second(pair, reading, words[0][0]))
                 # An entity already matched here in its own script needs no more words:
                 # where the watchlist has Arabic aliases, that is most candidates.
                 remaining = [n for n in candidates
                              if n.exclude or (n.entity, orig_start) not in done]
-                if remaining and reading.longest > 2:
+                if remaining and (reading.longest > 2 or not words):
                     words = arabic_words_after(text, normalised, first_end,
-                                               2 * (reading.longest - 1))
+                                               max(1, 2 * (reading.longest - 1)))
                 for name in remaining:
                     name_end = _rest(words, name)
                     if name_end is not None:
@@ -458,20 +465,22 @@ class CrossScript:
                     spans.append(Span(name.entity, orig_start, orig_end, HOW, name.short,
                                       name.alias))
 
-    def _no_second(self, reading: _Reading, norm: str, first_end: int) -> bool:
-        """Whether no name can go on after a first word ending at `first_end`, known from
-        the remembered second-word verdicts alone (see _learn_second): without the offset
-        map or a regex walk over the following words. False when not known for sure."""
+    def _known_second(self, reading: _Reading, norm: str, first_end: int
+                      ) -> tuple[_LatinName, ...] | None:
+        """The names of `reading` that can go on after a first word ending at `first_end`,
+        known from the remembered second-word verdicts alone (see _learn_second): without
+        the offset map or a regex walk over the following words. () when no second word
+        follows; None when not known for sure."""
         if not norm.startswith(" ", first_end):
-            return True  # punctuation or the end of the text: no second word
+            return ()  # punctuation or the end of the text: no second word
         stop = norm.find(" ", first_end + 1)
         if stop < 0:
             stop = len(norm)
         word = norm[first_end + 1:stop]
         if (word.endswith("ي") or word == "عبد" or norm.startswith(ALLAH, stop)
                 or not ARABIC_RUN.fullmatch(word)):
-            return False  # ى as written, words joined in Latin, punctuation: walk it
-        return self._seconds.get((id(reading), word)) == ()
+            return None  # ى as written, words joined in Latin, punctuation: walk it
+        return self._seconds.get((id(reading), word))
 
     def _learn_second(self, pair: tuple[int, str], reading: _Reading, word: str
                       ) -> tuple[_LatinName, ...]:
