@@ -167,6 +167,20 @@ def test_a_longer_match_still_contains_a_firmer_shorter_one() -> None:
     assert drop_contained(spans) == [spans[1]]
 
 
+
+def test_the_same_span_found_twice_is_kept_once_and_the_output_is_sorted() -> None:
+    # Two scans often find the same place (the automaton and the variant trie): one copy
+    # survives, whatever order they come in; another entity at the same place stays.
+    qais = Span(1, 20, 30, "exact", False, "Qais al-Khazali")
+    other = Span(2, 20, 30, "exact", False, "Khazali family")
+    earlier = Span(1, 0, 5, "variant", False, "Qais al-Khazali")
+    twice = Span(1, 20, 30, "exact", False, "Qais al-Khazali")
+    assert twice == qais and hash(twice) == hash(qais) and len({qais, twice}) == 1
+    assert qais != other and qais != (1, 20, 30, "exact", False, "Qais al-Khazali")
+    for order in itertools.permutations([qais, twice, other, earlier]):
+        assert drop_contained(list(order)) == [earlier, qais, other]
+
+
 # ---------------------------------------------------------------- the store
 
 def hit(via: str = "") -> Hit:
