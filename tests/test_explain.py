@@ -167,7 +167,6 @@ def test_a_longer_match_still_contains_a_firmer_shorter_one() -> None:
     assert drop_contained(spans) == [spans[1]]
 
 
-
 def test_the_same_span_found_twice_is_kept_once_and_the_output_is_sorted() -> None:
     # Two scans often find the same place (the automaton and the variant trie): one copy
     # survives, whatever order they come in; another entity at the same place stays.

@@ -369,8 +369,7 @@ class CrossScript:
         """Whether no name starting at a word of `verdict` can go on with the next word
         `after` (ending at `stop`): what _known_second says for every reading, known for
         sure."""
-        if (after.endswith("ي") or after == "عبد" or norm.startswith(ALLAH, stop)
-                or not ARABIC_RUN.fullmatch(after)):
+        if not _remembered_as_is(after, norm, stop):
             return False
         seconds = self._seconds
         return all(seconds.get((id(r), after)) == () for r in verdict.readings)
@@ -477,9 +476,8 @@ class CrossScript:
         if stop < 0:
             stop = len(norm)
         word = norm[first_end + 1:stop]
-        if (word.endswith("ي") or word == "عبد" or norm.startswith(ALLAH, stop)
-                or not ARABIC_RUN.fullmatch(word)):
-            return None  # ى as written, words joined in Latin, punctuation: walk it
+        if not _remembered_as_is(word, norm, stop):
+            return None
         return self._seconds.get((id(reading), word))
 
     def _learn_second(self, pair: tuple[int, str], reading: _Reading, word: str
@@ -530,6 +528,15 @@ class CrossScript:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _remembered_as_is(word: str, norm: str, stop: int) -> bool:
+    """Whether the second-word verdict remembered for the text word `word` (ending at `stop`
+    of `norm`) holds as it stands: not when the text may have written a final ى there, when
+    Latin joins it with the next word (عبد, الله), or when punctuation clings to it. Those
+    are walked instead."""
+    return not (word.endswith("ي") or word == "عبد" or norm.startswith(ALLAH, stop)
+                or not ARABIC_RUN.fullmatch(word))
 
 
 def _rest(words: list[tuple[str, int]], name: _LatinName) -> int | None:
